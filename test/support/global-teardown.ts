@@ -1,0 +1,7 @@
+import { testEnvironmentState } from './global-setup';
+
+export default async function globalTeardown(): Promise<void> {
+  const state = testEnvironmentState();
+  await state.postgres?.teardown();
+  state.postgres = undefined;
+}
