@@ -1,0 +1,70 @@
+import { Prisma } from '../generated/prisma/client';
+
+/** Adapter error kinds that mean "the database is not there right now", not "your query is wrong". */
+const UNAVAILABLE_KINDS = new Set([
+  'DatabaseNotReachable',
+  'DatabaseDoesNotExist',
+  'DatabaseAccessDenied',
+  'AuthenticationFailed',
+  'ConnectionClosed',
+  'TlsConnectionError',
+  'TooManyConnections',
+  'SocketTimeout',
+]);
+/** Prisma codes for the same conditions (P1xxx: connection; P2024: pool timeout; P2034: write conflict). */
+const UNAVAILABLE_PRISMA_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1003',
+  'P1008',
+  'P1017',
+  'P2024',
+  'P2034',
+]);
+/** SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention), 40001 serialization. */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|40001|40P01)/;
+/** Node-level socket failures and pg's own pool/connect timeouts. */
+const UNAVAILABLE_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+]);
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated/i;
+
+interface AdapterCause {
+  kind?: string;
+  originalCode?: string;
+  code?: string;
+}
+
+/** True when trying again later can succeed: the error is about reaching Postgres, not the query. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    if (current instanceof Prisma.PrismaClientInitializationError) return true;
+    if (current instanceof Prisma.PrismaClientKnownRequestError) {
+      if (UNAVAILABLE_PRISMA_CODES.has(current.code)) return true;
+      const cause = (current.meta?.driverAdapterError as { cause?: AdapterCause } | undefined)
+        ?.cause;
+      if (cause && isUnavailableCause(cause)) return true;
+    }
+    const plain = current as AdapterCause & { message?: string; cause?: unknown };
+    if (isUnavailableCause(plain)) return true;
+    if (typeof plain.message === 'string' && UNAVAILABLE_MESSAGES.test(plain.message)) return true;
+    current = plain.cause;
+  }
+  return false;
+}
+
+function isUnavailableCause({ kind, originalCode, code }: AdapterCause): boolean {
+  return (
+    (kind !== undefined && UNAVAILABLE_KINDS.has(kind)) ||
+    (originalCode !== undefined && UNAVAILABLE_SQLSTATE.test(originalCode)) ||
+    (code !== undefined && (UNAVAILABLE_NODE_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code)))
+  );
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+}

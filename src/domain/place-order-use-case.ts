@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { IdempotencyConflictError } from '../shared/app-error';
+import { parseOrThrow } from '../shared/validation';
+import { newOrderSchema } from './new-order-schema';
+import { priceOrder } from './order-pricing';
+import { fingerprint } from './request-fingerprint';
+import { TOPICS, type ProcessPaymentRequest } from './saga-events';
+import type { OrderView } from './order-view';
+import { DuplicateIdempotencyKey, type OrderRepository } from '../data-access/order-repository';
+
+const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+export interface PlaceOrderResult {
+  order: OrderView;
+  /** True when an earlier request with the same Idempotency-Key created the order. */
+  replayed: boolean;
+}
+
+/**
+ * Validates and prices a new order, then stores it as PENDING together with the
+ * `process_payment_request` it owes the payment service, in one transaction.
+ */
+export async function placeOrder(
+  orders: OrderRepository,
+  body: unknown,
+  idempotencyKey: string | undefined,
+  now: () => Date = () => new Date(),
+): Promise<PlaceOrderResult> {
+  const input = parseOrThrow(newOrderSchema, body, 'The order is not valid');
+  const key =
+    idempotencyKey === undefined
+      ? null
+      : parseOrThrow(
+          idempotencyKeySchema,
+          idempotencyKey,
+          'The Idempotency-Key header is not valid',
+        );
+  const requestHash = key === null ? null : fingerprint(input);
+
+  if (key !== null) {
+    const earlier = await replayOf(orders, input.customerId, key, requestHash);
+    if (earlier) return earlier;
+  }
+
+  const orderId = randomUUID();
+  const priced = priceOrder(input.items);
+  const payment: ProcessPaymentRequest = {
+    eventId: randomUUID(),
+    orderId,
+    customerId: input.customerId,
+    amount: priced.totalAmount,
+    currency: input.currency,
+    occurredAt: now().getTime(),
+  };
+  try {
+    const order = await orders.insertNewOrder(
+      {
+        ...priced,
+        id: orderId,
+        customerId: input.customerId,
+        currency: input.currency,
+        idempotencyKey: key,
+        requestHash,
+      },
+      { topic: TOPICS.processPaymentRequest, payload: payment },
+    );
+    return { order, replayed: false };
+  } catch (error) {
+    // A concurrent request with the same key won the insert: answer with its order.
+    if (error instanceof DuplicateIdempotencyKey && key !== null) {
+      const winner = await replayOf(orders, input.customerId, key, requestHash);
+      if (winner) return winner;
+    }
+    throw error;
+  }
+}
+
+async function replayOf(
+  orders: OrderRepository,
+  customerId: string,
+  key: string,
+  requestHash: string | null,
+): Promise<PlaceOrderResult | null> {
+  const earlier = await orders.findByIdempotencyKey(customerId, key);
+  if (!earlier) return null;
+  if (earlier.requestHash !== requestHash) {
+    throw new IdempotencyConflictError(
+      'This Idempotency-Key was already used with a different request body',
+    );
+  }
+  return { order: earlier.order, replayed: true };
+}

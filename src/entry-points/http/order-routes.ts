@@ -1,0 +1,49 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { placeOrder } from '../../domain/place-order-use-case';
+import { ORDER_STATUSES } from '../../domain/order-status';
+import { NotFoundError } from '../../shared/app-error';
+import { parseOrThrow } from '../../shared/validation';
+import type { OrderRepository } from '../../data-access/order-repository';
+import { decodeCursor, encodeCursor } from './list-cursor';
+
+export const ORDERS_PATH = '/api/v1/orders';
+
+const orderIdSchema = z.uuid({ error: 'must be a UUID' });
+
+const listQuerySchema = z.strictObject({
+  customerId: z.string().trim().min(1).max(64).optional(),
+  status: z.enum(ORDER_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+
+export function orderRoutes(orders: OrderRepository): Router {
+  const router = Router();
+
+  router.post('/', async (req, res) => {
+    const { order, replayed } = await placeOrder(orders, req.body, req.get('idempotency-key'));
+    res
+      .status(202)
+      .location(`${ORDERS_PATH}/${order.id}`)
+      .setHeader('Idempotent-Replayed', String(replayed))
+      .json(order);
+  });
+
+  router.get('/', async (req, res) => {
+    const query = parseOrThrow(listQuerySchema, req.query, 'The query parameters are not valid');
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const page = await orders.list({ ...query, after });
+    const last = page.orders.at(-1);
+    res.json({ items: page.orders, nextCursor: page.hasMore && last ? encodeCursor(last) : null });
+  });
+
+  router.get('/:id', async (req, res) => {
+    const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
+    const order = await orders.findById(id);
+    if (!order) throw new NotFoundError(`No order has id ${id}`);
+    res.json(order);
+  });
+
+  return router;
+}

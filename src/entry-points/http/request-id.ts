@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import { runWithRequestContext } from '../../shared/request-context';
+import type { Logger } from '../../shared/logger';
+
+/** An incoming id is honoured only if it is short and plain, so it is safe in logs and headers. */
+const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    id: string;
+  }
+}
+
+/**
+ * Gives every request an id (the caller's `X-Request-Id` when usable), echoes it in the
+ * response, runs the rest of the chain inside that context so every log line names it,
+ * and logs one line per completed request. Bodies are never logged.
+ */
+export function requestId(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const id = incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    const startedAt = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.http('request completed', {
+        requestId: id,
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
+      });
+    });
+    runWithRequestContext({ requestId: id }, next);
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The one error type the service raises on purpose. `httpStatus` tells the HTTP
+ * error handler what to answer; `retriable` tells consumers and the relay whether
+ * trying again later can succeed (as kafkajs's `KafkaJSError.retriable` does).
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly httpStatus: number,
+    readonly retriable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class ValidationError extends AppError {
+  constructor(
+    message: string,
+    readonly fieldErrors: FieldError[] = [],
+  ) {
+    super('validation', message, 400);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super('not-found', message, 404);
+  }
+}
+
+export class IdempotencyConflictError extends AppError {
+  constructor(message: string) {
+    super('idempotency-key-reused', message, 422);
+  }
+}
+
+export class DatabaseUnavailableError extends AppError {
+  constructor(cause: unknown) {
+    super('database-unavailable', 'The database is not reachable right now', 503, true, { cause });
+  }
+}

@@ -1,0 +1,35 @@
+import { ConfigError, loadConfig } from './config';
+import { startOrderService } from './application';
+
+/** Process entry point: config, start everything, and stop in order on SIGTERM/SIGINT. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const service = await startOrderService(config);
+  const { logger } = service;
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    service.stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error('shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Config errors are the operator's to fix: one clear line, no stack.
+  const line = error instanceof ConfigError ? error.message : `Failed to start: ${String(error)}`;
+  process.stderr.write(`${line}\n`);
+  process.exit(1);
+});
