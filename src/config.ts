@@ -23,6 +23,50 @@ const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
   /** Trust X-Forwarded-* from a proxy in front (express `trust proxy`). */
   TRUST_PROXY: booleanFromString.default(false),
+
+  /** Comma-separated `host:port` list. */
+  KAFKA_BROKERS: z
+    .string({ error: 'is required' })
+    .transform((list) =>
+      list
+        .split(',')
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
+    .refine(
+      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)),
+      'must be host:port[,host:port...]',
+    ),
+  KAFKA_CLIENT_ID: z.string().min(1).default('order-service'),
+  /** Prepended to every topic name (e.g. `staging.`), so environments can share a cluster. */
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[\w.-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+    .default(''),
+  KAFKA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Create the topics at start-up. Off by default: real clusters usually provision topics. */
+  KAFKA_CREATE_TOPICS: booleanFromString.default(false),
+  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(3),
+  SCHEMA_REGISTRY_URL: z.url({ error: 'must be an http(s) URL' }),
+
+  /** Most outbox rows the relay sends to Kafka in one batch. */
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Fallback poll when no LISTEN/NOTIFY wake-up arrives (e.g. notifications lost on reconnect). */
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** Backoff after a failed publish: exponential from MIN to MAX, with full jitter. */
+  OUTBOX_RETRY_MIN_MS: z.coerce.number().int().min(1).default(200),
+  OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(1).default(30_000),
+  /** Published rows older than this are deleted; unpublished rows never are. */
+  OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(72),
+  OUTBOX_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),
+
+  /** opossum settings for the breaker around every Kafka send. */
+  BREAKER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  BREAKER_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(50),
+  BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  BREAKER_RESET_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  BREAKER_ROLLING_WINDOW_MS: z.coerce.number().int().min(1_000).default(30_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

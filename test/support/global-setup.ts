@@ -1,8 +1,10 @@
 import { setupPostgres, type PostgresSetup } from './database';
+import { setupKafkaStack, type KafkaStackSetup } from './kafka-stack';
 
 /** What globalTeardown needs; jest shares globalThis between globalSetup and globalTeardown. */
 export interface TestEnvironmentState {
   postgres?: PostgresSetup;
+  kafka?: KafkaStackSetup;
 }
 
 export const STATE_KEY = '__orderServiceTestEnvironment';
@@ -16,9 +18,10 @@ export function testEnvironmentState(): TestEnvironmentState {
 export default async function globalSetup(): Promise<void> {
   const state = testEnvironmentState();
   const started = Date.now();
-  state.postgres = await setupPostgres();
+  [state.postgres, state.kafka] = await Promise.all([setupPostgres(), setupKafkaStack()]);
   const { source, templateDb } = state.postgres;
   process.stderr.write(
-    `\nPostgres for tests: ${source}, template ${templateDb} migrated in ${Date.now() - started} ms\n`,
+    `\nPostgres for tests: ${source}, template ${templateDb}; Kafka: ${state.kafka.source} ` +
+      `(${state.kafka.brokers.join(',')}, registry ${state.kafka.registryUrl}); ready in ${Date.now() - started} ms\n`,
   );
 }

@@ -2,6 +2,7 @@ import { testEnvironmentState } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
   const state = testEnvironmentState();
-  await state.postgres?.teardown();
+  await Promise.all([state.postgres?.teardown(), state.kafka?.teardown()]);
   state.postgres = undefined;
+  state.kafka = undefined;
 }

@@ -1,10 +1,13 @@
 import { Client } from 'pg';
-import { loadConfig } from '../../src/config';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../../src/config';
 import { startOrderService, type RunningService } from '../../src/application';
 import { createTestDatabase } from './database';
+import { sharedKafkaStack } from './kafka-stack';
 
 export interface TestService {
   url: string;
+  config: Config;
   databaseUrl: string;
   service: RunningService;
   /** A plain pg client on the same database, for asserting what was stored. */
@@ -12,15 +15,37 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+/** A fresh topic prefix, so every test file (or test) has a topic set of its own. */
+export function uniqueTopicPrefix(): string {
+  return `t${randomBytes(4).toString('hex')}.`;
+}
+
+/** Config for the service under test: shared broker and registry, fast retries, quiet logs. */
+export function testConfig(env: Record<string, string | undefined>): Config {
+  const kafka = sharedKafkaStack();
+  return loadConfig({
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    KAFKA_BROKERS: kafka.brokers,
+    SCHEMA_REGISTRY_URL: kafka.registryUrl,
+    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+    OUTBOX_RETRY_MIN_MS: '50',
+    OUTBOX_RETRY_MAX_MS: '500',
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    ...env,
+  });
+}
+
 /** The real service on port 0 against a fresh database of its own. */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent', ...env });
+  const config = testConfig({ DATABASE_URL: database.url, ...env });
   const service = await startOrderService(config);
   const sql = new Client({ connectionString: database.url });
   await sql.connect();
   return {
     url: service.http.url,
+    config,
     databaseUrl: database.url,
     service,
     sql,

@@ -8,7 +8,14 @@ export interface ReadinessCheck {
 
 const CHECK_TIMEOUT_MS = 2_000;
 
-export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
+/**
+ * `details` adds state worth seeing that must not fail readiness: an open Kafka breaker does
+ * not stop intake (orders wait in the outbox), so it is reported, not routed around.
+ */
+export function healthRoutes(
+  checks: readonly ReadinessCheck[],
+  details: () => Record<string, unknown> = () => ({}),
+): Router {
   const router = Router();
 
   // Liveness: the process answers; it says nothing about dependencies.
@@ -23,6 +30,7 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
     res.status(ready ? 200 : 503).json({
       status: ready ? 'ready' : 'not ready',
       checks: Object.fromEntries(results.map(({ name, ...result }) => [name, result])),
+      ...details(),
     });
   });
 

@@ -11,6 +11,8 @@ import { problemDetailsHandler, sendProblem } from './problem-details';
 export interface WebServerDependencies {
   orders: OrderRepository;
   readinessChecks: readonly ReadinessCheck[];
+  /** Extra state shown by `/ready` without affecting it. */
+  readinessDetails?: () => Record<string, unknown>;
   logger: Logger;
   trustProxy?: boolean;
 }
@@ -22,12 +24,13 @@ export interface WebServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-export function createApp({ orders, readinessChecks, logger, trustProxy }: WebServerDependencies) {
+export function createApp(dependencies: WebServerDependencies) {
+  const { orders, readinessChecks, readinessDetails, logger, trustProxy } = dependencies;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy ?? false);
   app.use(requestId(logger));
-  app.use(healthRoutes(readinessChecks));
+  app.use(healthRoutes(readinessChecks, readinessDetails));
   app.use((req, res, next) => {
     // Any non-empty body must be JSON; an empty one is left for validation to name.
     const hasContent =

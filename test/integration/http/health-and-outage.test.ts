@@ -1,6 +1,6 @@
-import { loadConfig } from '../../../src/config';
 import { startOrderService } from '../../../src/application';
 import {
+  testConfig,
   aValidOrder,
   postOrder,
   startTestService,
@@ -18,6 +18,8 @@ describe('health, readiness and a database outage', () => {
       expect(await readJson(ready)).toEqual({
         status: 'ready',
         checks: { database: { ok: true } },
+        kafkaProducerBreaker: 'closed',
+        outboxRelayLeader: true,
       });
     } finally {
       await app.stop();
@@ -27,10 +29,8 @@ describe('health, readiness and a database outage', () => {
   test('when the database goes away, then intake answers 503 with Retry-After, /ready is 503, /health stays 200', async () => {
     const database = await createTestDatabase();
     const service = await startOrderService(
-      loadConfig({
+      testConfig({
         DATABASE_URL: database.url,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
         DATABASE_CONNECT_TIMEOUT_MS: '1000',
       }),
     );
@@ -56,10 +56,8 @@ describe('health, readiness and a database outage', () => {
 
   test('when the database server is unreachable, then reads answer 503 too', async () => {
     const service = await startOrderService(
-      loadConfig({
+      testConfig({
         DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/none',
-        PORT: '0',
-        LOG_LEVEL: 'silent',
       }),
     );
     try {

@@ -1,0 +1,40 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { Config } from '../config';
+import type { Logger } from '../shared/logger';
+import { createKafka } from './kafka-client-factory';
+import { createGuardedProducer } from './guarded-producer';
+import { createEventEncoder } from './event-encoder';
+import { registerSchemas } from './schema-registration';
+import { PRODUCED_TOPICS } from './topics';
+
+/** Kafka client, registry client, breaker-guarded producer and encoder, from one config. */
+export function createMessaging(config: Config, logger: Logger) {
+  const kafka = createKafka({
+    clientId: config.KAFKA_CLIENT_ID,
+    brokers: config.KAFKA_BROKERS,
+    requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
+    logger,
+  });
+  const registry = new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL, retry: { retries: 2 } });
+  const producer = createGuardedProducer(
+    kafka,
+    {
+      timeoutMs: config.BREAKER_TIMEOUT_MS,
+      errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENT,
+      volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+      resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
+      rollingCountTimeoutMs: config.BREAKER_ROLLING_WINDOW_MS,
+    },
+    logger.child({ namespace: 'Producer' }),
+  );
+  const registerProducedSchemas = () =>
+    registerSchemas(registry, PRODUCED_TOPICS, {
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      producedTopics: PRODUCED_TOPICS,
+      logger: logger.child({ namespace: 'SchemaRegistry' }),
+    });
+  const encoder = createEventEncoder(registry, registerProducedSchemas);
+  return { kafka, registry, producer, encoder, registerProducedSchemas };
+}
+
+export type Messaging = ReturnType<typeof createMessaging>;

@@ -1,0 +1,161 @@
+import { ConfluentSchemaRegistryValidationError } from '@kafkajs/confluent-schema-registry/dist/errors';
+import type { IHeaders, Message, TopicMessages } from 'kafkajs';
+import type { OutboxRepository, PendingOutboxMessage } from '../data-access/outbox-repository';
+import type { GuardedProducer } from '../messaging/guarded-producer';
+import type { EventEncoder } from '../messaging/event-encoder';
+import { physicalTopic } from '../messaging/topics';
+import type { Logger } from '../shared/logger';
+import { WakeSignal, backoffDelay } from '../shared/wake-signal';
+import { RelayLeadership } from './relay-leadership';
+
+export interface OutboxRelayOptions {
+  databaseUrl: string;
+  topicPrefix: string;
+  batchSize: number;
+  pollIntervalMs: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  retentionHours: number;
+  pruneIntervalMs: number;
+}
+
+export interface OutboxRelayDependencies {
+  outbox: OutboxRepository;
+  producer: GuardedProducer;
+  encoder: EventEncoder;
+  logger: Logger;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Finishes the batch in flight (so what Kafka acknowledged is marked), then stops. */
+  stop(): Promise<void>;
+  isLeader(): boolean;
+}
+
+/**
+ * Publishes outbox rows to Kafka, at least once and in write order. Rows are marked published
+ * only after Kafka acknowledged them; a failed batch is retried with backoff, never dropped.
+ */
+export function createOutboxRelay(
+  { outbox, producer, encoder, logger }: OutboxRelayDependencies,
+  options: OutboxRelayOptions,
+): OutboxRelay {
+  const wake = new WakeSignal();
+  const leadership = new RelayLeadership(options.databaseUrl, () => wake.wake(), logger);
+  const stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+  let lastPruneAt = 0;
+
+  async function publishBatch(rows: PendingOutboxMessage[]): Promise<number> {
+    const { messagesByTopic, sendable, unencodable } = await encodeInOrder(rows);
+    if (unencodable.length > 0) {
+      await outbox.recordFailure(
+        unencodable.map((row) => row.id),
+        'payload does not match the topic schema',
+      );
+      logger.error('outbox rows cannot be encoded; their orders are held back', {
+        eventIds: unencodable.map((row) => row.eventId),
+      });
+    }
+    if (sendable.length === 0) return 0;
+    const topicMessages: TopicMessages[] = [...messagesByTopic].map(([topic, messages]) => ({
+      topic,
+      messages,
+    }));
+    try {
+      await producer.send(topicMessages);
+    } catch (error) {
+      await outbox.recordFailure(sendable, messageOf(error)).catch(() => undefined);
+      throw error;
+    }
+    await outbox.markPublished(sendable);
+    return sendable.length;
+  }
+
+  /** Encodes rows in id order; an order whose row fails to encode sends nothing after it. */
+  async function encodeInOrder(rows: PendingOutboxMessage[]) {
+    const messagesByTopic = new Map<string, Message[]>();
+    const heldOrders = new Set<string>();
+    const sendable: bigint[] = [];
+    const unencodable: PendingOutboxMessage[] = [];
+    for (const row of rows) {
+      if (heldOrders.has(row.orderId)) continue;
+      let value: Buffer;
+      try {
+        value = await encoder.encode(row.topic, row.payload);
+      } catch (error) {
+        // A registry outage fails the whole batch (retried); a bad payload holds its order back.
+        if (!(error instanceof ConfluentSchemaRegistryValidationError)) throw error;
+        heldOrders.add(row.orderId);
+        unencodable.push(row);
+        continue;
+      }
+      const topic = physicalTopic(options.topicPrefix, row.topic);
+      const headers: IHeaders = {
+        ...row.headers,
+        'event-id': row.eventId,
+        'event-type': row.topic,
+      };
+      const messages = messagesByTopic.get(topic) ?? [];
+      messages.push({ key: row.key, value, headers });
+      messagesByTopic.set(topic, messages);
+      sendable.push(row.id);
+    }
+    return { messagesByTopic, sendable, unencodable };
+  }
+
+  async function pruneWhenDue(): Promise<void> {
+    if (Date.now() - lastPruneAt < options.pruneIntervalMs) return;
+    lastPruneAt = Date.now();
+    const before = new Date(Date.now() - options.retentionHours * 3_600_000);
+    const pruned = await outbox.prunePublished(before);
+    if (pruned > 0)
+      logger.info('pruned published outbox rows', { pruned, before: before.toISOString() });
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      try {
+        if (!(await leadership.acquire())) {
+          await wake.sleep(options.pollIntervalMs);
+          continue;
+        }
+        await producer.waitUntilCallable(stopping.signal);
+        if (stopping.signal.aborted) break;
+        const rows = await outbox.nextBatch(options.batchSize);
+        const published = rows.length > 0 ? await publishBatch(rows) : 0;
+        failures = 0;
+        await pruneWhenDue();
+        if (published < options.batchSize) await wake.sleep(options.pollIntervalMs);
+      } catch (error) {
+        failures++;
+        const delay = backoffDelay(failures, options.retryMinMs, options.retryMaxMs);
+        logger.warn('outbox publish failed; retrying', {
+          error: messageOf(error),
+          attempt: failures,
+          delayMs: delay,
+        });
+        await wake.sleep(delay);
+      }
+    }
+  }
+
+  return {
+    start() {
+      loop ??= run();
+    },
+    async stop() {
+      stopping.abort();
+      wake.wake();
+      await loop;
+      await leadership.release();
+    },
+    isLeader: () => leadership.isLeader,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

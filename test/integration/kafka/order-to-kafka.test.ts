@@ -1,0 +1,68 @@
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  startTestService,
+  type TestService,
+} from '../../support/order-service-harness';
+import { readTopics, type TopicReader } from '../../support/topic-reader';
+import { waitFor } from '../../support/wait-for';
+
+describe('outbox relay: an accepted order reaches Kafka as Avro', () => {
+  let app: TestService;
+  let reader: TopicReader;
+  beforeAll(async () => {
+    app = await startTestService();
+    reader = await readTopics(app.config.KAFKA_BROKERS, app.config.SCHEMA_REGISTRY_URL, [
+      `${app.config.KAFKA_TOPIC_PREFIX}process_payment_request`,
+    ]);
+  });
+  afterAll(async () => {
+    await reader.stop();
+    await app.stop();
+  });
+
+  test('when an order is posted, then a consumer decodes its payment request, keyed by order id', async () => {
+    const order = await readJson(await postOrder(app.url, aValidOrder({ customerId: 'kafka-1' })));
+
+    const [record] = await reader.waitForCount(1);
+    expect(record.key).toBe(order.id);
+    expect(record.value).toEqual({
+      eventId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      orderId: order.id,
+      customerId: 'kafka-1',
+      amount: order.totalAmount,
+      currency: 'EUR',
+      occurredAt: expect.any(Number),
+    });
+    expect(record.headers).toMatchObject({
+      'event-id': record.value.eventId,
+      'event-type': 'process_payment_request',
+    });
+  });
+
+  test('when Kafka acknowledged a row, then the outbox row is marked published', async () => {
+    await waitFor(
+      async () => {
+        const { rows } = await app.sql.query(
+          'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+        );
+        return rows[0].n === 0;
+      },
+      { timeoutMs: 10_000, message: 'outbox rows still unpublished' },
+    );
+    const { rows } = await app.sql.query('SELECT attempts, last_error FROM outbox');
+    expect(rows).toEqual([{ attempts: 0, last_error: null }]);
+  });
+
+  test('when the service starts, then each produced schema is registered under <topic>-value as BACKWARD', async () => {
+    const subjects = await readJson(await fetch(`${app.config.SCHEMA_REGISTRY_URL}/subjects`));
+    expect(subjects).toContain(`${app.config.KAFKA_TOPIC_PREFIX}process_payment_request-value`);
+    const config = await readJson(
+      await fetch(
+        `${app.config.SCHEMA_REGISTRY_URL}/config/${app.config.KAFKA_TOPIC_PREFIX}process_payment_request-value`,
+      ),
+    );
+    expect(config.compatibilityLevel).toBe('BACKWARD');
+  });
+});
