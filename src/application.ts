@@ -1,19 +1,31 @@
 import type { Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
+import { createMetrics, type Metrics } from './shared/metrics';
+import { serviceVersion } from './shared/service-version';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
 import { createOutboxRepository } from './data-access/outbox-repository';
+import { createSagaRepository } from './data-access/saga-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import type { ReadinessCheck } from './entry-points/http/health-routes';
+import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
+import { createDeadLetterPublisher } from './entry-points/kafka/dead-letter-publisher';
 import { createMessaging } from './messaging/messaging-factory';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
+import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 
 export interface RunningService {
   http: WebServer;
   logger: Logger;
-  /** Stops intake first, then lets the relay finish its batch, then closes connections. */
+  metrics: Metrics;
+  sweeper: DeadlineSweeper;
+  /**
+   * Stops in an order that loses no work: intake first, then the consumer (its offsets are
+   * committed only after each record's transaction), the sweeper, the relay (it finishes the
+   * batch in flight), and finally the connections.
+   */
   stop(): Promise<void>;
 }
 
@@ -22,6 +34,7 @@ export async function startOrderService(
   config: Config,
   logger = createLogger(config.LOG_LEVEL),
 ): Promise<RunningService> {
+  const metrics = createMetrics();
   const db = createDatabase({
     url: config.DATABASE_URL,
     poolSize: config.DATABASE_POOL_SIZE,
@@ -44,6 +57,12 @@ export async function startOrderService(
     });
   }
 
+  const orders = createOrderRepository(db);
+  const saga = createSagaRepository(db, {
+    paymentMs: config.SAGA_PAYMENT_TIMEOUT_MS,
+    inventoryMs: config.SAGA_INVENTORY_TIMEOUT_MS,
+  });
+
   const relay = createOutboxRelay(
     {
       outbox: createOutboxRepository(db),
@@ -62,7 +81,38 @@ export async function startOrderService(
       pruneIntervalMs: config.OUTBOX_PRUNE_INTERVAL_MS,
     },
   );
+  const consumer = createSagaConsumer(
+    {
+      kafka: messaging.kafka,
+      registry: messaging.registry,
+      saga,
+      deadLetters: createDeadLetterPublisher(messaging.producer, {
+        serviceVersion: serviceVersion(),
+        metrics,
+        logger: logger.child({ namespace: 'DeadLetters' }),
+      }),
+      metrics,
+      logger: logger.child({ namespace: 'SagaConsumer' }),
+    },
+    {
+      groupId: config.SAGA_CONSUMER_GROUP,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
+      retryMinMs: config.CONSUMER_RETRY_MIN_MS,
+      retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
+      maxUnknownAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+      heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
+    },
+  );
+  const sweeper = createDeadlineSweeper(
+    { saga, metrics, logger: logger.child({ namespace: 'DeadlineSweeper' }) },
+    { intervalMs: config.SAGA_SWEEP_INTERVAL_MS, batchSize: config.SAGA_SWEEP_BATCH_SIZE },
+  );
+
   relay.start();
+  await consumer.start();
+  sweeper.start();
 
   const databaseCheck: ReadinessCheck = {
     name: 'database',
@@ -73,12 +123,15 @@ export async function startOrderService(
   };
   const http = await startWebServer(
     {
-      orders: createOrderRepository(db),
+      orders,
+      saga,
+      paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
       readinessChecks: [databaseCheck],
       readinessDetails: () => ({
         kafkaProducerBreaker: messaging.producer.state(),
         outboxRelayLeader: relay.isLeader(),
       }),
+      metricsRegistry: metrics.registry,
       logger: logger.child({ namespace: 'HTTP' }),
       trustProxy: config.TRUST_PROXY,
     },
@@ -88,8 +141,12 @@ export async function startOrderService(
   return {
     http,
     logger,
+    metrics,
+    sweeper,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await consumer.stop();
+      await sweeper.stop();
       await relay.stop();
       await messaging.producer.disconnect();
       await db.$disconnect();

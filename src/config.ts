@@ -48,7 +48,9 @@ const configSchema = z.object({
   KAFKA_CREATE_TOPICS: booleanFromString.default(false),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(3),
-  SCHEMA_REGISTRY_URL: z.url({ error: 'must be an http(s) URL' }),
+  SCHEMA_REGISTRY_URL: z
+    .string({ error: 'is required' })
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
 
   /** Most outbox rows the relay sends to Kafka in one batch. */
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -67,6 +69,34 @@ const configSchema = z.object({
   BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(3),
   BREAKER_RESET_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   BREAKER_ROLLING_WINDOW_MS: z.coerce.number().int().min(1_000).default(30_000),
+
+  /** Consumer group of the saga consumer; every instance of the service joins the same one. */
+  SAGA_CONSUMER_GROUP: z.string().min(1).default('order-service-saga'),
+  /** Partitions handled at once per instance; one partition's records are always serial. */
+  SAGA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How long an order waits for the payment reply before it fails. */
+  SAGA_PAYMENT_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(15 * 60_000),
+  /** How long a paid order waits for the reservation before its payment is refunded. */
+  SAGA_INVENTORY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 60_000),
+  /** How often the deadline sweeper looks for orders past their step deadline. */
+  SAGA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
+  SAGA_SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** Backoff while a dependency (database, broker) is down: the partition pauses, then retries. */
+  CONSUMER_RETRY_MIN_MS: z.coerce.number().int().min(1).default(250),
+  CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(30_000),
+  /** A handler error of no known kind is retried this many times, then dead-lettered. */
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** kafkajs group session timeout; lower means faster rebalances after a crash. */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3_000).default(30_000),
+  CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(3_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

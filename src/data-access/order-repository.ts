@@ -13,6 +13,8 @@ export interface NewOrderRecord extends PricedOrder {
   currency: string;
   idempotencyKey: string | null;
   requestHash: string | null;
+  /** When the payment step times out (the saga's first deadline). */
+  stepDeadlineAt: Date;
 }
 
 export interface OrderListQuery {
@@ -33,10 +35,7 @@ export function createOrderRepository(db: Database) {
      * One transaction: the order, its items, its first history row and the outbox row
      * announcing it. Either all of them exist afterwards or none does.
      */
-    async insertNewOrder(
-      order: NewOrderRecord,
-      event: OutgoingEvent<{ eventId: string; orderId: string }>,
-    ): Promise<OrderView> {
+    async insertNewOrder(order: NewOrderRecord, event: OutgoingEvent): Promise<OrderView> {
       try {
         const [row] = await db.$transaction([
           db.order.create({
@@ -48,6 +47,7 @@ export function createOrderRepository(db: Database) {
               totalAmount: BigInt(order.totalAmount),
               idempotencyKey: order.idempotencyKey,
               requestHash: order.requestHash,
+              stepDeadlineAt: order.stepDeadlineAt,
               items: {
                 createMany: {
                   data: order.items.map((item, position) => ({

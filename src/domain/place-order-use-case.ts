@@ -5,7 +5,7 @@ import { parseOrThrow } from '../shared/validation';
 import { newOrderSchema } from './new-order-schema';
 import { priceOrder } from './order-pricing';
 import { fingerprint } from './request-fingerprint';
-import { TOPICS, type ProcessPaymentRequest } from './saga-events';
+import type { ProcessPaymentRequest } from './saga-events';
 import type { OrderView } from './order-view';
 import { DuplicateIdempotencyKey, type OrderRepository } from '../data-access/order-repository';
 
@@ -25,11 +25,17 @@ export interface PlaceOrderResult {
  * Validates and prices a new order, then stores it as PENDING together with the
  * `process_payment_request` it owes the payment service, in one transaction.
  */
+export interface PlaceOrderDependencies {
+  orders: OrderRepository;
+  /** The saga's first deadline: how long the order may wait for the payment reply. */
+  paymentTimeoutMs: number;
+  now?: () => Date;
+}
+
 export async function placeOrder(
-  orders: OrderRepository,
+  { orders, paymentTimeoutMs, now = () => new Date() }: PlaceOrderDependencies,
   body: unknown,
   idempotencyKey: string | undefined,
-  now: () => Date = () => new Date(),
 ): Promise<PlaceOrderResult> {
   const input = parseOrThrow(newOrderSchema, body, 'The order is not valid');
   const key =
@@ -48,6 +54,7 @@ export async function placeOrder(
   }
 
   const orderId = randomUUID();
+  const placedAt = now();
   const priced = priceOrder(input.items);
   const payment: ProcessPaymentRequest = {
     eventId: randomUUID(),
@@ -55,7 +62,7 @@ export async function placeOrder(
     customerId: input.customerId,
     amount: priced.totalAmount,
     currency: input.currency,
-    occurredAt: now().getTime(),
+    occurredAt: placedAt.getTime(),
   };
   try {
     const order = await orders.insertNewOrder(
@@ -66,8 +73,9 @@ export async function placeOrder(
         currency: input.currency,
         idempotencyKey: key,
         requestHash,
+        stepDeadlineAt: new Date(placedAt.getTime() + paymentTimeoutMs),
       },
-      { topic: TOPICS.processPaymentRequest, payload: payment },
+      { topic: 'process_payment_request', payload: payment },
     );
     return { order, replayed: false };
   } catch (error) {

@@ -5,7 +5,7 @@ import { createKafka } from './kafka-client-factory';
 import { createGuardedProducer } from './guarded-producer';
 import { createEventEncoder } from './event-encoder';
 import { registerSchemas } from './schema-registration';
-import { PRODUCED_TOPICS } from './topics';
+import { PRODUCED_TOPICS, type SagaTopic } from './topics';
 
 /** Kafka client, registry client, breaker-guarded producer and encoder, from one config. */
 export function createMessaging(config: Config, logger: Logger) {
@@ -27,12 +27,17 @@ export function createMessaging(config: Config, logger: Logger) {
     },
     logger.child({ namespace: 'Producer' }),
   );
+  // Memoized once it succeeds: start-up registers, the encoder reuses the ids (or retries).
+  let registered: Promise<ReadonlyMap<SagaTopic, number>> | undefined;
   const registerProducedSchemas = () =>
-    registerSchemas(registry, PRODUCED_TOPICS, {
+    (registered ??= registerSchemas(registry, PRODUCED_TOPICS, {
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       producedTopics: PRODUCED_TOPICS,
       logger: logger.child({ namespace: 'SchemaRegistry' }),
-    });
+    }).catch((error: unknown) => {
+      registered = undefined;
+      throw error;
+    }));
   const encoder = createEventEncoder(registry, registerProducedSchemas);
   return { kafka, registry, producer, encoder, registerProducedSchemas };
 }

@@ -9,11 +9,15 @@ export class AppError extends Error {
     message: string,
     readonly httpStatus: number,
     readonly retriable = false,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(message, options);
     this.name = new.target.name;
+    this.details = options?.details;
   }
+
+  /** Extra members for the problem document (e.g. the order's current status). */
+  readonly details?: Record<string, unknown>;
 }
 
 export interface FieldError {
@@ -45,5 +49,11 @@ export class IdempotencyConflictError extends AppError {
 export class DatabaseUnavailableError extends AppError {
   constructor(cause: unknown) {
     super('database-unavailable', 'The database is not reachable right now', 503, true, { cause });
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
+    super(code, message, 409, false, { details });
   }
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { startOrderService, type RunningService } from '../../src/application';
 import { createTestDatabase } from './database';
 import { sharedKafkaStack } from './kafka-stack';
+import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
 
 export interface TestService {
   url: string;
@@ -29,6 +30,12 @@ export function testConfig(env: Record<string, string | undefined>): Config {
     KAFKA_BROKERS: kafka.brokers,
     SCHEMA_REGISTRY_URL: kafka.registryUrl,
     KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+    // A group of its own, and the mock cluster's quick-join settings (valid on real Kafka too).
+    SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
+    CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
+    CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
+    CONSUMER_RETRY_MIN_MS: '50',
+    CONSUMER_RETRY_MAX_MS: '500',
     OUTBOX_RETRY_MIN_MS: '50',
     OUTBOX_RETRY_MAX_MS: '500',
     SHUTDOWN_TIMEOUT_MS: '2000',

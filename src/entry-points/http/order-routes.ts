@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { placeOrder } from '../../domain/place-order-use-case';
+import { cancelOrder } from '../../domain/cancel-order-use-case';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { NotFoundError } from '../../shared/app-error';
 import { parseOrThrow } from '../../shared/validation';
 import type { OrderRepository } from '../../data-access/order-repository';
+import type { SagaRepository } from '../../data-access/saga-repository';
 import { decodeCursor, encodeCursor } from './list-cursor';
 
 export const ORDERS_PATH = '/api/v1/orders';
@@ -18,11 +20,21 @@ const listQuerySchema = z.strictObject({
   cursor: z.string().max(200).optional(),
 });
 
-export function orderRoutes(orders: OrderRepository): Router {
+export interface OrderRoutesDependencies {
+  orders: OrderRepository;
+  saga: SagaRepository;
+  paymentTimeoutMs: number;
+}
+
+export function orderRoutes({ orders, saga, paymentTimeoutMs }: OrderRoutesDependencies): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
-    const { order, replayed } = await placeOrder(orders, req.body, req.get('idempotency-key'));
+    const { order, replayed } = await placeOrder(
+      { orders, paymentTimeoutMs },
+      req.body,
+      req.get('idempotency-key'),
+    );
     res
       .status(202)
       .location(`${ORDERS_PATH}/${order.id}`)
@@ -43,6 +55,11 @@ export function orderRoutes(orders: OrderRepository): Router {
     const order = await orders.findById(id);
     if (!order) throw new NotFoundError(`No order has id ${id}`);
     res.json(order);
+  });
+
+  router.post('/:id/cancel', async (req, res) => {
+    const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
+    res.json(await cancelOrder({ orders, saga }, id, req.body));
   });
 
   return router;

@@ -71,7 +71,7 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
       return sendProblem(res, 400, error.code, error.message, { errors: error.fieldErrors });
     }
     if (error instanceof AppError && !error.retriable) {
-      return sendProblem(res, error.httpStatus, error.code, error.message);
+      return sendProblem(res, error.httpStatus, error.code, error.message, error.details);
     }
     if ((error instanceof AppError && error.httpStatus === 503) || isDatabaseUnavailable(error)) {
       logger.warn('database unavailable', { path: req.path, error: messageOf(error) });

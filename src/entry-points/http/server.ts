@@ -1,18 +1,19 @@
 import express from 'express';
+import type { Registry } from 'prom-client';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from '../../shared/logger';
-import type { OrderRepository } from '../../data-access/order-repository';
 import { requestId } from './request-id';
 import { healthRoutes, type ReadinessCheck } from './health-routes';
-import { ORDERS_PATH, orderRoutes } from './order-routes';
+import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
 import { problemDetailsHandler, sendProblem } from './problem-details';
 
-export interface WebServerDependencies {
-  orders: OrderRepository;
+export interface WebServerDependencies extends OrderRoutesDependencies {
   readinessChecks: readonly ReadinessCheck[];
   /** Extra state shown by `/ready` without affecting it. */
   readinessDetails?: () => Record<string, unknown>;
+  /** Prometheus registry served at GET /metrics. */
+  metricsRegistry?: Registry;
   logger: Logger;
   trustProxy?: boolean;
 }
@@ -25,12 +26,18 @@ export interface WebServer {
 }
 
 export function createApp(dependencies: WebServerDependencies) {
-  const { orders, readinessChecks, readinessDetails, logger, trustProxy } = dependencies;
+  const { readinessChecks, readinessDetails, logger, trustProxy } = dependencies;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy ?? false);
   app.use(requestId(logger));
   app.use(healthRoutes(readinessChecks, readinessDetails));
+  const { metricsRegistry } = dependencies;
+  if (metricsRegistry) {
+    app.get('/metrics', async (_req, res) => {
+      res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+    });
+  }
   app.use((req, res, next) => {
     // Any non-empty body must be JSON; an empty one is left for validation to name.
     const hasContent =
@@ -41,7 +48,7 @@ export function createApp(dependencies: WebServerDependencies) {
     next();
   });
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
-  app.use(ORDERS_PATH, orderRoutes(orders));
+  app.use(ORDERS_PATH, orderRoutes(dependencies));
   app.use((req, res) => {
     sendProblem(res, 404, 'not-found', `No route for ${req.method} ${req.path}`);
   });

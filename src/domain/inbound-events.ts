@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { SagaInput } from './saga-decider';
+
+const id = z.string().trim().min(1).max(128);
+const reason = z.string().max(2_000);
+/** Fields every consumed record has; unknown extra fields (a peer's newer schema) are dropped. */
+const base = { eventId: id, orderId: z.uuid(), occurredAt: z.number().int() };
+
+const paymentSuccessful = z.object({ ...base, paymentId: id, amount: z.number().int().min(0) });
+const paymentFailed = z.object({ ...base, reason });
+const inventoryReserved = z.object({ ...base, reservationId: id });
+const inventoryReservationFailed = z.object({ ...base, reason });
+const paymentRefunded = z.object({ ...base, paymentId: id });
+
+export interface InboundEvent {
+  eventId: string;
+  orderId: string;
+  input: SagaInput;
+}
+
+/**
+ * For each consumed topic: validate the decoded record and turn it into the saga's input.
+ * Each throws a ZodError when the record does not fit.
+ */
+export const INBOUND_EVENT_PARSERS = {
+  payment_successful: (payload: unknown): InboundEvent => {
+    const { eventId, orderId, paymentId, amount } = paymentSuccessful.parse(payload);
+    return {
+      eventId,
+      orderId,
+      input: { trigger: 'payment_successful', eventId, paymentId, amount },
+    };
+  },
+  payment_failed: (payload: unknown): InboundEvent => {
+    const { eventId, orderId, reason } = paymentFailed.parse(payload);
+    return { eventId, orderId, input: { trigger: 'payment_failed', eventId, reason } };
+  },
+  inventory_reserved: (payload: unknown): InboundEvent => {
+    const { eventId, orderId, reservationId } = inventoryReserved.parse(payload);
+    return { eventId, orderId, input: { trigger: 'inventory_reserved', eventId, reservationId } };
+  },
+  inventory_reservation_failed: (payload: unknown): InboundEvent => {
+    const { eventId, orderId, reason } = inventoryReservationFailed.parse(payload);
+    return {
+      eventId,
+      orderId,
+      input: { trigger: 'inventory_reservation_failed', eventId, reason },
+    };
+  },
+  payment_refunded: (payload: unknown): InboundEvent => {
+    const { eventId, orderId, paymentId } = paymentRefunded.parse(payload);
+    return { eventId, orderId, input: { trigger: 'payment_refunded', eventId, paymentId } };
+  },
+} as const;
+
+export type InboundTopic = keyof typeof INBOUND_EVENT_PARSERS;

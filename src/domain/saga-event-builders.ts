@@ -1,0 +1,66 @@
+import type { DecisionContext, SagaInput, SagaOrder } from './saga-decider';
+import type { OutgoingEvent } from './saga-events';
+import type { EmittedEvent } from './saga-transitions';
+
+/**
+ * The payload of one emitted event, from the order as it is after the transition. Late-reply
+ * compensation gets the late payment or reservation because the transition recorded it.
+ */
+export function buildEvent(
+  type: EmittedEvent,
+  order: SagaOrder,
+  input: SagaInput,
+  { now, newEventId }: DecisionContext,
+): OutgoingEvent {
+  const base = { eventId: newEventId(), orderId: order.id, occurredAt: now.getTime() };
+  const reason = order.failureReason ?? `late ${input.trigger} for a ${order.status} order`;
+  switch (type) {
+    case 'reserve_inventory_request':
+      return {
+        topic: type,
+        payload: {
+          ...base,
+          items: order.items.map(({ productId, quantity }) => ({ productId, quantity })),
+        },
+      };
+    case 'refund_payment_request':
+      return {
+        topic: type,
+        payload: {
+          ...base,
+          paymentId: required(order.paymentId, 'paymentId', type),
+          amount: order.paidAmount ?? order.totalAmount,
+          currency: order.currency,
+          reason,
+        },
+      };
+    case 'release_inventory_request':
+      return {
+        topic: type,
+        payload: {
+          ...base,
+          reservationId: required(order.reservationId, 'reservationId', type),
+          reason,
+        },
+      };
+    case 'order_confirmed':
+      return {
+        topic: type,
+        payload: {
+          ...base,
+          customerId: order.customerId,
+          amount: order.totalAmount,
+          currency: order.currency,
+        },
+      };
+    case 'order_failed':
+    case 'order_cancelled':
+      return { topic: type, payload: { ...base, reason } };
+  }
+}
+
+/** The table only emits refunds and releases where these are known; this guards the table. */
+function required(value: string | null, field: string, type: EmittedEvent): string {
+  if (value === null) throw new Error(`${type} needs ${field}, which the order does not have`);
+  return value;
+}

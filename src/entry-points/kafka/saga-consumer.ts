@@ -1,0 +1,192 @@
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SagaRepository } from '../../data-access/saga-repository';
+import { CONSUMED_TOPICS, physicalTopic, type ConsumedTopic } from '../../messaging/topics';
+import { classifyFailure, errorMessageOf } from '../../messaging/failure-policy';
+import { backoffDelay } from '../../shared/wake-signal';
+import type { Logger } from '../../shared/logger';
+import type { Metrics } from '../../shared/metrics';
+import { decodeInboundRecord } from './inbound-record-decoder';
+import type { DeadLetterPublisher, FailedRecord } from './dead-letter-publisher';
+
+export interface SagaConsumerOptions {
+  groupId: string;
+  topicPrefix: string;
+  partitionsConcurrency: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** Attempts for a handler error of unknown kind before the record is dead-lettered. */
+  maxUnknownAttempts: number;
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+}
+
+export interface SagaConsumerDependencies {
+  kafka: Kafka;
+  registry: SchemaRegistry;
+  saga: SagaRepository;
+  deadLetters: DeadLetterPublisher;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+export interface SagaConsumer {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type RecordResult = 'done' | 'retry';
+
+/**
+ * Reads the peers' replies and drives the saga. Offsets are resolved one record at a time and
+ * only after its database transaction committed, so a crash can repeat a delivery (deduplicated
+ * on the event id) but never lose one. Failures go through one policy (failure-policy.ts):
+ * transient ones pause the partition and retry from the same offset; poison records are
+ * dead-lettered and the partition moves on.
+ */
+export function createSagaConsumer(
+  deps: SagaConsumerDependencies,
+  options: SagaConsumerOptions,
+): SagaConsumer {
+  const { kafka, registry, saga, deadLetters, metrics, logger } = deps;
+  const topicByPhysical = new Map<string, ConsumedTopic>(
+    CONSUMED_TOPICS.map((topic) => [physicalTopic(options.topicPrefix, topic), topic]),
+  );
+  /** Failures per record (topic/partition/offset), for backoff and the unknown-error limit. */
+  const attempts = new Map<string, { count: number; firstFailedAt: Date }>();
+  const resumeTimers = new Set<NodeJS.Timeout>();
+  let consumer: Consumer | undefined;
+
+  async function processRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+  ): Promise<RecordResult> {
+    const key = `${topic}/${partition}/${message.offset}`;
+    try {
+      const logical = topicByPhysical.get(topic) as ConsumedTopic;
+      const event = await decodeInboundRecord(registry, logical, message);
+      const outcome = await saga.handleEvent(
+        { eventId: event.eventId, topic: logical, orderId: event.orderId },
+        event.input,
+      );
+      metrics.sagaEvents.inc({ topic: logical, outcome });
+      const level = outcome === 'applied' || outcome === 'duplicate' ? 'debug' : 'info';
+      logger.log(level, `saga event ${outcome}`, {
+        topic: logical,
+        eventId: event.eventId,
+        orderId: event.orderId,
+      });
+      attempts.delete(key);
+      return 'done';
+    } catch (error) {
+      const kind = classifyFailure(error);
+      const failure = attempts.get(key) ?? { count: 0, firstFailedAt: new Date() };
+      failure.count++;
+      attempts.set(key, failure);
+      if (
+        kind === 'transient' ||
+        (kind === 'unknown' && failure.count < options.maxUnknownAttempts)
+      ) {
+        metrics.consumerRetries.inc({ topic });
+        logger.warn('record failed; partition paused for a retry', {
+          topic,
+          partition,
+          offset: message.offset,
+          kind,
+          attempt: failure.count,
+          error: errorMessageOf(error),
+        });
+        return 'retry';
+      }
+      const record: FailedRecord = {
+        topic,
+        partition,
+        message,
+        error,
+        attempts: failure.count,
+        ...failure,
+      };
+      await deadLetters.publish(record, options.groupId); // throws if the DLQ write fails: retried
+      attempts.delete(key);
+      return 'done';
+    }
+  }
+
+  async function eachBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    pause,
+  }: EachBatchPayload) {
+    const { topic, partition } = batch;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      let result: RecordResult;
+      try {
+        result = await processRecord(topic, partition, message);
+      } catch (error) {
+        logger.warn('dead-letter write failed; record will be retried', {
+          topic,
+          error: errorMessageOf(error),
+        });
+        result = 'retry';
+      }
+      if (result === 'retry') {
+        pauseAndRetryLater(topic, partition, message.offset, pause);
+        return;
+      }
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+  }
+
+  /** Stops fetching this partition, rewinds to the failed record, and resumes after a backoff. */
+  function pauseAndRetryLater(
+    topic: string,
+    partition: number,
+    offset: string,
+    pause: () => () => void,
+  ) {
+    const resume = pause();
+    consumer?.seek({ topic, partition, offset });
+    const failures = attempts.get(`${topic}/${partition}/${offset}`)?.count ?? 1;
+    const timer = setTimeout(
+      () => {
+        resumeTimers.delete(timer);
+        resume();
+      },
+      backoffDelay(failures - 1, options.retryMinMs, options.retryMaxMs),
+    );
+    resumeTimers.add(timer);
+  }
+
+  return {
+    async start() {
+      consumer = kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: options.sessionTimeoutMs,
+        heartbeatInterval: options.heartbeatIntervalMs,
+        maxWaitTimeInMs: 500,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...topicByPhysical.keys()], fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: options.partitionsConcurrency,
+        eachBatchAutoResolve: false,
+        eachBatch,
+      });
+      logger.info('saga consumer running', {
+        groupId: options.groupId,
+        topics: [...topicByPhysical.keys()],
+      });
+    },
+    async stop() {
+      for (const timer of resumeTimers) clearTimeout(timer);
+      resumeTimers.clear();
+      await consumer?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { KafkaJSError } from 'kafkajs';
+import { ZodError } from 'zod';
+import { AppError } from '../shared/app-error';
+import { isDatabaseUnavailable } from '../data-access/database-errors';
+
+/**
+ * What to do about a record that failed, decided in one place:
+ * - `transient`: a dependency is down (database, broker, registry). Pause and retry, forever;
+ *   never dead-letter, so an outage cannot flood the DLQ or skip a record.
+ * - `poison`: the record itself is wrong. Retrying cannot help: dead-letter it and move on.
+ * - `unknown`: a handler error of no known kind. Retry a few times, then dead-letter.
+ */
+export type FailureKind = 'transient' | 'poison' | 'unknown';
+
+/** The record can never be processed as it is (bad bytes, unknown schema, invalid fields). */
+export class PoisonRecordError extends AppError {
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, 422, false, options);
+  }
+}
+
+const NETWORK_FAILURE =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timeout/i;
+
+export function classifyFailure(error: unknown): FailureKind {
+  if (error instanceof PoisonRecordError || error instanceof ZodError) return 'poison';
+  if (isDatabaseUnavailable(error)) return 'transient';
+  if (error instanceof AppError) return error.retriable ? 'transient' : 'poison';
+  if (error instanceof KafkaJSError) return error.retriable ? 'transient' : 'unknown';
+  if (isRegistryUnavailable(error)) return 'transient';
+  return 'unknown';
+}
+
+/** The registry client reports network failures as status 400 with the socket error in the text. */
+export function isRegistryUnavailable(error: unknown): boolean {
+  const { name, status, message } = error as { name?: string; status?: number; message?: string };
+  if (name !== 'ResponseError' || status === undefined) return false;
+  return status >= 500 || (status === 400 && NETWORK_FAILURE.test(message ?? ''));
+}
+
+export function errorClassOf(error: unknown): string {
+  return error instanceof AppError
+    ? error.code
+    : error instanceof Error
+      ? error.name
+      : typeof error;
+}
+
+export function errorMessageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

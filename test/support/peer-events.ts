@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
+import { loadAvroSchema } from '../../src/messaging/avro-schemas';
+import { CONSUMED_TOPICS, physicalTopic, type ConsumedTopic } from '../../src/messaging/topics';
+
+/**
+ * Plays the payment and inventory services in tests: registers their schemas under the test's
+ * prefix and produces their replies as Avro, keyed by order id, the way a real peer would.
+ */
+export interface PeerEvents {
+  /** Sends one reply; `eventId` and `occurredAt` are filled in unless given. Returns the payload. */
+  send(topic: ConsumedTopic, fields: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Sends raw bytes to a consumed topic (for poison-record tests). */
+  sendRaw(topic: ConsumedTopic, key: string | null, value: Buffer | null): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPeerEvents(
+  brokers: string[],
+  registryUrl: string,
+  topicPrefix: string,
+): Promise<PeerEvents> {
+  const registry = new SchemaRegistry({ host: registryUrl });
+  const ids = new Map<ConsumedTopic, number>();
+  for (const topic of CONSUMED_TOPICS) {
+    const { id } = await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema(topic)) },
+      {
+        subject: `${physicalTopic(topicPrefix, topic)}-value`,
+        compatibility: COMPATIBILITY.BACKWARD,
+      },
+    );
+    ids.set(topic, id);
+  }
+  const kafka = new Kafka({ clientId: 'test-peers', brokers, logLevel: logLevel.NOTHING });
+  const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+
+  return {
+    async send(topic, fields) {
+      const payload: Record<string, unknown> = {
+        eventId: randomUUID(),
+        occurredAt: Date.now(),
+        ...fields,
+      };
+      const value = await registry.encode(ids.get(topic) as number, payload);
+      await producer.send({
+        topic: physicalTopic(topicPrefix, topic),
+        messages: [
+          { key: String(payload.orderId), value, headers: { 'event-id': String(payload.eventId) } },
+        ],
+      });
+      return payload;
+    },
+    async sendRaw(topic, key, value) {
+      await producer.send({ topic: physicalTopic(topicPrefix, topic), messages: [{ key, value }] });
+    },
+    stop: () => producer.disconnect(),
+  };
+}
