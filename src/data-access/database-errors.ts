@@ -65,6 +65,10 @@ function isUnavailableCause({ kind, originalCode, code }: AdapterCause): boolean
   );
 }
 
+/** P2002 from model queries; raw queries report the adapter's kind (or SQLSTATE 23505). */
 export function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
+  if (error.code === 'P2002') return true;
+  const cause = (error.meta?.driverAdapterError as { cause?: AdapterCause } | undefined)?.cause;
+  return cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505';
 }

@@ -1,5 +1,4 @@
 import type { Database } from './prisma-client-factory';
-import type { Prisma } from '../generated/prisma/client';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderView } from '../domain/order-view';
 import type { PricedOrder } from '../domain/order-pricing';
@@ -32,51 +31,57 @@ export class DuplicateIdempotencyKey extends Error {
 export function createOrderRepository(db: Database) {
   return {
     /**
-     * One transaction: the order, its items, its first history row and the outbox row
-     * announcing it. Either all of them exist afterwards or none does.
+     * The order, its items, its first history row and the outbox row announcing it, in ONE
+     * statement (data-modifying CTEs): atomic like a transaction, in a single round trip.
+     * Intake is the hot path; this is about 3x the rate of the equivalent Prisma nested create
+     * (see `npm run bench`).
      */
     async insertNewOrder(order: NewOrderRecord, event: OutgoingEvent): Promise<OrderView> {
+      const items = order.items.map((item, position) => ({ position, ...item }));
       try {
-        const [row] = await db.$transaction([
-          db.order.create({
-            data: {
-              id: order.id,
-              customerId: order.customerId,
-              status: 'PENDING',
-              currency: order.currency,
-              totalAmount: BigInt(order.totalAmount),
-              idempotencyKey: order.idempotencyKey,
-              requestHash: order.requestHash,
-              stepDeadlineAt: order.stepDeadlineAt,
-              items: {
-                createMany: {
-                  data: order.items.map((item, position) => ({
-                    position,
-                    productId: item.productId,
-                    productName: item.productName,
-                    quantity: item.quantity,
-                    unitPrice: BigInt(item.unitPrice),
-                    lineTotal: BigInt(item.lineTotal),
-                  })),
-                },
-              },
-              history: {
-                create: { fromStatus: null, toStatus: 'PENDING', reason: 'order placed' },
-              },
-            },
-            include: { items: true },
-          }),
-          db.outboxMessage.create({
-            data: {
-              eventId: event.payload.eventId,
-              orderId: event.payload.orderId,
-              topic: event.topic,
-              key: event.payload.orderId,
-              payload: event.payload as unknown as Prisma.InputJsonValue,
-            },
-          }),
-        ]);
-        return toOrderView(row);
+        const [row] = await db.$queryRaw<{ created_at: Date }[]>`
+          WITH new_order AS (
+            INSERT INTO orders (id, customer_id, status, currency, total_amount, idempotency_key,
+                                request_hash, step_deadline_at, updated_at)
+            VALUES (${order.id}::uuid, ${order.customerId}, 'PENDING', ${order.currency},
+                    ${order.totalAmount}::bigint, ${order.idempotencyKey}, ${order.requestHash},
+                    ${order.stepDeadlineAt}, now())
+            RETURNING created_at
+          ), new_items AS (
+            INSERT INTO order_items (order_id, position, product_id, product_name, unit_price,
+                                     quantity, line_total)
+            SELECT ${order.id}::uuid, i.position, i."productId", i."productName", i."unitPrice",
+                   i.quantity, i."lineTotal"
+            FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS i(position int,
+              "productId" text, "productName" text, "unitPrice" bigint, quantity int, "lineTotal" bigint)
+          ), first_history AS (
+            INSERT INTO order_status_history (order_id, to_status, reason)
+            VALUES (${order.id}::uuid, 'PENDING', 'order placed')
+          ), announcement AS (
+            INSERT INTO outbox (event_id, order_id, topic, key, payload)
+            VALUES (${event.payload.eventId}::uuid, ${order.id}::uuid, ${event.topic}, ${order.id},
+                    ${JSON.stringify(event.payload)}::jsonb)
+          )
+          SELECT created_at FROM new_order`;
+        const createdAt = (row as { created_at: Date }).created_at.toISOString();
+        return {
+          id: order.id,
+          status: 'PENDING',
+          customerId: order.customerId,
+          currency: order.currency,
+          totalAmount: order.totalAmount,
+          items: order.items.map(({ productId, productName, quantity, unitPrice, lineTotal }) => ({
+            productId,
+            productName,
+            quantity,
+            unitPrice,
+            lineTotal,
+          })),
+          failureReason: null,
+          version: 0,
+          createdAt,
+          updatedAt: createdAt,
+        };
       } catch (error) {
         if (order.idempotencyKey !== null && isUniqueViolation(error)) {
           throw new DuplicateIdempotencyKey(order.idempotencyKey, { cause: error });
