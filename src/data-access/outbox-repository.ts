@@ -14,10 +14,16 @@ const PRUNE_CHUNK = 5_000;
 
 export function createOutboxRepository(db: Database) {
   return {
-    /** The oldest unpublished rows, in write order, so one order's events leave in sequence. */
-    async nextBatch(limit: number): Promise<PendingOutboxMessage[]> {
+    /**
+     * The oldest unpublished rows, in write order, so one order's events leave in sequence.
+     * Rows of `skipOrders` (held back by the relay) are left out.
+     */
+    async nextBatch(limit: number, skipOrders: string[] = []): Promise<PendingOutboxMessage[]> {
       const rows = await db.outboxMessage.findMany({
-        where: { publishedAt: null },
+        where: {
+          publishedAt: null,
+          ...(skipOrders.length > 0 && { orderId: { notIn: skipOrders } }),
+        },
         orderBy: { id: 'asc' },
         take: limit,
         select: {

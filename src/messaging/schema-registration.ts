@@ -1,5 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { AvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types';
+import { ConfluentSchemaRegistryCompatibilityError } from '@kafkajs/confluent-schema-registry/dist/errors';
 import { Type } from 'avsc';
 import { AppError } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
@@ -48,6 +49,8 @@ export async function registerSchemas(
       ids.set(topic, id);
       logger.debug('schema registered', { subject, id });
     } catch (error) {
+      // Only the registry's refusal is a release mistake; its outage (5xx, no answer) is not.
+      if (!isRefusal(error)) throw error;
       throw new SchemaIncompatibleError(subject, reasonOf(error));
     }
   }
@@ -75,6 +78,17 @@ async function assertReadableByCurrentConsumers(
       `consumers on the registered version could not read it (${reasonOf(error)})`,
     );
   }
+}
+
+/**
+ * 409: incompatible with the registered versions; 422: not a valid schema; or the subject is
+ * configured with another compatibility level than ours. (The client reports a refused
+ * connection as status 400, so 400 is not a refusal.)
+ */
+function isRefusal(error: unknown): boolean {
+  if (error instanceof ConfluentSchemaRegistryCompatibilityError) return true;
+  const status = statusOf(error);
+  return status === 409 || status === 422;
 }
 
 function statusOf(error: unknown): number | undefined {

@@ -2,7 +2,7 @@ import { ConfluentSchemaRegistryValidationError } from '@kafkajs/confluent-schem
 import type { IHeaders, Message, TopicMessages } from 'kafkajs';
 import type { OutboxRepository, PendingOutboxMessage } from '../data-access/outbox-repository';
 import type { GuardedProducer } from '../messaging/guarded-producer';
-import type { EventEncoder } from '../messaging/event-encoder';
+import { UnknownTopicError, type EventEncoder } from '../messaging/event-encoder';
 import { physicalTopic } from '../messaging/topics';
 import type { Logger } from '../shared/logger';
 import { WakeSignal, backoffDelay } from '../shared/wake-signal';
@@ -46,16 +46,25 @@ export function createOutboxRelay(
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
   let lastPruneAt = 0;
+  /**
+   * Orders with a row that cannot be encoded (a bug: a payload that does not fit its schema, or
+   * a topic this version has no schema for). Their rows stay unpublished, are skipped by every
+   * later batch so they never block other orders, and are tried again after a restart (i.e.
+   * once a fix is deployed).
+   */
+  const heldOrders = new Set<string>();
 
   async function publishBatch(rows: PendingOutboxMessage[]): Promise<number> {
     const { messagesByTopic, sendable, unencodable } = await encodeInOrder(rows);
     if (unencodable.length > 0) {
-      await outbox.recordFailure(
-        unencodable.map((row) => row.id),
-        'payload does not match the topic schema',
-      );
+      const byReason = new Map<string, bigint[]>();
+      for (const { row, reason } of unencodable) {
+        byReason.set(reason, [...(byReason.get(reason) ?? []), row.id]);
+      }
+      for (const [reason, ids] of byReason) await outbox.recordFailure(ids, reason);
       logger.error('outbox rows cannot be encoded; their orders are held back', {
-        eventIds: unencodable.map((row) => row.eventId),
+        eventIds: unencodable.map(({ row }) => row.eventId),
+        reasons: [...byReason.keys()],
       });
     }
     if (sendable.length === 0) return 0;
@@ -76,19 +85,24 @@ export function createOutboxRelay(
   /** Encodes rows in id order; an order whose row fails to encode sends nothing after it. */
   async function encodeInOrder(rows: PendingOutboxMessage[]) {
     const messagesByTopic = new Map<string, Message[]>();
-    const heldOrders = new Set<string>();
     const sendable: bigint[] = [];
-    const unencodable: PendingOutboxMessage[] = [];
+    const unencodable: Array<{ row: PendingOutboxMessage; reason: string }> = [];
     for (const row of rows) {
       if (heldOrders.has(row.orderId)) continue;
       let value: Buffer;
       try {
         value = await encoder.encode(row.topic, row.payload);
       } catch (error) {
-        // A registry outage fails the whole batch (retried); a bad payload holds its order back.
-        if (!(error instanceof ConfluentSchemaRegistryValidationError)) throw error;
+        // A registry outage fails the whole batch (retried); a bad payload, or a topic without
+        // a schema, holds its order back (retrying the batch would stall every other order).
+        if (error instanceof ConfluentSchemaRegistryValidationError) {
+          unencodable.push({ row, reason: 'payload does not match the topic schema' });
+        } else if (error instanceof UnknownTopicError) {
+          unencodable.push({ row, reason: error.message });
+        } else {
+          throw error;
+        }
         heldOrders.add(row.orderId);
-        unencodable.push(row);
         continue;
       }
       const topic = physicalTopic(options.topicPrefix, row.topic);
@@ -124,7 +138,7 @@ export function createOutboxRelay(
         }
         await producer.waitUntilCallable(stopping.signal);
         if (stopping.signal.aborted) break;
-        const rows = await outbox.nextBatch(options.batchSize);
+        const rows = await outbox.nextBatch(options.batchSize, [...heldOrders]);
         const published = rows.length > 0 ? await publishBatch(rows) : 0;
         failures = 0;
         await pruneWhenDue();

@@ -1,0 +1,73 @@
+/**
+ * Registers the schemas of the topics this service produces (`schemas/*.avsc`) under
+ * `<prefix><topic>-value`, with the same compatibility rules as start-up, and prints one line per
+ * subject with its id. A release step: run it before rolling out a version whose schemas changed.
+ *
+ *   SCHEMA_REGISTRY_URL=http://registry:8081 KAFKA_TOPIC_PREFIX=staging. npm run schemas:register
+ *
+ * Reads only SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX and LOG_LEVEL (no database, no broker).
+ * Exit 0 when every schema is registered; exit 1 with one line on stderr when a schema is
+ * incompatible, the registry cannot be reached or the configuration is bad.
+ */
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import winston from 'winston';
+import { loadConfig } from '../../config';
+import { registerSchemas, SchemaIncompatibleError } from '../../messaging/schema-registration';
+import { PRODUCED_TOPICS, subjectFor } from '../../messaging/topics';
+import { createLogger } from '../../shared/logger';
+
+/**
+ * The three keys this command needs, validated by the service's own rules. The keys it does not
+ * need get placeholders, so they are never required (nor reported) here.
+ */
+function loadCliConfig(env: NodeJS.ProcessEnv) {
+  const config = loadConfig({
+    DATABASE_URL: 'postgresql://unused',
+    KAFKA_BROKERS: 'unused:9092',
+    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
+    KAFKA_TOPIC_PREFIX: env.KAFKA_TOPIC_PREFIX,
+    LOG_LEVEL: env.LOG_LEVEL,
+  });
+  return {
+    registryUrl: config.SCHEMA_REGISTRY_URL,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    logLevel: config.LOG_LEVEL,
+  };
+}
+
+async function main(): Promise<void> {
+  const { registryUrl, topicPrefix, logLevel } = loadCliConfig(process.env);
+  // Logs go to stderr: stdout carries only the result lines.
+  const logger = createLogger(logLevel, { namespace: 'SchemaRegistry' });
+  logger.clear();
+  logger.add(
+    new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) }),
+  );
+  const registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2 } });
+  let ids: Map<string, number>;
+  try {
+    ids = await registerSchemas(registry, PRODUCED_TOPICS, {
+      topicPrefix,
+      producedTopics: PRODUCED_TOPICS,
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof SchemaIncompatibleError) throw error;
+    throw new Error(`Schema registry at ${registryUrl} failed: ${messageOf(error)}`);
+  }
+  for (const [topic, id] of ids) {
+    process.stdout.write(`subject=${subjectFor(topicPrefix, topic)} id=${id}\n`);
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+main().catch((error: unknown) => {
+  // One line, never a stack: a bad key (ConfigError names it), an incompatible schema (the
+  // subject) or an unreachable registry (its URL) is the operator's to fix.
+  const reason = messageOf(error).replace(/\s+/g, ' ').trim();
+  process.stderr.write(`schemas:register failed: ${reason}\n`);
+  process.exitCode = 1;
+});

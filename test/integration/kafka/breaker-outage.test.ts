@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { Client } from 'pg';
+import winston from 'winston';
+import { startOrderService, type RunningService } from '../../../src/application';
+import type { Config } from '../../../src/config';
+import { createLogger } from '../../../src/shared/logger';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { startMockBroker, type MockBroker } from '../../support/kafka-mock-broker';
+import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
+import { waitFor } from '../../support/wait-for';
+
+/** The service's own logger (same format), writing its entries to an array instead of stdout. */
+function capturingLogger() {
+  const entries: Array<{ level: string; message: string }> = [];
+  const logger = createLogger('info');
+  logger.clear();
+  logger.add(
+    new winston.transports.Stream({
+      stream: new Writable({
+        objectMode: true,
+        write(info: { level: string; message: string }, _encoding, done) {
+          entries.push(info);
+          done();
+        },
+      }),
+    }),
+  );
+  return { logger, entries };
+}
+
+async function insertPaymentRequests(
+  sql: Client,
+  rows: Array<{ orderId: string; amount: number }>,
+): Promise<void> {
+  const payloads = rows.map(({ orderId, amount }) => ({
+    eventId: randomUUID(),
+    orderId,
+    customerId: 'outage',
+    amount,
+    currency: 'EUR',
+    occurredAt: Date.now(),
+  }));
+  await sql.query(
+    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
+     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
+    [JSON.stringify(payloads)],
+  );
+}
+
+async function unpublishedCount(sql: Client): Promise<number> {
+  const { rows } = await sql.query(
+    'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL',
+  );
+  return rows[0].n;
+}
+
+async function readiness(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${url}/ready`);
+  return { status: response.status, body: await readJson(response) };
+}
+
+describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothing is lost', () => {
+  // A broker of this file's own: freezing the shared one would stall other test files.
+  let broker: MockBroker;
+  let database: TestDatabase;
+  let config: Config;
+  let service: RunningService;
+  let sql: Client;
+  let reader: TopicReader | undefined;
+  const logs = capturingLogger();
+  const httpOrderIds: string[] = [];
+  const sequencedOrderIds = Array.from({ length: 5 }, () => randomUUID());
+
+  beforeAll(async () => {
+    [broker, database] = await Promise.all([startMockBroker(), createTestDatabase()]);
+    config = testConfig({
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: broker.brokers.join(','),
+      KAFKA_REQUEST_TIMEOUT_MS: '500',
+      BREAKER_TIMEOUT_MS: '500',
+      BREAKER_VOLUME_THRESHOLD: '1',
+      BREAKER_ERROR_THRESHOLD_PERCENT: '50',
+      BREAKER_RESET_TIMEOUT_MS: '1000',
+      OUTBOX_RETRY_MIN_MS: '50',
+    });
+    service = await startOrderService(config, logs.logger);
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+  });
+  afterAll(async () => {
+    broker?.thaw(); // a failed test may leave it frozen; a frozen broker would hang the shutdown
+    await reader?.stop();
+    await sql?.end();
+    await service?.stop();
+    await database?.drop();
+    await broker?.stop();
+  });
+
+  test('when the broker answers, then posted orders are published', async () => {
+    for (let i = 0; i < 3; i++) {
+      const response = await postOrder(
+        service.http.url,
+        aValidOrder({ customerId: `before-${i}` }),
+      );
+      expect(response.status).toBe(202);
+      httpOrderIds.push((await readJson(response)).id);
+    }
+
+    await waitFor(async () => (await unpublishedCount(sql)) === 0, {
+      message: 'the first orders published',
+    });
+    expect((await readiness(service.http.url)).body.kafkaProducerBreaker).toBe('closed');
+  });
+
+  test('when the broker hangs, then orders are still accepted and /ready reports the open breaker while staying ready', async () => {
+    broker.freeze();
+
+    for (let i = 0; i < 5; i++) {
+      // Intake must not wait for Kafka: a POST that did would not answer while the broker is
+      // frozen, and the generous abort turns that hang into a clear failure.
+      const response = await fetch(`${service.http.url}/api/v1/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(aValidOrder({ customerId: `during-${i}` })),
+        signal: AbortSignal.timeout(5_000),
+      });
+      expect(response.status).toBe(202);
+      httpOrderIds.push((await readJson(response)).id);
+    }
+    for (let sequence = 1; sequence <= 3; sequence++) {
+      await insertPaymentRequests(
+        sql,
+        sequencedOrderIds.map((orderId) => ({ orderId, amount: sequence })),
+      );
+    }
+
+    const ready = await waitFor(
+      async () => {
+        const answer = await readiness(service.http.url);
+        return answer.body.kafkaProducerBreaker === 'open' ? answer : undefined;
+      },
+      { message: '/ready to report kafkaProducerBreaker open' },
+    );
+    expect(ready).toMatchObject({
+      status: 200,
+      body: { status: 'ready', checks: { database: { ok: true } }, outboxRelayLeader: true },
+    });
+    // Nothing written during the outage can have been acknowledged by a frozen broker.
+    expect(await unpublishedCount(sql)).toBe(5 + 5 * 3);
+  });
+
+  test('when the broker answers again, then the breaker closes and every held event is published, in order per order', async () => {
+    broker.thaw();
+
+    await waitFor(async () => (await unpublishedCount(sql)) === 0, {
+      timeoutMs: 30_000,
+      message: 'the outbox drained after the outage',
+    });
+    await waitFor(
+      async () => (await readiness(service.http.url)).body.kafkaProducerBreaker === 'closed',
+      { message: 'the breaker closed' },
+    );
+
+    const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
+    expect(rows).toHaveLength(3 + 5 + 5 * 3);
+    reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
+      `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
+    ]);
+    const wanted = rows.map((row) => row.event_id);
+    const records = await waitFor(
+      () => {
+        const seen = new Set(reader!.records.map((record) => record.value.eventId));
+        return wanted.every((id) => seen.has(id)) ? reader!.records : undefined;
+      },
+      { timeoutMs: 20_000, message: 'every outbox event on Kafka' },
+    );
+
+    const keys = new Set(records.map((record) => record.key));
+    for (const orderId of [...httpOrderIds, ...sequencedOrderIds]) expect(keys).toContain(orderId);
+    for (const orderId of sequencedOrderIds) {
+      const amounts = inOffsetOrder(records.filter((record) => record.key === orderId)).map(
+        (record) => Number(record.value.amount),
+      );
+      expect({ orderId, amounts: [...new Set(amounts)] }).toEqual({ orderId, amounts: [1, 2, 3] });
+    }
+  });
+
+  test('when the breaker changed state, then it logged opening and closing', () => {
+    const messages = logs.entries.map((entry) => entry.message);
+    const opened = messages.indexOf('circuit breaker opened: Kafka sends paused');
+    const closed = messages.lastIndexOf('circuit breaker closed: Kafka sends resumed');
+    expect(opened).toBeGreaterThanOrEqual(0);
+    expect(closed).toBeGreaterThan(opened);
+    expect(logs.entries[opened]).toMatchObject({ level: 'warn', breaker: 'kafka-producer' });
+  });
+});
+
+function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
+  return [...records].sort(
+    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
+}

@@ -1,0 +1,166 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { startOrderService, type RunningService } from '../../../src/application';
+import type { Config } from '../../../src/config';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  testConfig,
+  uniqueTopicPrefix,
+} from '../../support/order-service-harness';
+import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
+import { waitFor } from '../../support/wait-for';
+
+const ORDERS = 300;
+const EVENTS_PER_ORDER = 5;
+
+/** Payment requests written straight into the outbox in array order, in one statement. */
+async function insertPaymentRequests(
+  sql: Client,
+  rows: Array<{ orderId: string; amount: number }>,
+): Promise<void> {
+  const payloads = rows.map(({ orderId, amount }) => ({
+    eventId: randomUUID(),
+    orderId,
+    customerId: 'restart',
+    amount,
+    currency: 'EUR',
+    occurredAt: Date.now(),
+  }));
+  await sql.query(
+    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
+     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
+    [JSON.stringify(payloads)],
+  );
+}
+
+async function outboxCounts(sql: Client): Promise<{ published: number; pending: number }> {
+  const { rows } = await sql.query(
+    `SELECT count(published_at)::int AS published,
+            count(*) FILTER (WHERE published_at IS NULL)::int AS pending
+     FROM outbox`,
+  );
+  return rows[0];
+}
+
+function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
+  return [...records].sort(
+    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
+}
+
+describe('outbox relay: a restart in the middle of a burst loses nothing', () => {
+  let database: TestDatabase;
+  let config: Config;
+  let sql: Client;
+  let serviceA: RunningService | undefined;
+  let serviceB: RunningService | undefined;
+  let reader: TopicReader;
+  const orderIds = Array.from({ length: ORDERS }, () => randomUUID());
+  let publishedByA: string[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // Both instances: the same database and the same topics. Small batches, so stopping A
+    // lands in the middle of the burst.
+    config = testConfig({
+      DATABASE_URL: database.url,
+      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+      OUTBOX_BATCH_SIZE: '10',
+    });
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
+      `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
+    ]);
+  });
+  afterAll(async () => {
+    await reader?.stop();
+    await serviceA?.stop();
+    await serviceB?.stop();
+    await sql?.end();
+    await database?.drop();
+  });
+
+  test('when instance A is stopped in the middle of a burst, then every row it marked published is on Kafka', async () => {
+    serviceA = await startOrderService(config);
+    const response = await postOrder(serviceA.http.url, aValidOrder({ customerId: 'before' }));
+    expect(response.status).toBe(202);
+    const { id: firstOrderId } = await readJson(response);
+    await waitFor(async () => (await outboxCounts(sql)).pending === 0, {
+      message: 'the first order published by A',
+    });
+
+    // Event n of every order, then event n + 1 of every order...: each order's rows far apart.
+    const burst = [];
+    for (let amount = 1; amount <= EVENTS_PER_ORDER; amount++) {
+      for (const orderId of orderIds) burst.push({ orderId, amount });
+    }
+    await insertPaymentRequests(sql, burst);
+    await waitFor(async () => (await outboxCounts(sql)).published > 100, {
+      intervalMs: 10,
+      message: 'A publishing the burst',
+    });
+    await serviceA.stop();
+    serviceA = undefined;
+
+    const afterStop = await outboxCounts(sql);
+    expect(afterStop.pending).toBeGreaterThan(0); // A really stopped mid-stream
+    const { rows } = await sql.query<{ event_id: string }>(
+      'SELECT event_id FROM outbox WHERE published_at IS NOT NULL',
+    );
+    publishedByA = rows.map((row) => row.event_id);
+    await waitFor(
+      () => {
+        const seen = new Set(reader.records.map((record) => record.value.eventId));
+        return publishedByA.every((id) => seen.has(id));
+      },
+      { timeoutMs: 20_000, message: 'every row A marked published on Kafka' },
+    );
+    expect(reader.records.map((record) => record.key)).toContain(firstOrderId);
+    // Nobody publishes now, and A finished its batch in flight before stop() returned: Kafka
+    // holds nothing A had not marked published.
+    const marked = new Set(publishedByA);
+    expect(reader.records.filter((record) => !marked.has(record.value.eventId))).toEqual([]);
+  });
+
+  test('when instance B starts on the same database, then it publishes the rest: every event reaches Kafka, in order per order', async () => {
+    serviceB = await startOrderService(config);
+
+    await waitFor(async () => (await outboxCounts(sql)).pending === 0, {
+      timeoutMs: 30_000,
+      message: 'B publishing the rest of the burst',
+    });
+    const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
+    expect(rows).toHaveLength(1 + ORDERS * EVENTS_PER_ORDER);
+    const wanted = rows.map((row) => row.event_id);
+    await waitFor(
+      () => {
+        const seen = new Set(reader.records.map((record) => record.value.eventId));
+        return wanted.every((id) => seen.has(id));
+      },
+      { timeoutMs: 20_000, message: 'every outbox event on Kafka' },
+    );
+
+    // A finished its batch in flight before it stopped, so B re-sent nothing A had sent.
+    const deliveries = new Map<string, number>();
+    for (const record of reader.records) {
+      deliveries.set(record.value.eventId, (deliveries.get(record.value.eventId) ?? 0) + 1);
+    }
+    expect([...deliveries].filter(([, count]) => count > 1)).toEqual([]);
+
+    const records = inOffsetOrder(reader.records);
+    for (const orderId of orderIds) {
+      const amounts = records
+        .filter((record) => record.key === orderId)
+        .map((record) => Number(record.value.amount));
+      expect({ orderId, amounts: [...new Set(amounts)] }).toEqual({
+        orderId,
+        amounts: [1, 2, 3, 4, 5],
+      });
+    }
+  });
+});

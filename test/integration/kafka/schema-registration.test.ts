@@ -1,0 +1,264 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { startOrderService } from '../../../src/application';
+import { findSchemasDir } from '../../../src/messaging/avro-schemas';
+import {
+  registerSchemas,
+  SchemaIncompatibleError,
+} from '../../../src/messaging/schema-registration';
+import { PRODUCED_TOPICS, subjectFor } from '../../../src/messaging/topics';
+import { createLogger } from '../../../src/shared/logger';
+import { createTestDatabase } from '../../support/database';
+import { sharedKafkaStack } from '../../support/kafka-stack';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  testConfig,
+  uniqueTopicPrefix,
+} from '../../support/order-service-harness';
+import { readTopics } from '../../support/topic-reader';
+import { waitFor } from '../../support/wait-for';
+
+interface AvroField {
+  name: string;
+  type: unknown;
+  default?: unknown;
+  doc?: string;
+}
+interface AvroRecord {
+  fields: AvroField[];
+  [key: string]: unknown;
+}
+
+const registryUrl = () => sharedKafkaStack().registryUrl;
+
+/** The committed process_payment_request schema, changed by `edit`. */
+function paymentRequestSchema(edit: (fields: AvroField[]) => AvroField[] = (f) => f): AvroRecord {
+  const schema = JSON.parse(
+    readFileSync(path.join(findSchemasDir(), 'process_payment_request.avsc'), 'utf8'),
+  ) as AvroRecord;
+  return { ...schema, fields: edit(schema.fields) };
+}
+
+const withoutCurrency = (fields: AvroField[]) => fields.filter((f) => f.name !== 'currency');
+const withRequiredX = (fields: AvroField[]) => [...fields, { name: 'x', type: 'string' }];
+const withOptionalNote = (fields: AvroField[]) => [
+  ...fields,
+  { name: 'note', type: ['null', 'string'], default: null, doc: 'Added later, optional.' },
+];
+
+async function versionsOf(subject: string): Promise<number[]> {
+  return readJson(await fetch(`${registryUrl()}/subjects/${subject}/versions`));
+}
+
+describe('schema registration: produced schemas evolve only compatibly', () => {
+  const topicPrefix = uniqueTopicPrefix();
+  const subject = subjectFor(topicPrefix, 'process_payment_request');
+  const logger = createLogger('silent');
+  let schemasDir: string;
+  let firstIds: Map<string, number>;
+
+  /** Registers the temp copy of schemas/ the way a fresh deploy would: a new registry client. */
+  const register = () =>
+    registerSchemas(new SchemaRegistry({ host: registryUrl() }), PRODUCED_TOPICS, {
+      topicPrefix,
+      producedTopics: PRODUCED_TOPICS,
+      logger,
+      schemasDir,
+    });
+
+  const commitPaymentRequestSchema = (schema: AvroRecord) =>
+    writeFileSync(
+      path.join(schemasDir, 'process_payment_request.avsc'),
+      JSON.stringify(schema, null, 2),
+    );
+
+  beforeAll(() => {
+    schemasDir = mkdtempSync(path.join(tmpdir(), 'schemas-'));
+    cpSync(findSchemasDir(), schemasDir, { recursive: true });
+  });
+  afterAll(() => rmSync(schemasDir, { recursive: true, force: true }));
+
+  test('when schemas are registered the first time, then every produced topic gets an id and BACKWARD compatibility', async () => {
+    firstIds = await register();
+
+    expect([...firstIds.keys()].sort()).toEqual([...PRODUCED_TOPICS].sort());
+    for (const topic of PRODUCED_TOPICS) {
+      const config = await readJson(
+        await fetch(`${registryUrl()}/config/${subjectFor(topicPrefix, topic)}`),
+      );
+      expect({ topic, level: config.compatibilityLevel }).toEqual({ topic, level: 'BACKWARD' });
+    }
+  });
+
+  test('when identical schemas are registered again, then the same ids come back and no version is added', async () => {
+    const again = await register();
+
+    expect(again).toEqual(firstIds);
+    expect(await versionsOf(subject)).toEqual([1]);
+  });
+
+  test('when a produced schema gains an optional field with a default, then it is registered as a new version', async () => {
+    commitPaymentRequestSchema(paymentRequestSchema(withOptionalNote));
+
+    const ids = await register();
+
+    expect(ids.get('process_payment_request')).not.toBe(firstIds.get('process_payment_request'));
+    expect(await versionsOf(subject)).toEqual([1, 2]);
+  });
+
+  test('when a produced schema drops a required field, then registration is refused naming the subject', async () => {
+    // The registry's BACKWARD check allows this (the new reader ignores the field); consumers
+    // still on the registered version could not read the new records, so our guard refuses it.
+    commitPaymentRequestSchema(paymentRequestSchema((f) => withoutCurrency(withOptionalNote(f))));
+
+    const refusal = register();
+
+    await expect(refusal).rejects.toBeInstanceOf(SchemaIncompatibleError);
+    await expect(refusal).rejects.toThrow(
+      new RegExp(`subject ${escape(subject)} .*consumers on the registered version`),
+    );
+    expect(await versionsOf(subject)).toEqual([1, 2]);
+  });
+
+  test('when a produced schema gains a required field without default, then the registry refuses it and the error names the subject', async () => {
+    commitPaymentRequestSchema(paymentRequestSchema((f) => withRequiredX(withOptionalNote(f))));
+
+    const refusal = register();
+
+    await expect(refusal).rejects.toBeInstanceOf(SchemaIncompatibleError);
+    await expect(refusal).rejects.toThrow(
+      new RegExp(`subject ${escape(subject)} .*incompatible with an earlier schema`),
+    );
+    expect(await versionsOf(subject)).toEqual([1, 2]);
+  });
+});
+
+describe('service start-up: only a schema the registry cannot accept stops the service', () => {
+  test.each([
+    {
+      registered: 'has a required field x the committed schema lacks',
+      edit: withRequiredX,
+      refusedBy: /consumers on the registered version/,
+    },
+    {
+      registered: 'lacks the required field currency the committed schema has',
+      edit: withoutCurrency,
+      refusedBy: /incompatible with an earlier schema/,
+    },
+  ])(
+    'when the registered process_payment_request $registered, then startOrderService rejects naming the subject',
+    async ({ edit, refusedBy }) => {
+      const database = await createTestDatabase();
+      try {
+        const config = testConfig({ DATABASE_URL: database.url });
+        const subject = subjectFor(config.KAFKA_TOPIC_PREFIX, 'process_payment_request');
+        await new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }).register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(paymentRequestSchema(edit)) },
+          { subject, compatibility: COMPATIBILITY.BACKWARD },
+        );
+
+        // A service that wrongly starts is stopped again, so a failure cannot hang the run.
+        const refusal = await startOrderService(config).then(
+          (service) => service.stop().then(() => undefined),
+          (error: unknown) => error,
+        );
+
+        expect(refusal).toBeInstanceOf(SchemaIncompatibleError);
+        expect((refusal as Error).message).toContain(
+          `Schema for subject ${subject} is incompatible`,
+        );
+        expect((refusal as Error).message).toMatch(refusedBy);
+        expect(await versionsOf(subject)).toEqual([1]);
+      } finally {
+        await database.drop();
+      }
+    },
+  );
+
+  test('when the registry fails with a server error while registering, then the service still starts and publishes once the registry recovers', async () => {
+    const registry = await startFlakyRegistry(registryUrl());
+    const database = await createTestDatabase();
+    const config = testConfig({ DATABASE_URL: database.url, SCHEMA_REGISTRY_URL: registry.url });
+    let service: Awaited<ReturnType<typeof startOrderService>> | undefined;
+    try {
+      // An outage is not an incompatible schema: intake must not be refused because of it.
+      service = await startOrderService(config);
+      expect(registry.state.refused).toBeGreaterThan(0);
+
+      const response = await postOrder(service.http.url, aValidOrder());
+      expect(response.status).toBe(202);
+      const { id } = await readJson(response);
+      registry.state.failing = false;
+
+      const reader = await readTopics(config.KAFKA_BROKERS, registryUrl(), [
+        `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
+      ]);
+      try {
+        await waitFor(() => reader.records.some((record) => record.key === id), {
+          timeoutMs: 20_000,
+          message: 'the order on Kafka once the registry recovered',
+        });
+      } finally {
+        await reader.stop();
+      }
+    } finally {
+      await service?.stop();
+      await database.drop();
+      await registry.stop();
+    }
+  });
+});
+
+/**
+ * The registry behind a switch: while `failing`, every registration (POST .../versions)
+ * answers 500, as a registry with a sick backing store does; everything else passes through.
+ */
+async function startFlakyRegistry(target: string) {
+  const state = { failing: true, refused: 0 };
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (state.failing && request.method === 'POST' && /\/versions$/.test(request.url ?? '')) {
+        state.refused++;
+        response.writeHead(500, { 'content-type': 'application/vnd.schemaregistry.v1+json' });
+        response.end(JSON.stringify({ error_code: 50001, message: 'Error in the backend store' }));
+        return;
+      }
+      const body = Buffer.concat(chunks);
+      fetch(`${target}${request.url}`, {
+        method: request.method,
+        headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+        ...(body.length > 0 ? { body } : {}),
+      }).then(
+        async (answer) => {
+          response.writeHead(answer.status, {
+            'content-type': answer.headers.get('content-type') ?? 'application/json',
+          });
+          response.end(Buffer.from(await answer.arrayBuffer()));
+        },
+        () => response.destroy(),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    state,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
