@@ -11,7 +11,11 @@ const UNAVAILABLE_KINDS = new Set([
   'TooManyConnections',
   'SocketTimeout',
 ]);
-/** Prisma codes for the same conditions (P1xxx: connection; P2024: pool timeout; P2034: write conflict). */
+/**
+ * Prisma codes for the same conditions (P1xxx: connection; P2024: pool timeout; P2034: write
+ * conflict; P2028: an interactive transaction could not start or ran out of time, which is what
+ * a database that stops answering looks like once the pool's connect timeout exceeds maxWait).
+ */
 const UNAVAILABLE_PRISMA_CODES = new Set([
   'P1001',
   'P1002',
@@ -19,6 +23,7 @@ const UNAVAILABLE_PRISMA_CODES = new Set([
   'P1008',
   'P1017',
   'P2024',
+  'P2028',
   'P2034',
 ]);
 /** SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention), 40001 serialization. */

@@ -23,7 +23,7 @@ export function createMetrics() {
     }),
     consumerRetries: new Counter({
       name: 'consumer_retries_total',
-      help: 'Partition pauses for a retriable failure (a dependency was down), by topic',
+      help: 'Partition pauses to retry a record (a dependency was down, or an unknown error below its attempt limit), by topic',
       labelNames: ['topic'] as const,
       registers: [registry],
     }),

@@ -11,6 +11,9 @@ export interface FailedRecord {
   error: unknown;
   attempts: number;
   firstFailedAt: Date;
+  /** From the decoded record, when it decoded; else the log falls back to key and headers. */
+  eventId?: string;
+  orderId?: string;
 }
 
 export interface DeadLetterPublisher {
@@ -36,7 +39,8 @@ export function createDeadLetterPublisher(
   { serviceVersion, metrics, logger }: { serviceVersion: string; metrics: Metrics; logger: Logger },
 ): DeadLetterPublisher {
   return {
-    async publish({ topic, partition, message, error, attempts, firstFailedAt }, consumerGroup) {
+    async publish(record, consumerGroup) {
+      const { topic, partition, message, error, attempts, firstFailedAt } = record;
       const errorClass = errorClassOf(error);
       const headers = {
         ...message.headers,
@@ -65,8 +69,8 @@ export function createDeadLetterPublisher(
         offset: message.offset,
         errorClass,
         error: errorMessageOf(error),
-        orderId: message.key?.toString(),
-        eventId: message.headers?.['event-id']?.toString(),
+        orderId: record.orderId ?? message.key?.toString(),
+        eventId: record.eventId ?? message.headers?.['event-id']?.toString(),
       });
     },
   };

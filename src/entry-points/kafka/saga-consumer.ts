@@ -7,6 +7,7 @@ import { backoffDelay } from '../../shared/wake-signal';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
 import { decodeInboundRecord } from './inbound-record-decoder';
+import type { InboundEvent } from '../../domain/inbound-events';
 import type { DeadLetterPublisher, FailedRecord } from './dead-letter-publisher';
 
 export interface SagaConsumerOptions {
@@ -63,9 +64,10 @@ export function createSagaConsumer(
     message: KafkaMessage,
   ): Promise<RecordResult> {
     const key = `${topic}/${partition}/${message.offset}`;
+    let event: InboundEvent | undefined;
     try {
       const logical = topicByPhysical.get(topic) as ConsumedTopic;
-      const event = await decodeInboundRecord(registry, logical, message);
+      event = await decodeInboundRecord(registry, logical, message);
       const outcome = await saga.handleEvent(
         { eventId: event.eventId, topic: logical, orderId: event.orderId },
         event.input,
@@ -105,7 +107,9 @@ export function createSagaConsumer(
         message,
         error,
         attempts: failure.count,
-        ...failure,
+        firstFailedAt: failure.firstFailedAt,
+        eventId: event?.eventId,
+        orderId: event?.orderId,
       };
       await deadLetters.publish(record, options.groupId); // throws if the DLQ write fails: retried
       attempts.delete(key);

@@ -1,0 +1,73 @@
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import {
+  createDeadLetterActionsRepository,
+  type DeadLetterActionsRepository,
+} from '../../../data-access/dead-letter-actions-repository';
+import { createDatabase, type Database } from '../../../data-access/prisma-client-factory';
+import { createLogger } from '../../../shared/logger';
+import type { DlqConfig } from './cli-config';
+import type { ReadOptions } from './dead-letter-records';
+
+/** Where commands write: results to stdout, progress and the final error line to stderr. */
+export interface Output {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+/** Everything a command needs, created lazily so `list` never connects to what it does not use. */
+export interface DlqContext {
+  config: DlqConfig;
+  output: Output;
+  kafka: Kafka;
+  admin(): Promise<Admin>;
+  registry: SchemaRegistry;
+  actions(): DeadLetterActionsRepository;
+  readOptions: ReadOptions;
+  close(): Promise<void>;
+}
+
+/**
+ * Short timeouts and few retries: an operator at a terminal wants one clear line within seconds
+ * when the broker or the database cannot be reached, not kafkajs's minutes of retrying.
+ */
+export function createDlqContext(config: DlqConfig, output: Output): DlqContext {
+  const kafka = new Kafka({
+    clientId: 'order-dlq',
+    brokers: config.KAFKA_BROKERS,
+    connectionTimeout: 3_000,
+    requestTimeout: 10_000,
+    retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
+    logLevel: logLevel.NOTHING,
+  });
+  const registry = new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL, retry: { retries: 1 } });
+  let admin: Promise<Admin> | undefined;
+  let db: Database | undefined;
+  return {
+    config,
+    output,
+    kafka,
+    registry,
+    readOptions: { timeoutMs: 60_000, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },
+    admin() {
+      admin ??= (async () => {
+        const client = kafka.admin();
+        await client.connect();
+        return client;
+      })();
+      return admin;
+    },
+    actions() {
+      db ??= createDatabase({
+        url: config.DATABASE_URL,
+        poolSize: 2,
+        connectTimeoutMs: 5_000,
+        logger: createLogger('silent'),
+      });
+      return createDeadLetterActionsRepository(db);
+    },
+    async close() {
+      await Promise.allSettled([admin?.then((client) => client.disconnect()), db?.$disconnect()]);
+    },
+  };
+}

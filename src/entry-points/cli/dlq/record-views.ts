@@ -1,0 +1,180 @@
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import {
+  handledKey,
+  type HandledRecord,
+} from '../../../data-access/dead-letter-actions-repository';
+import { oneLine } from './cli-errors';
+import {
+  DLQ_HEADERS,
+  headerText,
+  headersAsText,
+  originalTopicOf,
+  type DeadLetterRecord,
+} from './dead-letter-records';
+import { matchesSelector, type Selector } from './selectors';
+import { cell, formatTable } from './text-table';
+
+export type RecordStatus = 'pending' | 'replayed' | 'skipped';
+
+export function statusOf(record: DeadLetterRecord, handled: Map<string, HandledRecord>) {
+  return handled.get(handledKey(record.partition, record.offset));
+}
+
+/** The records matching the selector; handled ones only when asked for. */
+export function selectRecords(
+  records: DeadLetterRecord[],
+  handled: Map<string, HandledRecord>,
+  selector: Selector,
+  { includeHandled }: { includeHandled: boolean },
+): DeadLetterRecord[] {
+  return records.filter(
+    (record) =>
+      (includeHandled || !statusOf(record, handled)) &&
+      matchesSelector(selector, {
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key?.toString() ?? null,
+        errorClass: headerText(record.headers, DLQ_HEADERS.errorClass),
+      }),
+  );
+}
+
+export function countPending(records: DeadLetterRecord[], handled: Map<string, HandledRecord>) {
+  return records.filter((record) => !statusOf(record, handled)).length;
+}
+
+export type DecodedValue =
+  | { value: unknown; schemaId: number | null }
+  | { value: null; valueHex: string; undecodable: string };
+
+export interface ValueDecoder {
+  /** Through the registry where the bytes are Confluent-framed Avro it knows; else hex and why. */
+  decode(bytes: Buffer | null): Promise<DecodedValue>;
+}
+
+/**
+ * One per run: a schema id the registry could not give (unknown, or the registry unreachable) is
+ * not asked for again, so an unreachable registry costs one timeout, not one per record.
+ */
+export function createValueDecoder(registry: SchemaRegistry): ValueDecoder {
+  const failedSchemaIds = new Map<number, string>();
+  return {
+    async decode(bytes) {
+      if (bytes === null) return { value: null, schemaId: null };
+      const hex = bytes.toString('hex');
+      if (bytes.length < 5 || bytes[0] !== 0) {
+        return { value: null, valueHex: hex, undecodable: 'not Confluent-framed' };
+      }
+      const schemaId = bytes.readInt32BE(1);
+      const failed = failedSchemaIds.get(schemaId);
+      if (failed) return { value: null, valueHex: hex, undecodable: failed };
+      let schema: Awaited<ReturnType<SchemaRegistry['getSchema']>>;
+      try {
+        schema = await registry.getSchema(schemaId);
+      } catch (error) {
+        const reason =
+          (error as { status?: number }).status === 404
+            ? `schema id ${schemaId} is not in the registry`
+            : `registry failed for schema id ${schemaId}: ${oneLine(error)}`;
+        failedSchemaIds.set(schemaId, reason);
+        return { value: null, valueHex: hex, undecodable: reason };
+      }
+      try {
+        return { value: schema.fromBuffer(bytes.subarray(5)), schemaId };
+      } catch (error) {
+        const reason = `not Avro of schema id ${schemaId}: ${oneLine(error)}`;
+        return { value: null, valueHex: hex, undecodable: reason };
+      }
+    },
+  };
+}
+
+/** Everything about one record, for `show --json`. */
+export async function jsonView(
+  record: DeadLetterRecord,
+  handled: Map<string, HandledRecord>,
+  values: ValueDecoder,
+) {
+  const action = statusOf(record, handled);
+  const text = (name: string) => headerText(record.headers, name) ?? null;
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: isoTime(record.timestamp),
+    status: (action?.action ?? 'pending') as RecordStatus,
+    handledAt: action?.at.toISOString() ?? null,
+    key: record.key?.toString() ?? null,
+    originalTopic: originalTopicOf(record),
+    originalPartition: text(DLQ_HEADERS.originalPartition),
+    originalOffset: text(DLQ_HEADERS.originalOffset),
+    originalTimestamp: isoTime(text(DLQ_HEADERS.originalTimestamp)),
+    consumerGroup: text(DLQ_HEADERS.consumerGroup),
+    errorClass: text(DLQ_HEADERS.errorClass),
+    errorMessage: text(DLQ_HEADERS.errorMessage),
+    attempts: text(DLQ_HEADERS.attempts) === null ? null : Number(text(DLQ_HEADERS.attempts)),
+    firstFailureAt: text(DLQ_HEADERS.firstFailureAt),
+    lastFailureAt: text(DLQ_HEADERS.lastFailureAt),
+    serviceVersion: text(DLQ_HEADERS.serviceVersion),
+    headers: headersAsText(record.headers),
+    ...(await values.decode(record.value)),
+  };
+}
+
+/** Kafka timestamps are epoch milliseconds as text. */
+function isoTime(millis: string | null): string | null {
+  const date = new Date(Number(millis));
+  return millis === null || Number.isNaN(date.getTime()) ? millis : date.toISOString();
+}
+
+/** Decoded values may hold bytes and longs: hex and decimal strings keep the JSON valid. */
+export function toJson(data: unknown, indent = 2): string {
+  return JSON.stringify(
+    data,
+    (_key, value: unknown) => {
+      if (typeof value === 'bigint') return value.toString();
+      const buffer = value as { type?: unknown; data?: unknown };
+      if (buffer && buffer.type === 'Buffer' && Array.isArray(buffer.data)) {
+        return Buffer.from(buffer.data as number[]).toString('hex');
+      }
+      return value;
+    },
+    indent,
+  );
+}
+
+/** The readable table of `show`, also used by `--dry-run` to list what would be done. */
+export async function recordsTable(
+  records: DeadLetterRecord[],
+  handled: Map<string, HandledRecord>,
+  values: ValueDecoder | undefined,
+): Promise<string[]> {
+  const header = ['PARTITION', 'OFFSET', 'STATUS', 'ERROR CLASS', 'ATTEMPTS', 'LAST FAILURE'];
+  header.push('ORIGINAL', 'KEY', 'ERROR');
+  if (values) header.push('VALUE');
+  const rows: string[][] = [];
+  for (const record of records) {
+    const text = (name: string) => headerText(record.headers, name) ?? '';
+    const row = [
+      String(record.partition),
+      record.offset,
+      statusOf(record, handled)?.action ?? 'pending',
+      text(DLQ_HEADERS.errorClass),
+      text(DLQ_HEADERS.attempts),
+      text(DLQ_HEADERS.lastFailureAt),
+      `${originalTopicOf(record)}/${text(DLQ_HEADERS.originalPartition)}/${text(DLQ_HEADERS.originalOffset)}`,
+      record.key?.toString() ?? '(null)',
+      cell(text(DLQ_HEADERS.errorMessage), 60),
+    ];
+    if (values) {
+      const decoded = await values.decode(record.value);
+      row.push(
+        'valueHex' in decoded
+          ? cell(`(${decoded.undecodable}) hex ${decoded.valueHex}`, 100)
+          : cell(toJson(decoded.value, 0), 100),
+      );
+    }
+    rows.push(row);
+  }
+  return formatTable(header, rows);
+}

@@ -1,0 +1,120 @@
+import { Partitioners, type IHeaders, type TopicMessages } from 'kafkajs';
+import { DLQ_HEADER_PREFIX, DLQ_SUFFIX } from '../../kafka/dead-letter-publisher';
+import { CliError } from './cli-errors';
+import type { DlqContext } from './cli-context';
+import {
+  DLQ_HEADERS,
+  originalTopicOf,
+  readDeadLetterTopic,
+  resolveDeadLetterTopic,
+  type DeadLetterRecord,
+} from './dead-letter-records';
+import { recordsTable, selectRecords } from './record-views';
+import { describeSelector, type Selector } from './selectors';
+
+export interface ReplayOptions {
+  topic: string;
+  selector: Selector;
+  dryRun: boolean;
+  includeHandled: boolean;
+}
+
+/** Records per produce request and per `dead_letter_actions` statement; progress is per chunk. */
+export const REPLAY_CHUNK = 200;
+
+/**
+ * Re-publishes the selected records to their original topics with their original key, value and
+ * headers (the `dlq-*` ones dropped), plus where and when they were replayed from. A chunk is
+ * marked `replayed` only after Kafka acknowledged it (acks from all in-sync replicas): a failure
+ * in between leaves it unmarked, and replaying it again is harmless because the consumers
+ * deduplicate on eventId. The key decides the partition (murmur2, as the peers' producers), so
+ * one order's records keep their order.
+ */
+export async function replayCommand(context: DlqContext, options: ReplayOptions) {
+  const { config, output } = context;
+  const admin = await context.admin();
+  const topic = await resolveDeadLetterTopic(admin, config.KAFKA_TOPIC_PREFIX, options.topic);
+  const records = await readDeadLetterTopic(context.kafka, admin, topic, context.readOptions);
+  const actions = context.actions();
+  const handled = await actions.handledIn(topic);
+  const selected = selectRecords(records, handled, options.selector, options);
+  const what = `${options.includeHandled ? '' : 'unhandled '}record(s) of ${topic} matching ${describeSelector(options.selector)}`;
+  if (selected.length === 0) {
+    output.out(`nothing to replay: no ${what}`);
+    return;
+  }
+  if (options.dryRun) {
+    (await recordsTable(selected, handled, undefined)).forEach((line) => output.out(line));
+    output.out(`dry run: would replay ${selected.length} ${what}; nothing was sent or marked`);
+    return;
+  }
+
+  refuseForeignTargets(topic, selected);
+  const producer = context.kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  const perTopic = new Map<string, number>();
+  try {
+    const replayedAt = new Date().toISOString();
+    for (let start = 0; start < selected.length; start += REPLAY_CHUNK) {
+      const chunk = selected.slice(start, start + REPLAY_CHUNK);
+      await producer.sendBatch({ topicMessages: asTopicMessages(chunk, replayedAt), acks: -1 });
+      await actions.record(topic, 'replayed', chunk);
+      for (const record of chunk) {
+        const target = originalTopicOf(record);
+        perTopic.set(target, (perTopic.get(target) ?? 0) + 1);
+      }
+      if (selected.length > REPLAY_CHUNK) {
+        output.err(`replay: ${start + chunk.length}/${selected.length} records replayed`);
+      }
+    }
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+  const targets = [...perTopic].map(([target, count]) => `${count} to ${target}`).join(', ');
+  output.out(`replayed ${selected.length} ${what} (${targets}); marked replayed`);
+}
+
+/**
+ * A DLQ record goes back where it came from: the topic its DLQ is named after. A record whose
+ * header names another topic was not written by the saga consumer; nothing is sent then.
+ */
+function refuseForeignTargets(dlqTopic: string, records: DeadLetterRecord[]) {
+  const expected = dlqTopic.slice(0, -DLQ_SUFFIX.length);
+  const foreign = records.find((record) => originalTopicOf(record) !== expected);
+  if (foreign) {
+    throw new CliError(
+      `record ${foreign.partition}/${foreign.offset} of ${dlqTopic} names ${originalTopicOf(foreign)} ` +
+        `as its original topic, not ${expected}; nothing was replayed`,
+    );
+  }
+}
+
+function asTopicMessages(records: DeadLetterRecord[], replayedAt: string): TopicMessages[] {
+  const byTopic = new Map<string, TopicMessages>();
+  for (const record of records) {
+    const target = originalTopicOf(record);
+    let entry = byTopic.get(target);
+    if (!entry) byTopic.set(target, (entry = { topic: target, messages: [] }));
+    entry.messages.push({
+      key: record.key,
+      value: record.value,
+      headers: {
+        ...originalHeaders(record.headers),
+        [DLQ_HEADERS.replayedFrom]: `${record.topic}/${record.partition}/${record.offset}`,
+        [DLQ_HEADERS.replayedAt]: replayedAt,
+      },
+    });
+  }
+  return [...byTopic.values()];
+}
+
+/** The headers the record had before it was dead-lettered. */
+function originalHeaders(headers: IHeaders): IHeaders {
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)),
+  );
+}

@@ -1,0 +1,142 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import {
+  UnknownOrderError,
+  type InboundEventRef,
+  type SagaRepository,
+} from '../../../src/data-access/saga-repository';
+import type {
+  DeadLetterPublisher,
+  FailedRecord,
+} from '../../../src/entry-points/kafka/dead-letter-publisher';
+import {
+  createSagaConsumer,
+  type SagaConsumer,
+} from '../../../src/entry-points/kafka/saga-consumer';
+import { createLogger } from '../../../src/shared/logger';
+import { createMetrics } from '../../../src/shared/metrics';
+import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
+import { sharedKafkaStack } from '../../support/kafka-stack';
+import { uniqueTopicPrefix } from '../../support/order-service-harness';
+import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
+import { waitFor } from '../../support/wait-for';
+
+/**
+ * The saga consumer on the real broker and registry, with the DLQ write made to fail on demand
+ * (and the saga store replaced by a recorder): a poison record's offset is committed only once
+ * its dead-letter write was acknowledged; until then it is retried and nothing behind it runs.
+ */
+describe('when the dead-letter write fails', () => {
+  const { brokers, registryUrl } = sharedKafkaStack();
+  const brokerList = brokers.split(',');
+  const prefix = uniqueTopicPrefix();
+  const groupId = `saga-${randomBytes(4).toString('hex')}`;
+  const topic = `${prefix}payment_successful`;
+  let peers: PeerEvents;
+  let admin: Admin;
+  let consumer: SagaConsumer;
+  const applied: string[] = [];
+  const publishAttempts: { offset: string; appliedSoFar: number }[] = [];
+  const deadLettered: FailedRecord[] = [];
+  let dlqAvailable = false;
+  let poisonEventId = '';
+
+  beforeAll(async () => {
+    peers = await startPeerEvents(brokerList, registryUrl, prefix);
+    const kafka = new Kafka({ brokers: brokerList, logLevel: logLevel.NOTHING });
+    admin = kafka.admin();
+    await admin.connect();
+    const saga = {
+      async handleEvent(event: InboundEventRef) {
+        if (event.eventId === poisonEventId) throw new UnknownOrderError(event.orderId);
+        applied.push(event.eventId);
+        return 'applied';
+      },
+    } as unknown as SagaRepository;
+    const deadLetters: DeadLetterPublisher = {
+      async publish(record) {
+        publishAttempts.push({ offset: record.message.offset, appliedSoFar: applied.length });
+        if (!dlqAvailable) throw new Error('DLQ write not acknowledged (test)');
+        deadLettered.push(record);
+      },
+    };
+    consumer = createSagaConsumer(
+      {
+        kafka,
+        registry: new SchemaRegistry({ host: registryUrl }),
+        saga,
+        deadLetters,
+        metrics: createMetrics(),
+        logger: createLogger('silent'),
+      },
+      {
+        groupId,
+        topicPrefix: prefix,
+        partitionsConcurrency: 1,
+        retryMinMs: 20,
+        retryMaxMs: 100,
+        maxUnknownAttempts: 3,
+        sessionTimeoutMs: MOCK_BROKER_CONSUMER_TUNING.sessionTimeout,
+        heartbeatIntervalMs: MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval,
+      },
+    );
+    await consumer.start();
+  }, 60_000);
+  afterAll(async () => {
+    await consumer?.stop();
+    await admin?.disconnect();
+    await peers?.stop();
+  });
+
+  async function committedOffset(partition: number): Promise<number> {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const entry = offsets?.partitions.find((p) => p.partition === partition);
+    return Number(entry?.offset ?? -1);
+  }
+
+  async function positionOf(eventId: string) {
+    // Both records share the key, hence the partition; the second one is the last in it.
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const [withRecords] = offsets.filter(({ high }) => Number(high) > 0);
+    return {
+      partition: withRecords?.partition as number,
+      next: Number(withRecords?.high),
+      eventId,
+    };
+  }
+
+  test('then the poison record is retried, nothing behind it is applied and its offset stays uncommitted until the write succeeds', async () => {
+    const orderId = randomUUID();
+    const poison = { orderId, paymentId: 'pay-1', amount: 1, eventId: randomUUID() };
+    poisonEventId = poison.eventId;
+    await peers.send('payment_successful', poison);
+    const good = await peers.send('payment_successful', { orderId, paymentId: 'pay-2', amount: 2 });
+    const { partition, next } = await positionOf(String(good.eventId));
+    const poisonOffset = String(next - 2);
+
+    await waitFor(() => publishAttempts.length >= 3, {
+      timeoutMs: 20_000,
+      message: 'three failed dead-letter writes',
+    });
+
+    expect(new Set(publishAttempts.map((attempt) => attempt.offset))).toEqual(
+      new Set([poisonOffset]),
+    );
+    expect(applied).toEqual([]);
+    expect(await committedOffset(partition)).toBeLessThanOrEqual(Number(poisonOffset));
+
+    dlqAvailable = true;
+
+    await waitFor(() => applied.includes(String(good.eventId)), {
+      timeoutMs: 20_000,
+      message: 'the record behind the poison one applied',
+    });
+    expect(deadLettered).toHaveLength(1);
+    expect(deadLettered[0]?.message.offset).toBe(poisonOffset);
+    expect(publishAttempts.every((attempt) => attempt.appliedSoFar === 0)).toBe(true);
+    await waitFor(async () => (await committedOffset(partition)) === next, {
+      message: `offset ${next} committed after the write`,
+    });
+  });
+});

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
+import { waitFor } from './wait-for';
+
+/** A record exactly as it is stored: key and value bytes, headers as strings. */
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+export interface RawTopicReader {
+  records: RawRecord[];
+  /** Waits until `predicate` matches at least `count` records, and returns those. */
+  waitFor(
+    predicate: (record: RawRecord) => boolean,
+    count?: number,
+    timeoutMs?: number,
+  ): Promise<RawRecord[]>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Reads topics from the beginning with a fresh consumer group and keeps every record undecoded
+ * (dead-letter topics must hold the original bytes, which only a raw reader can check).
+ */
+export async function readRawTopics(brokers: string[], topics: string[]): Promise<RawTopicReader> {
+  const kafka = new Kafka({ clientId: 'test-raw-reader', brokers, logLevel: logLevel.NOTHING });
+  const consumer: Consumer = kafka.consumer({
+    groupId: `raw-reader-${randomBytes(4).toString('hex')}`,
+    ...MOCK_BROKER_CONSUMER_TUNING,
+  });
+  const records: RawRecord[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, partition, message }) => {
+      records.push({
+        topic,
+        partition,
+        offset: message.offset,
+        timestamp: message.timestamp,
+        key: message.key,
+        value: message.value,
+        headers: Object.fromEntries(
+          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+        ),
+      });
+    },
+  });
+  return {
+    records,
+    async waitFor(predicate, count = 1, timeoutMs = 20_000) {
+      return waitFor(
+        () => {
+          const matching = records.filter(predicate);
+          return matching.length >= count ? matching : undefined;
+        },
+        {
+          timeoutMs,
+          message: `${count} matching record(s) on ${topics.join(', ')} (${records.length} read)`,
+        },
+      );
+    },
+    stop: () => consumer.disconnect(),
+  };
+}

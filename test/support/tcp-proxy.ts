@@ -1,0 +1,106 @@
+import { createConnection, createServer, type AddressInfo, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy to put between one service under test and a shared dependency (Postgres), so a test
+ * can take the dependency away from that service alone while other test files keep using it.
+ *
+ * - `cut('reset')`: every open connection is reset, and new ones are reset as soon as they are
+ *   accepted (the server is down or refuses connections).
+ * - `cut('blackhole')`: open connections stop carrying data and new ones are accepted but never
+ *   answered (a network partition: the client only learns of it through its own timeouts).
+ * - `restore()`: connections held by a blackhole are reset (as a partition that lasted would leave
+ *   them) and new connections are forwarded again.
+ */
+export type CutMode = 'reset' | 'blackhole';
+
+export interface TcpProxy {
+  host: string;
+  port: number;
+  /** `url` (any `scheme://user@host:port/...`) with host and port replaced by the proxy's. */
+  proxiedUrl(url: string): string;
+  cut(mode?: CutMode): void;
+  restore(): void;
+  /** Client connections accepted since start, for asserting that the service really reconnected. */
+  acceptedConnections(): number;
+  stop(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const pairs = new Set<{ client: Socket; upstream?: Socket }>();
+  let cutMode: CutMode | undefined;
+  let accepted = 0;
+
+  const server = createServer((client) => {
+    accepted++;
+    client.on('error', () => undefined);
+    if (cutMode === 'reset') {
+      client.resetAndDestroy();
+      return;
+    }
+    const pair: { client: Socket; upstream?: Socket } = { client };
+    pairs.add(pair);
+    client.on('close', () => {
+      pairs.delete(pair);
+      pair.upstream?.destroy();
+    });
+    if (cutMode === 'blackhole') {
+      client.pause(); // held: nothing is read, nothing is answered
+      return;
+    }
+    connectUpstream(pair);
+  });
+
+  function connectUpstream(pair: { client: Socket; upstream?: Socket }) {
+    const upstream = createConnection(target);
+    pair.upstream = upstream;
+    upstream.on('error', () => pair.client.destroy());
+    upstream.on('close', () => pair.client.destroy());
+    pair.client.pipe(upstream);
+    upstream.pipe(pair.client);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    host: '127.0.0.1',
+    port,
+    proxiedUrl(url) {
+      const parsed = new URL(url);
+      parsed.hostname = '127.0.0.1';
+      parsed.port = String(port);
+      return parsed.toString();
+    },
+    cut(mode = 'reset') {
+      cutMode = mode;
+      for (const pair of pairs) {
+        if (mode === 'reset') {
+          pair.client.resetAndDestroy();
+          pair.upstream?.destroy();
+        } else {
+          pair.client.unpipe();
+          pair.upstream?.unpipe();
+          pair.client.pause();
+          pair.upstream?.pause();
+        }
+      }
+    },
+    restore() {
+      if (cutMode === 'blackhole') {
+        for (const pair of pairs) {
+          pair.client.resetAndDestroy();
+          pair.upstream?.destroy();
+        }
+      }
+      cutMode = undefined;
+    },
+    acceptedConnections: () => accepted,
+    async stop() {
+      for (const pair of pairs) {
+        pair.client.destroy();
+        pair.upstream?.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { cell, formatTable } from '../../src/entry-points/cli/dlq/text-table';
+
+describe('DLQ tool tables', () => {
+  test('when cells differ in width, then columns line up and the last column is left ragged', () => {
+    expect(
+      formatTable(
+        ['TOPIC', 'RECORDS', 'TO HANDLE'],
+        [
+          ['a_dlq', '12', '3'],
+          ['longer_dlq', '1', '0'],
+        ],
+      ),
+    ).toEqual([
+      'TOPIC       RECORDS  TO HANDLE',
+      'a_dlq       12       3',
+      'longer_dlq  1        0',
+    ]);
+  });
+
+  test('when a cell holds line breaks or control characters, then it stays on one line', () => {
+    expect(cell('Invalid `x()`\n  → 64 const\u0000', 100)).toBe('Invalid `x()` → 64 const');
+  });
+
+  test('when a cell is too long, then it is cut with an ellipsis at the width', () => {
+    expect(cell('abcdefghij', 5)).toBe('abcd…');
+    expect(cell('abcde', 5)).toBe('abcde');
+  });
+});
