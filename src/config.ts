@@ -107,7 +107,27 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error message names every bad key on one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const result = configSchema.safeParse(env);
+  return parseEnvironment(configSchema, env);
+}
+
+/**
+ * Only some keys, with the same rules: for operator commands that run beside the service and
+ * must not demand settings they never read.
+ */
+export function loadConfigKeys<Key extends keyof Config>(
+  keys: readonly Key[],
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, Key> {
+  const mask = Object.fromEntries(keys.map((key) => [key, true])) as { [K in keyof Config]?: true };
+  // zod cannot carry the generic key set through pick(); the parsed object has exactly these keys.
+  return parseEnvironment(configSchema.pick(mask), env) as unknown as Pick<Config, Key>;
+}
+
+function parseEnvironment<Schema extends z.ZodType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+): z.output<Schema> {
+  const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/config';
+import { ConfigError, loadConfig, loadConfigKeys } from '../../src/config';
 
 describe('loadConfig', () => {
   const required = {
@@ -39,5 +39,20 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/DATABASE_URL must be a postgres/);
     expect(attempt).toThrow(/PORT .*\(got "eighty"\)/);
     expect(attempt).toThrow(/LOG_LEVEL .*\(got "loud"\)/);
+  });
+});
+
+describe('loadConfigKeys', () => {
+  test('when a command needs only some keys, then only those are required and checked', () => {
+    const config = loadConfigKeys(['SCHEMA_REGISTRY_URL', 'KAFKA_TOPIC_PREFIX'], {
+      SCHEMA_REGISTRY_URL: 'http://registry:8081',
+    });
+    expect(config).toEqual({ SCHEMA_REGISTRY_URL: 'http://registry:8081', KAFKA_TOPIC_PREFIX: '' });
+  });
+
+  test('when one of its keys is bad, then the same one-line message names it', () => {
+    expect(() => loadConfigKeys(['KAFKA_BROKERS'], { KAFKA_BROKERS: 'nope' })).toThrow(
+      /^Invalid configuration: KAFKA_BROKERS must be host:port/,
+    );
   });
 });

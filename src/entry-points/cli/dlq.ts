@@ -19,7 +19,8 @@ import { KafkaJSError } from 'kafkajs';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
 import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
-import { DlqConfigError, loadDlqConfig, type DlqConfig } from './dlq/cli-config';
+import { ConfigError } from '../../config';
+import { loadDlqConfig, type DlqConfig } from './dlq/cli-config';
 import { createDlqContext, type DlqContext, type Output } from './dlq/cli-context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, oneLine, UsageError } from './dlq/cli-errors';
 import { listCommand } from './dlq/list-command';
@@ -44,7 +45,7 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
   try {
     config = loadDlqConfig(env);
   } catch (error) {
-    if (!(error instanceof DlqConfigError)) throw error;
+    if (!(error instanceof ConfigError)) throw error;
     output.err(`dlq: ${error.message}`);
     return EXIT_FAILURE;
   }

@@ -1,48 +1,19 @@
-import { z } from 'zod';
+import { loadConfigKeys, type Config } from '../../../config';
 
 /**
- * The four keys the DLQ tool reads, and nothing else of the service's configuration: it runs
- * next to the service (same database, brokers, registry and prefix) without its other settings.
+ * The four keys the DLQ tool reads, with the service's own rules, and nothing else of its
+ * configuration: it runs next to the service (same database, brokers, registry and prefix).
  */
-const cliConfigSchema = z.object({
-  DATABASE_URL: z
-    .string({ error: 'is required' })
-    .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL'),
-  KAFKA_BROKERS: z
-    .string({ error: 'is required' })
-    .transform((list) =>
-      list
-        .split(',')
-        .map((broker) => broker.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)),
-      'must be host:port[,host:port...]',
-    ),
-  SCHEMA_REGISTRY_URL: z
-    .string({ error: 'is required' })
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
-  KAFKA_TOPIC_PREFIX: z
-    .string()
-    .regex(/^[\w.-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
-    .default(''),
-});
+const DLQ_KEYS = [
+  'DATABASE_URL',
+  'KAFKA_BROKERS',
+  'SCHEMA_REGISTRY_URL',
+  'KAFKA_TOPIC_PREFIX',
+] as const;
 
-export type DlqConfig = z.infer<typeof cliConfigSchema>;
+export type DlqConfig = Pick<Config, (typeof DLQ_KEYS)[number]>;
 
-export class DlqConfigError extends Error {
-  override name = 'DlqConfigError';
-}
-
-/** Parses the environment; the message names every bad key on one line, as the service does. */
+/** Throws ConfigError naming every bad key on one line, as the service does. */
 export function loadDlqConfig(env: NodeJS.ProcessEnv): DlqConfig {
-  const result = cliConfigSchema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const key = issue.path.join('.');
-    const received = env[key] === undefined ? 'missing' : `got ${JSON.stringify(env[key])}`;
-    return `${key} ${issue.message} (${received})`;
-  });
-  throw new DlqConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return loadConfigKeys(DLQ_KEYS, env);
 }
