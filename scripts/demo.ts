@@ -1,0 +1,189 @@
+/**
+ * `npm run demo`: the whole saga on one machine, in well under a minute. Starts the Kafka and
+ * schema registry stand-ins (test/support), a fresh migrated Postgres database on the server of
+ * DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres), the order service with
+ * short deadlines, and the simulated payment and inventory services; places one order per saga
+ * path over HTTP, waits until every one is final, prints their journeys, and tears it all down
+ * (the demo database is dropped). Exit 0, or 1 with one line saying what failed.
+ */
+import { randomBytes } from 'node:crypto';
+import { startOrderService } from '../src/application';
+import { loadConfig } from '../src/config';
+import { startPeers } from '../src/peer-simulators/start-peers';
+import { createLogger } from '../src/shared/logger';
+import { MOCK_BROKER_CONSUMER_TUNING, startMockBroker } from '../test/support/kafka-mock-broker';
+import { startSchemaRegistryStandIn } from '../test/support/schema-registry-stand-in';
+import { createDemoDatabase, DEFAULT_DATABASE_URL } from './demo/demo-database';
+import { journeyTable, type Journey } from './demo/journey-table';
+import { createOrderClient, poll, type OrderResource } from './demo/order-client';
+import { isTerminal, SCENARIOS, type Scenario } from './demo/scenarios';
+
+const PAYMENT_TIMEOUT_MS = 3_000;
+const INVENTORY_TIMEOUT_MS = 3_000;
+
+/** Things to stop, most recent first. */
+const cleanups: { name: string; run: () => Promise<void> }[] = [];
+const startedAt = Date.now();
+
+function progress(line: string): void {
+  const seconds = ((Date.now() - startedAt) / 1_000).toFixed(1).padStart(4);
+  process.stderr.write(`[${seconds}s] ${line}\n`);
+}
+
+async function main(): Promise<void> {
+  const adminUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  const [database, broker, registry] = await allStarted([
+    createDemoDatabase(adminUrl).then((db) => {
+      cleanups.unshift({ name: 'drop the demo database', run: db.drop });
+      return db;
+    }),
+    startMockBroker().then((started) => {
+      cleanups.unshift({ name: 'stop the broker', run: started.stop });
+      return started;
+    }),
+    startSchemaRegistryStandIn().then((started) => {
+      cleanups.unshift({ name: 'stop the registry', run: started.stop });
+      return started;
+    }),
+  ]);
+  progress(`database migrated, broker on ${broker.brokers.join(',')}, registry on ${registry.url}`);
+
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    KAFKA_BROKERS: broker.brokers.join(','),
+    SCHEMA_REGISTRY_URL: registry.url,
+    KAFKA_TOPIC_PREFIX: 'demo.',
+    SAGA_CONSUMER_GROUP: `demo-saga-${randomBytes(3).toString('hex')}`,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    SAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),
+    SAGA_INVENTORY_TIMEOUT_MS: String(INVENTORY_TIMEOUT_MS),
+    SAGA_SWEEP_INTERVAL_MS: '250',
+    CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
+    CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
+    SHUTDOWN_TIMEOUT_MS: '2000',
+  });
+  const [service] = await allStarted([
+    startOrderService(config).then((service) => {
+      cleanups.unshift({ name: 'stop the order service', run: service.stop });
+      progress(`order service on ${service.http.url}`);
+      return service;
+    }),
+    startPeers({
+      brokers: config.KAFKA_BROKERS,
+      registryUrl: config.SCHEMA_REGISTRY_URL,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      payment: { minLatencyMs: 50, maxLatencyMs: 250 },
+      inventory: { minLatencyMs: 50, maxLatencyMs: 250 },
+      consumer: {
+        sessionTimeoutMs: MOCK_BROKER_CONSUMER_TUNING.sessionTimeout,
+        heartbeatIntervalMs: MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval,
+        maxWaitTimeInMs: MOCK_BROKER_CONSUMER_TUNING.maxWaitTimeInMs,
+      },
+      logger: createLogger('silent'),
+    }).then((peers) => {
+      cleanups.unshift({ name: 'stop the simulated peers', run: peers.stop });
+      progress('simulated payment and inventory services consuming');
+      return peers;
+    }),
+  ]);
+  await runScenarios(service.http.url);
+}
+
+/** Like Promise.all, but waits for every start to settle, so each one's cleanup is known. */
+async function allStarted<T extends readonly unknown[]>(
+  starts: [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const results = await Promise.allSettled(starts);
+  const failed = results.find(
+    (result): result is PromiseRejectedResult => result.status === 'rejected',
+  );
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as never;
+}
+
+async function runScenarios(baseUrl: string): Promise<void> {
+  const client = createOrderClient(baseUrl);
+  const run = `demo-${randomBytes(3).toString('hex')}`;
+  progress(`placing ${SCENARIOS.length} orders; deadlines ${PAYMENT_TIMEOUT_MS / 1_000} s`);
+  const journeys = await Promise.all(
+    SCENARIOS.map((scenario, index) => journeyOf(client, scenario, `${run}-${index}`)),
+  );
+  progress('every order is final');
+  process.stdout.write(`\nOrder journeys (times from placement)\n\n${journeyTable(journeys)}\n\n`);
+  const wrong = journeys.filter((journey, index) => journey.status !== SCENARIOS[index]?.expected);
+  if (wrong.length > 0) {
+    const list = wrong.map((journey) => `${journey.scenario} ended ${journey.status}`);
+    throw new Error(`unexpected outcome: ${list.join('; ')}`);
+  }
+}
+
+async function journeyOf(
+  client: ReturnType<typeof createOrderClient>,
+  scenario: Scenario,
+  idempotencyKey: string,
+): Promise<Journey> {
+  const placed = await client.place(
+    { customerId: 'demo-customer', currency: 'EUR', items: scenario.items },
+    idempotencyKey,
+  );
+  const reach = (done: (order: OrderResource) => boolean, what: string) =>
+    poll(async () => {
+      const order = await client.get(placed.id);
+      return done(order) ? order : undefined;
+    }, `"${scenario.name}" ${what}`);
+  if (scenario.cancelWhen) {
+    const target = scenario.cancelWhen;
+    await reach((order) => order.status === target, `to reach ${target}`);
+    await client.cancel(placed.id, 'changed my mind');
+  }
+  const final = await reach((order) => isTerminal(order.status), 'to end');
+  return {
+    scenario: scenario.name,
+    orderId: final.id,
+    status: final.status,
+    placedAt: final.createdAt,
+    history: final.history ?? [],
+  };
+}
+
+/** Stops everything that was started, newest first; a failing step does not skip the rest. */
+async function cleanUp(): Promise<boolean> {
+  let clean = true;
+  for (const { name, run } of cleanups.splice(0)) {
+    try {
+      await run();
+    } catch (error) {
+      clean = false;
+      process.stderr.write(`demo: could not ${name}: ${firstLine(error)}\n`);
+    }
+  }
+  return clean;
+}
+
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n')[0] ?? text;
+}
+
+let finishing = false;
+async function finish(failure: unknown): Promise<never> {
+  finishing = true;
+  if (failure !== undefined) process.stderr.write(`demo failed: ${firstLine(failure)}\n`);
+  const clean = await cleanUp();
+  if (failure === undefined && clean) {
+    progress('stopped the service, peers, broker and registry; dropped the demo database');
+  }
+  process.exit(failure === undefined && clean ? 0 : 1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (!finishing) void finish(new Error(`interrupted by ${signal}`));
+  });
+}
+
+main().then(
+  () => finish(undefined),
+  (error: unknown) => finish(error),
+);

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
+import { createKafka } from '../messaging/kafka-client-factory';
+import { loadAvroSchema } from '../messaging/avro-schemas';
+import { physicalTopic, subjectFor, type SagaTopic } from '../messaging/topics';
+import type { Logger } from '../shared/logger';
+import { replyDelayMs, type OutcomeSettings } from './simulator-rules';
+
+/** Consumer group timings; the mock broker wants short ones (MOCK_BROKER_CONSUMER_TUNING). */
+export interface ConsumerTuning {
+  sessionTimeoutMs?: number;
+  heartbeatIntervalMs?: number;
+  maxWaitTimeInMs?: number;
+}
+
+export interface PeerConnection {
+  brokers: string[];
+  registryUrl: string;
+  topicPrefix: string;
+  groupId: string;
+  consumer?: ConsumerTuning;
+  logger: Logger;
+  /** A draw from [0, 1); Math.random unless a test pins it. */
+  random?: () => number;
+}
+
+/** What a peer answers to one request: a reply (eventId and occurredAt are added) or nothing. */
+export type PeerReply = { topic: SagaTopic; fields: Record<string, unknown> } | null;
+
+export interface PeerBehaviour {
+  name: string;
+  consumes: readonly SagaTopic[];
+  replies: readonly SagaTopic[];
+  settings: OutcomeSettings;
+  answer(topic: SagaTopic, request: Record<string, unknown>, random: () => number): PeerReply;
+}
+
+export interface PeerSimulator {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Requests remembered, so a redelivered request gets the very same reply (same eventId). */
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * The plumbing both simulated peers share: registers their reply schemas (BACKWARD, under
+ * `<prefix><topic>-value`), consumes their request topics in a group of their own, decodes
+ * through the registry, and replies as Confluent-framed Avro keyed by order id, after the
+ * configured latency. Offsets are committed after the reply is sent (at-least-once).
+ */
+export function createPeerSimulator(
+  connection: PeerConnection,
+  behaviour: PeerBehaviour,
+): PeerSimulator {
+  const { topicPrefix, logger } = connection;
+  const random = connection.random ?? Math.random;
+  const kafka = createKafka({
+    clientId: `${behaviour.name}-simulator`,
+    brokers: connection.brokers,
+    requestTimeoutMs: 5_000,
+    logger,
+  });
+  const registry = new SchemaRegistry({ host: connection.registryUrl, retry: { retries: 2 } });
+  const schemaIds = new Map<SagaTopic, number>();
+  const answered = new Map<string, { topic: SagaTopic; payload: Record<string, unknown> } | null>();
+  const byPhysical = new Map(behaviour.consumes.map((t) => [physicalTopic(topicPrefix, t), t]));
+  const sleepers = new Set<() => void>();
+  let consumer: Consumer | undefined;
+  let producer: Producer | undefined;
+  let stopping = false;
+
+  /** Resolves after `ms`, or at once when stopping. */
+  function sleep(ms: number): Promise<void> {
+    if (stopping || ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  }
+
+  async function handle(physical: string, message: KafkaMessage): Promise<void> {
+    const topic = byPhysical.get(physical) as SagaTopic;
+    if (!message.value || message.value[0] !== 0) {
+      logger.warn('request that is not Confluent-framed Avro skipped', { topic });
+      return;
+    }
+    // A registry outage throws here: kafkajs retries the record, nothing is skipped.
+    const request = (await registry.decode(message.value)) as Record<string, unknown>;
+    const requestId = String(request.eventId);
+    let reply = answered.get(requestId);
+    if (reply === undefined) {
+      const decided = behaviour.answer(topic, request, random);
+      reply = decided && {
+        topic: decided.topic,
+        payload: { eventId: randomUUID(), ...decided.fields, occurredAt: Date.now() },
+      };
+      if (answered.size >= MAX_REMEMBERED) answered.delete(answered.keys().next().value as string);
+      answered.set(requestId, reply);
+      // A stop cuts the latency short rather than losing the reply.
+      await sleep(replyDelayMs(behaviour.settings, random()));
+    }
+    if (!reply) return;
+    const { topic: replyTopic, payload } = reply;
+    const value = await registry.encode(schemaIds.get(replyTopic) as number, payload);
+    await producer?.send({
+      topic: physicalTopic(topicPrefix, replyTopic),
+      messages: [
+        {
+          key: String(payload.orderId),
+          value,
+          headers: { 'event-id': String(payload.eventId), 'event-type': replyTopic },
+        },
+      ],
+    });
+    logger.debug('reply sent', { request: topic, reply: replyTopic, orderId: payload.orderId });
+  }
+
+  return {
+    async start() {
+      for (const topic of behaviour.replies) {
+        const { id } = await registry.register(
+          { type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema(topic)) },
+          { subject: subjectFor(topicPrefix, topic), compatibility: COMPATIBILITY.BACKWARD },
+        );
+        schemaIds.set(topic, id);
+      }
+      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      await producer.connect();
+      const tuning = connection.consumer ?? {};
+      consumer = kafka.consumer({
+        groupId: connection.groupId,
+        sessionTimeout: tuning.sessionTimeoutMs,
+        heartbeatInterval: tuning.heartbeatIntervalMs,
+        maxWaitTimeInMs: tuning.maxWaitTimeInMs ?? 500,
+      });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: true });
+      await consumer.run({
+        partitionsConsumedConcurrently: 4,
+        eachMessage: ({ topic, message }) => handle(topic, message),
+      });
+      logger.info(`${behaviour.name} simulator running`, { groupId: connection.groupId });
+    },
+    async stop() {
+      stopping = true;
+      for (const wakeUp of [...sleepers]) wakeUp();
+      await consumer?.disconnect();
+      await producer?.disconnect();
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { randomBytes, randomInt } from 'node:crypto';
+import path from 'node:path';
+import { Client } from 'pg';
+import { startOrderService, type RunningService } from '../../../src/application';
+import type { Config } from '../../../src/config';
+import { physicalTopic } from '../../../src/messaging/topics';
+import type { RunningPeers } from '../../../src/peer-simulators/start-peers';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { sharedKafkaStack } from '../../support/kafka-stack';
+import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
+import {
+  aValidOrder,
+  postOrder,
+  testConfig,
+  uniqueTopicPrefix,
+} from '../../support/order-service-harness';
+import { readTopics, type TopicReader } from '../../support/topic-reader';
+import { waitFor } from '../../support/wait-for';
+import { sagaEventCounts, startSimulators, totalWithOutcome } from './saga-fixture';
+
+jest.setTimeout(120_000);
+
+const ORDERS = 40;
+const REPLIES = ORDERS * 2; // payment_successful + inventory_reserved per order
+const ROOT = path.resolve(__dirname, '../../..');
+
+interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  output(): string;
+}
+
+/**
+ * `src/start.ts` in a child process of its own (node + tsx), ready once HTTP listens. Through
+ * `setpriv --pdeathsig KILL` where there is one (it execs node, so the pid is node's), so the
+ * kernel ends the child if this worker dies without cleaning up.
+ */
+async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
+  const command = [process.execPath, '--import', 'tsx', 'src/start.ts'];
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((file) => existsSync(file));
+  const [file, ...args] = setpriv ? [setpriv, '--pdeathsig', 'KILL', ...command] : command;
+  const child = spawn(file as string, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let port: number | undefined;
+  let partial = '';
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-20_000);
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes('HTTP server listening')) continue;
+      port ??= (JSON.parse(line) as { port?: number }).port;
+    }
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  try {
+    await waitFor(
+      () => {
+        if (child.exitCode !== null) throw new Error(`exited early:\n${output.slice(-3_000)}`);
+        return port;
+      },
+      { timeoutMs: 40_000, message: 'the child service listening' },
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+describe('crash: the service is SIGKILLed at a random point in the middle of the stream', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  let config: Config;
+  let sql: Client;
+  let peers: RunningPeers;
+  let reader: TopicReader;
+  let killed: ServiceProcess | undefined;
+  let restarted: RunningService | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const kafka = sharedKafkaStack();
+    env = {
+      DATABASE_URL: database.url,
+      KAFKA_BROKERS: kafka.brokers,
+      SCHEMA_REGISTRY_URL: kafka.registryUrl,
+      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+      SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
+      CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
+      CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
+      OUTBOX_RETRY_MIN_MS: '50',
+      OUTBOX_RETRY_MAX_MS: '500',
+    };
+    config = testConfig(env);
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    // Each part is kept as soon as it runs, so afterAll stops it even if another failed.
+    await Promise.all([
+      // Replies 20-150 ms after each request, so the stream lasts long enough to be cut.
+      startSimulators(config, {
+        payment: { minLatencyMs: 20, maxLatencyMs: 150 },
+        inventory: { minLatencyMs: 20, maxLatencyMs: 150 },
+      }).then((started) => (peers = started)),
+      readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
+        physicalTopic(config.KAFKA_TOPIC_PREFIX, 'order_confirmed'),
+      ]).then((started) => (reader = started)),
+      spawnService(env).then((started) => (killed = started)),
+    ]);
+  });
+  afterAll(async () => {
+    if (killed && killed.child.exitCode === null && killed.child.signalCode === null) {
+      killed.child.kill('SIGKILL');
+    }
+    await restarted?.stop();
+    await Promise.allSettled([peers?.stop(), reader?.stop()]);
+    await sql?.end();
+    await database?.drop();
+  });
+
+  async function count(query: string): Promise<number> {
+    return (await sql.query(query)).rows[0].n;
+  }
+
+  test('when the service is killed mid-stream and restarted on the same database and group, then every order is confirmed exactly once', async () => {
+    // Arrange: orders flow through the child and the simulated peers.
+    const service = killed as ServiceProcess;
+    for (let n = 0; n < ORDERS; n++) {
+      const response = await postOrder(service.url, aValidOrder({ customerId: `kill-${n}` }));
+      expect(response.status).toBe(202);
+    }
+
+    // Act: SIGKILL at a random number of processed replies, then a new instance.
+    const killAt = randomInt(1, REPLIES);
+    await waitFor(
+      async () => (await count('SELECT count(*)::int AS n FROM processed_events')) >= killAt,
+      { intervalMs: 5, timeoutMs: 30_000, message: `${killAt} replies processed` },
+    );
+    const exited = once(service.child, 'exit');
+    service.child.kill('SIGKILL');
+    await exited;
+    const processedAtKill = await count('SELECT count(*)::int AS n FROM processed_events');
+    process.stderr.write(
+      `crash-sigkill: killed after ${processedAtKill}/${REPLIES} replies (aimed at ${killAt})\n`,
+    );
+    restarted = await startOrderService(config);
+
+    // Assert: all confirmed; every effect exactly once.
+    await waitFor(
+      async () =>
+        (await count(`SELECT count(*)::int AS n FROM orders WHERE status = 'CONFIRMED'`)) ===
+          ORDERS &&
+        (await count('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')) === 0,
+      { timeoutMs: 60_000, message: `all ${ORDERS} orders CONFIRMED and published` },
+    );
+    expect(await count('SELECT count(*)::int AS n FROM orders')).toBe(ORDERS);
+    const { rows: history } = await sql.query<{ order_id: string; steps: string }>(
+      `SELECT order_id, string_agg(coalesce(from_status::text, '') || '>' || to_status, ',' ORDER BY id) AS steps
+       FROM order_status_history GROUP BY order_id`,
+    );
+    expect(history).toHaveLength(ORDERS);
+    for (const { steps } of history) {
+      expect(steps).toBe('>PENDING,PENDING>INVENTORY_RESERVING,INVENTORY_RESERVING>CONFIRMED');
+    }
+    const { rows: outbox } = await sql.query<{ order_id: string; topics: string }>(
+      `SELECT order_id, string_agg(topic, ',' ORDER BY id) AS topics FROM outbox GROUP BY order_id`,
+    );
+    expect(outbox).toHaveLength(ORDERS);
+    for (const { topics } of outbox) {
+      expect(topics).toBe('process_payment_request,reserve_inventory_request,order_confirmed');
+    }
+    const { rows: processed } = await sql.query<{ topic: string; outcome: string; n: number }>(
+      'SELECT topic, outcome, count(*)::int AS n FROM processed_events GROUP BY topic, outcome ORDER BY topic',
+    );
+    expect(processed).toEqual([
+      { topic: 'inventory_reserved', outcome: 'applied', n: ORDERS },
+      { topic: 'payment_successful', outcome: 'applied', n: ORDERS },
+    ]);
+    // Peers may see a record twice (at-least-once), but never two different confirmations.
+    await waitFor(() => new Set(reader.records.map((r) => r.key)).size === ORDERS, {
+      timeoutMs: 20_000,
+      message: `order_confirmed for all ${ORDERS} orders on Kafka`,
+    });
+    const confirmations = new Map<string, Set<string>>();
+    for (const record of reader.records) {
+      const ids = confirmations.get(record.key) ?? new Set<string>();
+      confirmations.set(record.key, ids.add(record.value.eventId));
+    }
+    expect([...confirmations.values()].every((ids) => ids.size === 1)).toBe(true);
+    const duplicates = totalWithOutcome(await sagaEventCounts(restarted.http.url), 'duplicate');
+    process.stderr.write(
+      `crash-sigkill: redelivered and deduplicated after restart: ${duplicates}\n`,
+    );
+  });
+});
