@@ -130,6 +130,7 @@ export async function startOrderService(
       readinessDetails: () => ({
         kafkaProducerBreaker: messaging.producer.state(),
         outboxRelayLeader: relay.isLeader(),
+        sagaConsumer: consumer.state(),
       }),
       metricsRegistry: metrics.registry,
       logger: logger.child({ namespace: 'HTTP' }),

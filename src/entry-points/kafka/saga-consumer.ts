@@ -34,6 +34,8 @@ export interface SagaConsumerDependencies {
 export interface SagaConsumer {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** `restarting` between a kafkajs crash and the next successful join. */
+  state(): 'running' | 'restarting' | 'stopped';
 }
 
 type RecordResult = 'done' | 'retry';
@@ -167,30 +169,76 @@ export function createSagaConsumer(
     resumeTimers.add(timer);
   }
 
+  let state: 'running' | 'restarting' | 'stopped' = 'stopped';
+  let relaunchTimer: NodeJS.Timeout | undefined;
+  let crashes = 0;
+
+  async function launch(): Promise<void> {
+    const created = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: options.heartbeatIntervalMs,
+      maxWaitTimeInMs: 500,
+      // kafkajs restarts by itself only after retriable crashes and gives up on the rest (a
+      // protocol error during a rebalance, say), leaving a live process that consumes nothing.
+      // We restart after every crash instead, with our own backoff, below.
+      retry: { restartOnFailure: async () => false },
+    });
+    created.on(created.events.CRASH, ({ payload }) => {
+      if (state === 'stopped') return;
+      state = 'restarting';
+      const delay = backoffDelay(crashes++, options.retryMinMs, options.retryMaxMs);
+      logger.error('saga consumer crashed; restarting', {
+        error: errorMessageOf(payload.error),
+        delayMs: delay,
+      });
+      relaunchTimer = setTimeout(relaunch, delay);
+    });
+    consumer = created;
+    await created.connect();
+    await created.subscribe({ topics: [...topicByPhysical.keys()], fromBeginning: true });
+    await created.run({
+      partitionsConsumedConcurrently: options.partitionsConcurrency,
+      eachBatchAutoResolve: false,
+      eachBatch,
+    });
+    state = 'running';
+    crashes = 0;
+    logger.info('saga consumer running', {
+      groupId: options.groupId,
+      topics: [...topicByPhysical.keys()],
+    });
+  }
+
+  function relaunch(): void {
+    relaunchTimer = undefined;
+    if (state === 'stopped') return;
+    Promise.resolve(consumer?.disconnect())
+      .catch(() => undefined)
+      .then(launch)
+      .catch((error: unknown) => {
+        if (state === 'stopped') return;
+        const delay = backoffDelay(crashes++, options.retryMinMs, options.retryMaxMs);
+        logger.error('saga consumer restart failed; retrying', {
+          error: errorMessageOf(error),
+          delayMs: delay,
+        });
+        relaunchTimer = setTimeout(relaunch, delay);
+      });
+  }
+
   return {
     async start() {
-      consumer = kafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: options.sessionTimeoutMs,
-        heartbeatInterval: options.heartbeatIntervalMs,
-        maxWaitTimeInMs: 500,
-      });
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...topicByPhysical.keys()], fromBeginning: true });
-      await consumer.run({
-        partitionsConsumedConcurrently: options.partitionsConcurrency,
-        eachBatchAutoResolve: false,
-        eachBatch,
-      });
-      logger.info('saga consumer running', {
-        groupId: options.groupId,
-        topics: [...topicByPhysical.keys()],
-      });
+      state = 'restarting';
+      await launch();
     },
     async stop() {
+      state = 'stopped';
+      clearTimeout(relaunchTimer);
       for (const timer of resumeTimers) clearTimeout(timer);
       resumeTimers.clear();
       await consumer?.disconnect();
     },
+    state: () => state,
   };
 }

@@ -20,6 +20,7 @@ describe('health, readiness and a database outage', () => {
         checks: { database: { ok: true } },
         kafkaProducerBreaker: 'closed',
         outboxRelayLeader: true,
+        sagaConsumer: 'running',
       });
     } finally {
       await app.stop();
