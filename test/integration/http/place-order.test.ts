@@ -66,7 +66,7 @@ describe('POST /api/v1/orders', () => {
     expect(history.rows).toEqual([{ from_status: null, to_status: 'PENDING' }]);
 
     const outbox = await app.sql.query(
-      'SELECT event_id, topic, key, payload, published_at FROM outbox WHERE order_id = $1',
+      'SELECT event_id, topic, key, payload FROM outbox WHERE order_id = $1',
       [order.id],
     );
     expect(outbox.rows).toHaveLength(1);
@@ -74,7 +74,6 @@ describe('POST /api/v1/orders', () => {
     expect(row).toMatchObject({
       topic: 'process_payment_request',
       key: order.id,
-      published_at: null,
     });
     expect(row.payload).toEqual({
       eventId: row.event_id,
