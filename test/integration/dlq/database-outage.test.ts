@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import winston from 'winston';
 import { startOrderService, type RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
-import { createLogger } from '../../../src/shared/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../../support/tcp-proxy';
 import { waitFor } from '../../support/wait-for';
+import { capturingLogger } from '../../support/capturing-logger';
 
 /**
  * Postgres goes away under the saga consumer of one service (a TCP proxy between that service and
@@ -29,7 +27,7 @@ describe('a database outage during consumption', () => {
   let sql: Client;
   let peers: PeerEvents;
   let baseUrl: string;
-  const logLines: Record<string, unknown>[] = [];
+  const { logger, entries: logLines } = capturingLogger('warn');
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -39,7 +37,7 @@ describe('a database outage during consumption', () => {
       DATABASE_URL: proxy.proxiedUrl(database.url),
       CONSUMER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
     });
-    service = await startOrderService(config, capturingLogger(logLines));
+    service = await startOrderService(config, logger);
     baseUrl = service.http.url;
     sql = new Client({ connectionString: database.url }); // direct, not through the proxy
     await sql.connect();
@@ -163,20 +161,3 @@ describe('a database outage during consumption', () => {
     90_000,
   );
 });
-
-/** The service's logger, silent on the console, keeping every warn and error line for asserts. */
-function capturingLogger(into: Record<string, unknown>[]) {
-  const logger = createLogger('warn');
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          into.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-          done();
-        },
-      }),
-    }),
-  );
-  return logger;
-}

@@ -1,54 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import winston from 'winston';
 import { startOrderService, type RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
-import { createLogger } from '../../../src/shared/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startMockBroker, type MockBroker } from '../../support/kafka-mock-broker';
 import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
-import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
+import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-
-/** The service's own logger (same format), writing its entries to an array instead of stdout. */
-function capturingLogger() {
-  const entries: Array<{ level: string; message: string }> = [];
-  const logger = createLogger('info');
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        objectMode: true,
-        write(info: { level: string; message: string }, _encoding, done) {
-          entries.push(info);
-          done();
-        },
-      }),
-    }),
-  );
-  return { logger, entries };
-}
-
-async function insertPaymentRequests(
-  sql: Client,
-  rows: Array<{ orderId: string; amount: number }>,
-): Promise<void> {
-  const payloads = rows.map(({ orderId, amount }) => ({
-    eventId: randomUUID(),
-    orderId,
-    customerId: 'outage',
-    amount,
-    currency: 'EUR',
-    occurredAt: Date.now(),
-  }));
-  await sql.query(
-    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
-     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
-    [JSON.stringify(payloads)],
-  );
-}
+import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
+import { capturingLogger } from '../../support/capturing-logger';
 
 async function unpublishedCount(sql: Client): Promise<number> {
   const { rows } = await sql.query(
@@ -197,9 +157,3 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     expect(logs.entries[opened]).toMatchObject({ level: 'warn', breaker: 'kafka-producer' });
   });
 });
-
-function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
-  return [...records].sort(
-    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
-}

@@ -1,39 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
-import winston from 'winston';
 import { startOrderService, type RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
-import { createLogger } from '../../../src/shared/logger';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-
-interface LogEntry {
-  level: string;
-  message: string;
-  [key: string]: unknown;
-}
-
-/** The service's own logger (same format), writing its entries to an array instead of stdout. */
-function capturingLogger() {
-  const entries: LogEntry[] = [];
-  const logger = createLogger('info');
-  logger.clear();
-  logger.add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        objectMode: true,
-        write(info: LogEntry, _encoding, done) {
-          entries.push(info);
-          done();
-        },
-      }),
-    }),
-  );
-  return { logger, entries };
-}
+import { capturingLogger } from '../../support/capturing-logger';
 
 interface OutboxRow {
   event_id: string;

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from 'pg';
 import {
   aValidOrder,
   postOrder,
@@ -9,28 +8,7 @@ import {
 } from '../../support/order-service-harness';
 import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-
-/** Writes payment requests straight into the outbox, in array order (one statement, one NOTIFY). */
-async function insertPaymentRequests(
-  sql: Client,
-  rows: Array<{ orderId: string; amount: number }>,
-): Promise<string[]> {
-  const payloads = rows.map(({ orderId, amount }) => ({
-    eventId: randomUUID(),
-    orderId,
-    customerId: 'ordering',
-    amount,
-    currency: 'EUR',
-    occurredAt: Date.now(),
-  }));
-  await sql.query(
-    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
-     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
-    [JSON.stringify(payloads)],
-  );
-  return payloads.map((payload) => payload.eventId);
-}
+import { insertPaymentRequests } from '../../support/outbox-fixtures';
 
 /** Each key's values in partition-offset order (a key always maps to one partition). */
 function amountsByKey(records: DecodedRecord[]): Map<string, number[]> {

@@ -10,39 +10,14 @@ import {
   testConfig,
   uniqueTopicPrefix,
 } from '../../support/order-service-harness';
-import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
+import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-
-async function insertPaymentRequests(
-  sql: Client,
-  rows: Array<{ orderId: string; amount: number }>,
-): Promise<void> {
-  const payloads = rows.map(({ orderId, amount }) => ({
-    eventId: randomUUID(),
-    orderId,
-    customerId: 'instances',
-    amount,
-    currency: 'EUR',
-    occurredAt: Date.now(),
-  }));
-  await sql.query(
-    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
-     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
-    [JSON.stringify(payloads)],
-  );
-}
+import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
 
 async function isLeader(service: RunningService): Promise<boolean> {
   const response = await fetch(`${service.http.url}/ready`);
   expect(response.status).toBe(200);
   return (await readJson(response)).outboxRelayLeader;
-}
-
-function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
-  return [...records].sort(
-    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
 }
 
 describe('outbox relay: two instances on one database, one publishes at a time', () => {

@@ -10,32 +10,12 @@ import {
   testConfig,
   uniqueTopicPrefix,
 } from '../../support/order-service-harness';
-import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
+import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
 
 const ORDERS = 300;
 const EVENTS_PER_ORDER = 5;
-
-/** Payment requests written straight into the outbox in array order, in one statement. */
-async function insertPaymentRequests(
-  sql: Client,
-  rows: Array<{ orderId: string; amount: number }>,
-): Promise<void> {
-  const payloads = rows.map(({ orderId, amount }) => ({
-    eventId: randomUUID(),
-    orderId,
-    customerId: 'restart',
-    amount,
-    currency: 'EUR',
-    occurredAt: Date.now(),
-  }));
-  await sql.query(
-    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
-     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
-     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
-    [JSON.stringify(payloads)],
-  );
-}
 
 async function outboxCounts(sql: Client): Promise<{ published: number; pending: number }> {
   const { rows } = await sql.query(
@@ -44,12 +24,6 @@ async function outboxCounts(sql: Client): Promise<{ published: number; pending: 
      FROM outbox`,
   );
   return rows[0];
-}
-
-function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
-  return [...records].sort(
-    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
-  );
 }
 
 describe('outbox relay: a restart in the middle of a burst loses nothing', () => {

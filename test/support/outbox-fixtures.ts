@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from 'pg';
+import type { DecodedRecord } from './topic-reader';
+
+/**
+ * Writes payment requests straight into the outbox, in array order, in one statement (so one
+ * NOTIFY), as the saga would write several events per order. Returns their event ids.
+ */
+export async function insertPaymentRequests(
+  sql: Client,
+  rows: Array<{ orderId: string; amount: number }>,
+  customerId = 'outbox-fixture',
+): Promise<string[]> {
+  const payloads = rows.map(({ orderId, amount }) => ({
+    eventId: randomUUID(),
+    orderId,
+    customerId,
+    amount,
+    currency: 'EUR',
+    occurredAt: Date.now(),
+  }));
+  await sql.query(
+    `INSERT INTO outbox (event_id, order_id, topic, key, payload)
+     SELECT (r->>'eventId')::uuid, (r->>'orderId')::uuid, 'process_payment_request', r->>'orderId', r
+     FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, n) ORDER BY n`,
+    [JSON.stringify(payloads)],
+  );
+  return payloads.map((payload) => payload.eventId);
+}
+
+/** Records in partition-offset order: the order a consumer of one key sees them in. */
+export function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
+  return [...records].sort(
+    (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
+  );
+}
