@@ -2,15 +2,10 @@ import { Partitioners, type IHeaders, type TopicMessages } from 'kafkajs';
 import { DLQ_HEADER_PREFIX, DLQ_SUFFIX } from '../../kafka/dead-letter-publisher';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';
-import {
-  DLQ_HEADERS,
-  originalTopicOf,
-  readDeadLetterTopic,
-  resolveDeadLetterTopic,
-  type DeadLetterRecord,
-} from './dead-letter-records';
-import { recordsTable, selectRecords } from './record-views';
-import { describeSelector, type Selector } from './selectors';
+import { DLQ_HEADERS, originalTopicOf, type DeadLetterRecord } from './dead-letter-records';
+import { recordsTable } from './record-views';
+import { selectDeadLetters } from './selection';
+import type { Selector } from './selectors';
 
 export interface ReplayOptions {
   topic: string;
@@ -31,14 +26,8 @@ export const REPLAY_CHUNK = 200;
  * one order's records keep their order.
  */
 export async function replayCommand(context: DlqContext, options: ReplayOptions) {
-  const { config, output } = context;
-  const admin = await context.admin();
-  const topic = await resolveDeadLetterTopic(admin, config.KAFKA_TOPIC_PREFIX, options.topic);
-  const records = await readDeadLetterTopic(context.kafka, admin, topic, context.readOptions);
-  const actions = context.actions();
-  const handled = await actions.handledIn(topic);
-  const selected = selectRecords(records, handled, options.selector, options);
-  const what = `${options.includeHandled ? '' : 'unhandled '}record(s) of ${topic} matching ${describeSelector(options.selector)}`;
+  const { output } = context;
+  const { topic, actions, handled, selected, what } = await selectDeadLetters(context, options);
   if (selected.length === 0) {
     output.out(`nothing to replay: no ${what}`);
     return;

@@ -1,7 +1,7 @@
 import type { DlqContext } from './cli-context';
-import { readDeadLetterTopic, resolveDeadLetterTopic } from './dead-letter-records';
-import { recordsTable, selectRecords } from './record-views';
-import { describeSelector, type Selector } from './selectors';
+import { recordsTable } from './record-views';
+import { selectDeadLetters } from './selection';
+import type { Selector } from './selectors';
 
 export interface SkipOptions {
   topic: string;
@@ -13,14 +13,11 @@ const SKIP_CHUNK = 1_000;
 
 /** Marks the selected unhandled records `skipped`: handled, never replayed. Kafka is not written. */
 export async function skipCommand(context: DlqContext, options: SkipOptions) {
-  const { config, output } = context;
-  const admin = await context.admin();
-  const topic = await resolveDeadLetterTopic(admin, config.KAFKA_TOPIC_PREFIX, options.topic);
-  const records = await readDeadLetterTopic(context.kafka, admin, topic, context.readOptions);
-  const actions = context.actions();
-  const handled = await actions.handledIn(topic);
-  const selected = selectRecords(records, handled, options.selector, { includeHandled: false });
-  const what = `unhandled record(s) of ${topic} matching ${describeSelector(options.selector)}`;
+  const { output } = context;
+  const { topic, actions, handled, selected, what } = await selectDeadLetters(context, {
+    ...options,
+    includeHandled: false,
+  });
   if (selected.length === 0) {
     output.out(`nothing to skip: no ${what}`);
     return;
