@@ -33,7 +33,7 @@ export function createOrderRepository(db: Database) {
     /**
      * The order, its items, its first history row and the outbox row announcing it, in ONE
      * statement (data-modifying CTEs): atomic like a transaction, in a single round trip.
-     * Intake is the hot path; a Prisma nested create needs seven round trips for the same rows.
+     * Intake is the hot path; a Prisma nested create of the same rows takes several round trips.
      */
     async insertNewOrder(order: NewOrderRecord, event: OutgoingEvent): Promise<OrderView> {
       const items = order.items.map((item, position) => ({ position, ...item }));
