@@ -16,7 +16,7 @@ function fakeKafka() {
     consumer: () => {
       const consumer = Object.assign(new EventEmitter(), {
         disconnected: false,
-        events: { CRASH: 'consumer.crash' },
+        events: { CRASH: 'consumer.crash', GROUP_JOIN: 'consumer.group_join' },
         connect: async () => undefined,
         subscribe: async () => undefined,
         run: async () => undefined,

@@ -184,6 +184,9 @@ export function createSagaConsumer(
       // We restart after every crash instead, with our own backoff, below.
       retry: { restartOnFailure: async () => false },
     });
+    // After a rebalance the partitions may belong to another instance: forget their failures,
+    // so the map does not keep entries for records this instance will never see again.
+    created.on(created.events.GROUP_JOIN, () => attempts.clear());
     created.on(created.events.CRASH, ({ payload }) => {
       if (state === 'stopped') return;
       state = 'restarting';
