@@ -26,21 +26,24 @@ export interface RawTopicReader {
 }
 
 /**
- * Reads topics from the beginning with a fresh consumer group and keeps every record undecoded
- * (dead-letter topics must hold the original bytes, which only a raw reader can check).
+ * Reads `topics` from the beginning with a fresh consumer group that commits nothing anyone else
+ * sees, handing each record to `onRecord` as stored. Both test readers are built on it.
  */
-export async function readRawTopics(brokers: string[], topics: string[]): Promise<RawTopicReader> {
-  const kafka = new Kafka({ clientId: 'test-raw-reader', brokers, logLevel: logLevel.NOTHING });
+export async function consumeTopics(
+  brokers: string[],
+  topics: string[],
+  onRecord: (record: RawRecord) => Promise<void> | void,
+): Promise<Consumer> {
+  const kafka = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
   const consumer: Consumer = kafka.consumer({
-    groupId: `raw-reader-${randomBytes(4).toString('hex')}`,
+    groupId: `reader-${randomBytes(4).toString('hex')}`,
     ...MOCK_BROKER_CONSUMER_TUNING,
   });
-  const records: RawRecord[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics, fromBeginning: true });
   await consumer.run({
     eachMessage: async ({ topic, partition, message }) => {
-      records.push({
+      await onRecord({
         topic,
         partition,
         offset: message.offset,
@@ -52,6 +55,18 @@ export async function readRawTopics(brokers: string[], topics: string[]): Promis
         ),
       });
     },
+  });
+  return consumer;
+}
+
+/**
+ * Reads topics from the beginning and keeps every record undecoded (dead-letter topics must hold
+ * the original bytes, which only a raw reader can check).
+ */
+export async function readRawTopics(brokers: string[], topics: string[]): Promise<RawTopicReader> {
+  const records: RawRecord[] = [];
+  const consumer = await consumeTopics(brokers, topics, (record) => {
+    records.push(record);
   });
   return {
     records,

@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
+import { consumeTopics } from './raw-topic-reader';
 import { waitFor } from './wait-for';
 
 /** A record as an independent consumer sees it: key, headers, and the value decoded through the registry. */
@@ -31,28 +29,18 @@ export async function readTopics(
   registryUrl: string,
   topics: string[],
 ): Promise<TopicReader> {
-  const kafka = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
   const registry = new SchemaRegistry({ host: registryUrl });
-  const consumer: Consumer = kafka.consumer({
-    groupId: `reader-${randomBytes(4).toString('hex')}`,
-    ...MOCK_BROKER_CONSUMER_TUNING,
-  });
   const records: DecodedRecord[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ topic, partition, message }) => {
-      records.push({
-        topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? '',
-        headers: Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
-        ),
-        value: message.value ? await registry.decode(message.value) : null,
-      });
-    },
+  const consumer = await consumeTopics(brokers, topics, async (record) => {
+    const { topic, partition, offset, headers, key, value } = record;
+    records.push({
+      topic,
+      partition,
+      offset,
+      headers,
+      key: key?.toString() ?? '',
+      value: value ? await registry.decode(value) : null,
+    });
   });
   return {
     records,
