@@ -4,10 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { startMockBroker, type MockBroker } from '../test/support/kafka-mock-broker';
 import { startSchemaRegistryStandIn } from '../test/support/schema-registry-stand-in';
-import { databaseUrl, runDbMigrate } from '../test/support/database';
+import { createMigratedDatabase } from '../test/support/database';
 import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
@@ -22,23 +21,10 @@ export interface BenchStack {
 
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-async function admin(sql: string): Promise<void> {
-  const client = new Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
   const [broker, registry] = await Promise.all([startMockBroker(), startSchemaRegistryStandIn()]);
-  const dbName = `order_bench_${randomBytes(4).toString('hex')}`;
-  await admin(`CREATE DATABASE ${dbName}`);
-  const url = databaseUrl(SERVER_URL, dbName);
-  const migrated = await runDbMigrate(['deploy'], { DATABASE_URL: url });
-  if (migrated.code !== 0) throw new Error(`migration failed: ${migrated.stderr}`);
+  const database = await createMigratedDatabase(SERVER_URL, 'order_bench');
+  const url = database.url;
   const topicPrefix = `bench${randomBytes(3).toString('hex')}.`;
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const service: ChildProcess = spawn(process.execPath, [join(__dirname, '../dist/src/start.js')], {
@@ -73,7 +59,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
       service.kill('SIGTERM');
       if (service.exitCode === null) await once(service, 'exit');
       await Promise.all([broker.stop(), registry.stop()]);
-      await admin(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await database.drop();
     },
   };
 }

@@ -42,8 +42,8 @@ export function databaseUrl(url: string, database: string): string {
 }
 
 /** Runs one statement (CREATE/DROP DATABASE, ...) on a short-lived connection. */
-async function adminQuery(adminUrl: string, sql: string): Promise<void> {
-  const client = new Client({ connectionString: adminUrl });
+export async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
     await client.query(sql);
@@ -169,4 +169,44 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
     url: databaseUrl(adminUrl, name),
     drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
   };
+}
+
+/**
+ * A fresh database named `<prefix>_<random>` on the server of `adminUrl`, migrated with
+ * scripts/db-migrate.mjs deploy; for the demo and the benchmark, which run outside jest.
+ * Fails with one readable line when Postgres is not usable or a migration fails.
+ */
+export async function createMigratedDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  try {
+    await adminQuery(adminUrl, `CREATE DATABASE "${name}"`);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(`Postgres at ${redact(adminUrl)} is not usable: ${reason || 'no answer'}`);
+  }
+  const database: TestDatabase = {
+    url: databaseUrl(adminUrl, name),
+    drop: () => adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+  const migrate = await runDbMigrate(['deploy'], { DATABASE_URL: database.url });
+  if (migrate.code !== 0) {
+    await database.drop().catch(() => undefined);
+    const detail = migrate.stderr.trim().split('\n').at(-1) ?? '';
+    throw new Error(`migrating ${name} failed: ${detail}`);
+  }
+  return database;
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable DATABASE_URL)';
+  }
 }
