@@ -43,12 +43,18 @@ export async function startOrderService(
   });
   const messaging = createMessaging(config, logger);
   try {
+    // Asked to own its topics, the service cannot run without them.
     if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
+  } catch (error) {
+    await Promise.allSettled([messaging.producer.disconnect(), db.$disconnect()]);
+    throw error;
+  }
+  try {
     await messaging.registerProducedSchemas();
   } catch (error) {
     // An incompatible schema is a release mistake: refuse to run. An unreachable registry is
     // not: intake works and the relay registers the schemas once the registry answers.
-    if (error instanceof SchemaIncompatibleError || config.KAFKA_CREATE_TOPICS) {
+    if (error instanceof SchemaIncompatibleError) {
       await Promise.allSettled([messaging.producer.disconnect(), db.$disconnect()]);
       throw error;
     }

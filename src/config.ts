@@ -44,7 +44,15 @@ const configSchema = z.object({
     .regex(/^[\w.-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
     .default(''),
   KAFKA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-  /** Create the topics at start-up. Off by default: real clusters usually provision topics. */
+  /**
+   * Kafka's idempotent producer: a send retried after a lost acknowledgement is written once,
+   * and per-partition order holds across retries. Off only for brokers without it (the mock).
+   */
+  KAFKA_IDEMPOTENT_PRODUCER: booleanFromString.default(true),
+  /**
+   * Create the service's topics, and the dead-letter topics of the ones it consumes, at
+   * start-up. Off by default: production clusters usually provision topics themselves.
+   */
   KAFKA_CREATE_TOPICS: booleanFromString.default(false),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(3),

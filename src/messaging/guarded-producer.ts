@@ -1,9 +1,14 @@
 import { once } from 'node:events';
 import CircuitBreaker from 'opossum';
-import { Partitioners, type Kafka, type TopicMessages } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
 import type { Logger } from '../shared/logger';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface ProducerOptions extends BreakerOptions {
+  /** Kafka's idempotent producer (off only for brokers without it, such as the mock). */
+  idempotent: boolean;
+}
 
 export interface BreakerOptions {
   timeoutMs: number;
@@ -26,31 +31,70 @@ export interface GuardedProducer {
   disconnect(): Promise<void>;
 }
 
+/**
+ * Errors after which the broker no longer accepts this producer id's sequence numbers, for
+ * example when a batch that timed out had landed and a retry carries different records. Only a
+ * new producer id recovers; the idempotent producer needs one.
+ */
+const PRODUCER_ID_ERRORS = new Set([
+  'OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'UNKNOWN_PRODUCER_ID',
+  'INVALID_PRODUCER_EPOCH',
+  'INVALID_PRODUCER_ID_MAPPING',
+]);
+
+/** kafkajs wraps the broker's error (`cause`) when it gives up retrying. */
+function producerIdRejected(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (PRODUCER_ID_ERRORS.has((cause as { type?: string }).type ?? '')) return true;
+  }
+  return false;
+}
+
 export function createGuardedProducer(
   kafka: Kafka,
-  options: BreakerOptions,
+  options: ProducerOptions,
   logger: Logger,
 ): GuardedProducer {
   // One request in flight keeps each partition's records in the order they were sent;
-  // acks from all in-sync replicas before a row counts as published.
+  // acks from all in-sync replicas before a row counts as published. With idempotence, a send
+  // retried after a lost acknowledgement is not written twice.
   // The default (murmur2) partitioner is the Java client's, so peers on any client agree on
-  // which partition an order id maps to.
-  const producer = kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: true,
-    maxInFlightRequests: 1,
-    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-  });
+  // which partition an order id maps to. Topics are never created by sending to them.
+  const newProducer = (): Producer =>
+    kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      maxInFlightRequests: 1,
+      idempotent: options.idempotent,
+      // kafkajs warns that bounded retries weaken idempotence; the breaker and the relay's own
+      // backoff need sends that fail in bounded time, and resending the same batch is deduplicated.
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+    });
+  let producer = newProducer();
   let connected: Promise<void> | undefined;
 
   const breaker = new CircuitBreaker(
     async (topicMessages: TopicMessages[]) => {
-      connected ??= producer.connect().catch((error: unknown) => {
+      const current = producer;
+      connected ??= current.connect().catch((error: unknown) => {
         connected = undefined;
         throw error;
       });
       await connected;
-      await producer.sendBatch({ topicMessages, acks: -1 });
+      try {
+        await current.sendBatch({ topicMessages, acks: -1 });
+      } catch (error) {
+        if (producerIdRejected(error) && current === producer) {
+          logger.warn('producer id no longer accepted by the broker; starting a new producer', {
+            error: (error as Error).message,
+          });
+          producer = newProducer();
+          connected = undefined;
+          void current.disconnect().catch(() => undefined);
+        }
+        throw error;
+      }
     },
     {
       name: 'kafka-producer',

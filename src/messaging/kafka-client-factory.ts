@@ -8,6 +8,14 @@ export interface KafkaOptions {
   logger: Logger;
 }
 
+/**
+ * kafkajs warns on every start that bounded retries weaken the idempotent producer; bounded
+ * retries are deliberate here (guarded-producer.ts), so the line is kept at debug.
+ */
+const EXPECTED_WARNINGS = new Set([
+  'Limiting retries for the idempotent producer may invalidate EoS guarantees',
+]);
+
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [KafkaLogLevel.ERROR]: 'error',
   [KafkaLogLevel.WARN]: 'warn',
@@ -27,7 +35,8 @@ export function createKafka({ clientId, brokers, requestTimeoutMs, logger }: Kaf
       () =>
       ({ namespace, level, log }: LogEntry) => {
         const { message, timestamp: _timestamp, logger: _logger, ...rest } = log;
-        logger.log(LEVELS[level] ?? 'info', message, { namespace: `Kafka.${namespace}`, ...rest });
+        const mapped = EXPECTED_WARNINGS.has(message) ? 'debug' : (LEVELS[level] ?? 'info');
+        logger.log(mapped, message, { namespace: `Kafka.${namespace}`, ...rest });
       },
   });
 }

@@ -1,10 +1,10 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
 import { createKafka } from './kafka-client-factory';
 import { createGuardedProducer } from './guarded-producer';
 import { createEventEncoder } from './event-encoder';
 import { registerSchemas } from './schema-registration';
+import { createRegistryClient } from './schema-registry-client';
 import { PRODUCED_TOPICS, type SagaTopic } from './topics';
 
 /** Kafka client, registry client, breaker-guarded producer and encoder, from one config. */
@@ -15,7 +15,8 @@ export function createMessaging(config: Config, logger: Logger) {
     requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
     logger,
   });
-  const registry = new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL, retry: { retries: 2 } });
+  const registryClient = createRegistryClient({ url: config.SCHEMA_REGISTRY_URL, retries: 2 });
+  const { registry } = registryClient;
   const producer = createGuardedProducer(
     kafka,
     {
@@ -24,13 +25,14 @@ export function createMessaging(config: Config, logger: Logger) {
       volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
       resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
       rollingCountTimeoutMs: config.BREAKER_ROLLING_WINDOW_MS,
+      idempotent: config.KAFKA_IDEMPOTENT_PRODUCER,
     },
     logger.child({ namespace: 'Producer' }),
   );
   // Memoized once it succeeds: start-up registers, the encoder reuses the ids (or retries).
   let registered: Promise<ReadonlyMap<SagaTopic, number>> | undefined;
   const registerProducedSchemas = () =>
-    (registered ??= registerSchemas(registry, PRODUCED_TOPICS, {
+    (registered ??= registerSchemas(registryClient, PRODUCED_TOPICS, {
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       producedTopics: PRODUCED_TOPICS,
       logger: logger.child({ namespace: 'SchemaRegistry' }),

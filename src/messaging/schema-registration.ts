@@ -1,10 +1,11 @@
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { AvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types';
 import { ConfluentSchemaRegistryCompatibilityError } from '@kafkajs/confluent-schema-registry/dist/errors';
 import { Type } from 'avsc';
 import { AppError } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
 import { loadAvroSchema } from './avro-schemas';
+import type { RegistryClient } from './schema-registry-client';
 import { subjectFor, type SagaTopic } from './topics';
 
 export class SchemaIncompatibleError extends AppError {
@@ -31,7 +32,7 @@ export interface RegistrationOptions {
  * or finds it already registered, and returns the schema id to encode with per topic.
  */
 export async function registerSchemas(
-  registry: SchemaRegistry,
+  client: RegistryClient,
   topics: readonly SagaTopic[],
   { topicPrefix, producedTopics, logger, schemasDir }: RegistrationOptions,
 ): Promise<Map<SagaTopic, number>> {
@@ -40,18 +41,18 @@ export async function registerSchemas(
     const subject = subjectFor(topicPrefix, topic);
     const schema = loadAvroSchema(topic, schemasDir);
     if (producedTopics.includes(topic))
-      await assertReadableByCurrentConsumers(registry, subject, schema);
+      await assertReadableByCurrentConsumers(client.registry, subject, schema);
     try {
-      const { id } = await registry.register(
-        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: COMPATIBILITY.BACKWARD },
-      );
+      const id = await client.register(subject, schema, COMPATIBILITY.BACKWARD);
       ids.set(topic, id);
       logger.debug('schema registered', { subject, id });
     } catch (error) {
       // Only the registry's refusal is a release mistake; its outage (5xx, no answer) is not.
       if (!isRefusal(error)) throw error;
-      throw new SchemaIncompatibleError(subject, reasonOf(error));
+      throw new SchemaIncompatibleError(
+        subject,
+        `the schema registry refused it (${reasonOf(error)})`,
+      );
     }
   }
   logger.info('schemas registered', { subjects: ids.size });

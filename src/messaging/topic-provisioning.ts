@@ -1,27 +1,78 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
-import { ALL_TOPICS, physicalTopic } from './topics';
+import { ALL_TOPICS, CONSUMED_TOPICS, deadLetterTopic, physicalTopic } from './topics';
+
+/** Every topic the service touches: the saga's topics and the consumed ones' dead-letter topics. */
+export function serviceTopics(prefix: string): string[] {
+  const names = [...ALL_TOPICS, ...CONSUMED_TOPICS.map(deadLetterTopic)];
+  return names.map((topic) => physicalTopic(prefix, topic));
+}
+
+type TopicSettings = Pick<
+  Config,
+  'KAFKA_TOPIC_PREFIX' | 'KAFKA_TOPIC_PARTITIONS' | 'KAFKA_REPLICATION_FACTOR'
+>;
 
 /**
  * Optional start-up step (KAFKA_CREATE_TOPICS=true) for clusters where the service may own its
  * topics. Existing topics are left as they are. Off by default: most production clusters
  * provision topics outside the application, and some test brokers cannot create them.
+ * Resolves once every topic has a leader, so what starts next can produce and subscribe.
  */
-export async function provisionTopics(kafka: Kafka, config: Config, logger: Logger): Promise<void> {
+export async function provisionTopics(
+  kafka: Kafka,
+  config: TopicSettings,
+  logger: Logger,
+): Promise<void> {
+  const created = await createTopics(kafka, serviceTopics(config.KAFKA_TOPIC_PREFIX), {
+    partitions: config.KAFKA_TOPIC_PARTITIONS,
+    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+  });
+  logger.info('topics provisioned', { created });
+}
+
+/**
+ * Creates the topics that do not exist yet and resolves once every one has a leader.
+ * True when at least one was created.
+ */
+export async function createTopics(
+  kafka: Kafka,
+  topics: string[],
+  { partitions, replicationFactor }: { partitions: number; replicationFactor: number },
+): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({
-      waitForLeaders: true,
-      topics: ALL_TOPICS.map((topic) => ({
-        topic: physicalTopic(config.KAFKA_TOPIC_PREFIX, topic),
-        numPartitions: config.KAFKA_TOPIC_PARTITIONS,
-        replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-      })),
-    });
-    logger.info('topics provisioned', { created });
+    // Only the missing ones: kafkajs logs an error line for every topic that already exists.
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((topic) => !existing.has(topic));
+    // kafkajs's waitForLeaders retries only LEADER_NOT_AVAILABLE; a KRaft broker first answers
+    // UNKNOWN_TOPIC_OR_PARTITION for a moment, so the wait for leaders is our own.
+    const created =
+      missing.length > 0 &&
+      (await admin.createTopics({
+        waitForLeaders: false,
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+      }));
+    await waitForLeaders(admin, topics);
+    return created;
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      if (metadata.every((topic) => topic.partitions.every((p) => p.leader >= 0))) return;
+    } catch (error) {
+      if (Date.now() + delay > deadline) throw error;
+    }
+    if (Date.now() + delay > deadline)
+      throw new Error(`topics have no leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

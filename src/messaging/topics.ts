@@ -26,6 +26,13 @@ export type SagaTopic = ProducedTopic | ConsumedTopic;
 
 export const ALL_TOPICS: readonly SagaTopic[] = [...PRODUCED_TOPICS, ...CONSUMED_TOPICS];
 
+export const DLQ_SUFFIX = '_dlq';
+
+/** Where records of `topic` that cannot be processed go. */
+export function deadLetterTopic(topic: string): string {
+  return `${topic}${DLQ_SUFFIX}`;
+}
+
 export function physicalTopic(prefix: string, topic: string): string {
   return `${prefix}${topic}`;
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { createKafka } from '../messaging/kafka-client-factory';
+import { createRegistryClient } from '../messaging/schema-registry-client';
 import { loadAvroSchema } from '../messaging/avro-schemas';
 import { physicalTopic, subjectFor, type SagaTopic } from '../messaging/topics';
 import type { Logger } from '../shared/logger';
@@ -62,7 +63,8 @@ export function createPeerSimulator(
     requestTimeoutMs: 5_000,
     logger,
   });
-  const registry = new SchemaRegistry({ host: connection.registryUrl, retry: { retries: 2 } });
+  const registryClient = createRegistryClient({ url: connection.registryUrl, retries: 2 });
+  const { registry } = registryClient;
   const schemaIds = new Map<SagaTopic, number>();
   const answered = new Map<string, { topic: SagaTopic; payload: Record<string, unknown> } | null>();
   const byPhysical = new Map(behaviour.consumes.map((t) => [physicalTopic(topicPrefix, t), t]));
@@ -125,9 +127,11 @@ export function createPeerSimulator(
   return {
     async start() {
       for (const topic of behaviour.replies) {
-        const { id } = await registry.register(
-          { type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema(topic)) },
-          { subject: subjectFor(topicPrefix, topic), compatibility: COMPATIBILITY.BACKWARD },
+        const subject = subjectFor(topicPrefix, topic);
+        const id = await registryClient.register(
+          subject,
+          loadAvroSchema(topic),
+          COMPATIBILITY.BACKWARD,
         );
         schemaIds.set(topic, id);
       }

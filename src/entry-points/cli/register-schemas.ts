@@ -9,10 +9,10 @@
  * Exit 0 when every schema is registered; exit 1 with one line on stderr when a schema is
  * incompatible, the registry cannot be reached or the configuration is bad.
  */
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import winston from 'winston';
 import { loadConfigKeys } from '../../config';
 import { registerSchemas, SchemaIncompatibleError } from '../../messaging/schema-registration';
+import { createRegistryClient } from '../../messaging/schema-registry-client';
 import { PRODUCED_TOPICS, subjectFor } from '../../messaging/topics';
 import { createLogger } from '../../shared/logger';
 
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   logger.add(
     new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) }),
   );
-  const registry = new SchemaRegistry({ host: registryUrl, retry: { retries: 2 } });
+  const registry = createRegistryClient({ url: registryUrl, retries: 2 });
   let ids: Map<string, number>;
   try {
     ids = await registerSchemas(registry, PRODUCED_TOPICS, {

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { GuardedProducer } from '../../messaging/guarded-producer';
+import { deadLetterTopic } from '../../messaging/topics';
 import { errorClassOf, errorMessageOf } from '../../messaging/failure-policy';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
@@ -21,13 +22,8 @@ export interface DeadLetterPublisher {
   publish(record: FailedRecord, consumerGroup: string): Promise<void>;
 }
 
-export const DLQ_SUFFIX = '_dlq';
 export const DLQ_HEADER_PREFIX = 'dlq-';
 const MAX_ERROR_MESSAGE = 1_000;
-
-export function deadLetterTopic(topic: string): string {
-  return `${topic}${DLQ_SUFFIX}`;
-}
 
 /**
  * Writes a failed record to `<topic>_dlq`: the original key and value bytes untouched, and

@@ -1,5 +1,6 @@
 import { Partitioners, type IHeaders, type TopicMessages } from 'kafkajs';
-import { DLQ_HEADER_PREFIX, DLQ_SUFFIX } from '../../kafka/dead-letter-publisher';
+import { DLQ_HEADER_PREFIX } from '../../kafka/dead-letter-publisher';
+import { DLQ_SUFFIX } from '../../../messaging/topics';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';
 import { DLQ_HEADERS, originalTopicOf, type DeadLetterRecord } from './dead-letter-records';
@@ -41,7 +42,7 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
   refuseForeignTargets(topic, selected);
   const producer = context.kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: true,
+    allowAutoTopicCreation: false,
     maxInFlightRequests: 1,
   });
   await producer.connect();
