@@ -4,7 +4,11 @@ import {
   startMockBroker,
   type MockBroker,
 } from '../support/kafka-mock-broker';
+import { findExecutable } from '../support/processes';
 import { waitFor } from '../support/wait-for';
+
+// The fallback broker's own smoke test; CI installs kcat, a machine with Java may not have it.
+const withKcat = findExecutable('kcat') ? describe : describe.skip;
 
 let broker: MockBroker;
 let kafka: Kafka;
@@ -12,6 +16,7 @@ const unique = (prefix: string) =>
   `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 beforeAll(async () => {
+  if (!findExecutable('kcat')) return;
   broker = await startMockBroker();
   kafka = new Kafka({
     clientId: 'mock-broker-test',
@@ -21,10 +26,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await broker.stop();
+  await broker?.stop();
 });
 
-describe('kafka mock broker (librdkafka mock cluster in kcat)', () => {
+withKcat('kafka mock broker (librdkafka mock cluster in kcat)', () => {
   it('when records with headers are produced, then a consumer group receives them and commits', async () => {
     const topic = unique('orders');
     const groupId = unique('order-service');

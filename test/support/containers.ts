@@ -12,6 +12,8 @@ export const SCHEMA_REGISTRY_IMAGE = 'confluentinc/cp-schema-registry:7.9.0';
 export interface KafkaStackContainers {
   brokers: string[];
   registryUrl: string;
+  kafkaImage: string;
+  registryImage: string;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export async function startKafkaStackContainers(): Promise<KafkaStackContainers>
     // The alias becomes the advertised in-network listener: BROKER://kafka:9092.
     const kafka = await new KafkaContainer(KAFKA_IMAGE)
       .withKraft()
+      // As production clusters run: every topic is created on purpose.
+      .withEnvironment({ KAFKA_AUTO_CREATE_TOPICS_ENABLE: 'false' })
       .withNetwork(network)
       .withNetworkAliases('kafka')
       .start();
@@ -60,6 +64,8 @@ export async function startKafkaStackContainers(): Promise<KafkaStackContainers>
       // 9093 is KafkaContainer's host-facing PLAINTEXT listener.
       brokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
       registryUrl: `http://${registry.getHost()}:${registry.getMappedPort(8081)}`,
+      kafkaImage: KAFKA_IMAGE,
+      registryImage: SCHEMA_REGISTRY_IMAGE,
       stop,
     };
   } catch (error) {

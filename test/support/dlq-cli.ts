@@ -2,6 +2,9 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { createDeadLetterPublisher } from '../../src/entry-points/kafka/dead-letter-publisher';
+import { sharedKafkaStack } from './kafka-stack';
+import { ensureTopics } from './service-topics';
+import { deadLetterTopic } from '../../src/messaging/topics';
 import { createGuardedProducer } from '../../src/messaging/guarded-producer';
 import { createLogger } from '../../src/shared/logger';
 import { createMetrics } from '../../src/shared/metrics';
@@ -79,6 +82,7 @@ export async function startDeadLetterFixture(brokers: string[]): Promise<DeadLet
       volumeThreshold: 3,
       resetTimeoutMs: 1_000,
       rollingCountTimeoutMs: 10_000,
+      idempotent: sharedKafkaStack().flavour === 'real',
     },
     logger,
   );
@@ -87,8 +91,14 @@ export async function startDeadLetterFixture(brokers: string[]): Promise<DeadLet
     metrics: createMetrics(),
     logger,
   });
+  const created = new Set<string>();
   return {
     async deadLetter(original, error, attempts = 1) {
+      if (!created.has(original.topic)) {
+        // The original topic too: a replay writes back to it.
+        await ensureTopics(brokers, [original.topic, deadLetterTopic(original.topic)]);
+        created.add(original.topic);
+      }
       const message: KafkaMessage = {
         key: original.key === null ? null : Buffer.from(original.key),
         value: original.value,

@@ -1,10 +1,11 @@
 import { setupPostgres, type PostgresSetup } from './database';
-import { setupKafkaStack, type KafkaStackSetup } from './kafka-stack';
+import { publishKafkaStack } from './kafka-stack';
+import { startLocalServices, type LocalServices } from './local-services';
 
 /** What globalTeardown needs; jest shares globalThis between globalSetup and globalTeardown. */
 export interface TestEnvironmentState {
+  services?: LocalServices;
   postgres?: PostgresSetup;
-  kafka?: KafkaStackSetup;
 }
 
 export const STATE_KEY = '__orderServiceTestEnvironment';
@@ -14,14 +15,21 @@ export function testEnvironmentState(): TestEnvironmentState {
   return (global[STATE_KEY] ??= {});
 }
 
-/** Starts what the tests share and publishes it through process.env, which workers inherit. */
+/**
+ * Starts what the tests share, publishes it through process.env (workers inherit it), and says
+ * in one line what the run is against, naming the real thing.
+ */
 export default async function globalSetup(): Promise<void> {
   const state = testEnvironmentState();
   const started = Date.now();
-  [state.postgres, state.kafka] = await Promise.all([setupPostgres(), setupKafkaStack()]);
-  const { source, templateDb } = state.postgres;
-  process.stderr.write(
-    `\nPostgres for tests: ${source}, template ${templateDb}; Kafka: ${state.kafka.source} ` +
-      `(${state.kafka.brokers.join(',')}, registry ${state.kafka.registryUrl}); ready in ${Date.now() - started} ms\n`,
-  );
+  const services = await startLocalServices({ containers: true, fastPostgres: true });
+  state.services = services;
+  try {
+    state.postgres = await setupPostgres(services.postgres);
+  } catch (error) {
+    await services.stop();
+    throw error;
+  }
+  publishKafkaStack(services.kafka);
+  process.stderr.write(`\n${services.summary} (ready in ${Date.now() - started} ms)\n`);
 }

@@ -2,7 +2,11 @@ import { testEnvironmentState } from './global-setup';
 
 export default async function globalTeardown(): Promise<void> {
   const state = testEnvironmentState();
-  await Promise.all([state.postgres?.teardown(), state.kafka?.teardown()]);
-  state.postgres = undefined;
-  state.kafka = undefined;
+  try {
+    await state.postgres?.teardown();
+  } finally {
+    await state.services?.stop();
+    state.postgres = undefined;
+    state.services = undefined;
+  }
 }

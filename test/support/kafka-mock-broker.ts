@@ -16,9 +16,9 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { Kafka, logLevel, type ConsumerConfig } from 'kafkajs';
+import type { ConsumerConfig } from 'kafkajs';
+import { findExecutable, waitUntilStopped } from './processes';
+import { brokerAnswers } from './broker-probe';
 import { waitFor } from './wait-for';
 
 export interface MockBroker {
@@ -108,7 +108,7 @@ export async function startMockBroker(options: StartMockBrokerOptions = {}): Pro
 
   try {
     const broker = await address;
-    await waitFor(() => describeCluster(broker), {
+    await waitFor(() => brokerAnswers(broker), {
       timeoutMs: startTimeoutMs,
       message: `kafkajs describeCluster on mock broker ${broker}`,
     });
@@ -129,63 +129,4 @@ export async function startMockBroker(options: StartMockBrokerOptions = {}): Pro
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`${message}\nkcat stderr (tail):\n${stderrTail}`);
   }
-}
-
-async function describeCluster(broker: string): Promise<boolean> {
-  const admin = new Kafka({
-    brokers: [broker],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1_000,
-    requestTimeout: 2_000,
-    retry: { retries: 0 },
-  }).admin();
-  try {
-    await admin.connect();
-    const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/**
- * SIGSTOP takes effect asynchronously: one thread receives it and then stops the others, so on a
- * busy machine the broker can still answer a request sent right after kill(). Wait (synchronously,
- * at most 2 s) until every thread of the broker reports state T in /proc.
- */
-function waitUntilStopped(pid: number): void {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + 2_000;
-  while (Date.now() < deadline) {
-    let threads: string[];
-    try {
-      threads = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      return; // no /proc (not Linux) or process gone: nothing to wait for
-    }
-    const allStopped = threads.every((tid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-        return stat.charAt(stat.lastIndexOf(')') + 2) === 'T';
-      } catch {
-        return true; // thread exited
-      }
-    });
-    if (allStopped) return;
-    Atomics.wait(sleeper, 0, 0, 1); // sleep 1 ms without spinning a core the broker needs
-  }
-  throw new Error(`mock broker ${pid} did not stop within 2 s of SIGSTOP`);
-}
-
-function findExecutable(name: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
 }

@@ -5,6 +5,7 @@ import { startOrderService, type RunningService } from '../../src/application';
 import { createTestDatabase } from './database';
 import { sharedKafkaStack } from './kafka-stack';
 import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
+import { TEST_PARTITIONS } from './service-topics';
 
 export interface TestService {
   url: string;
@@ -21,10 +22,26 @@ export function uniqueTopicPrefix(): string {
   return `t${randomBytes(4).toString('hex')}.`;
 }
 
+/**
+ * Settings that depend on the broker: a real one has auto-creation off, so the service creates
+ * its topics (and their dead-letter topics) at start-up; the mock has no CreateTopics and no
+ * idempotent producer, and creates topics on first use.
+ */
+export function brokerSettings(flavour = sharedKafkaStack().flavour): Record<string, string> {
+  return flavour === 'mock'
+    ? { KAFKA_CREATE_TOPICS: 'false', KAFKA_IDEMPOTENT_PRODUCER: 'false' }
+    : {
+        KAFKA_CREATE_TOPICS: 'true',
+        KAFKA_TOPIC_PARTITIONS: String(TEST_PARTITIONS),
+        KAFKA_REPLICATION_FACTOR: '1',
+      };
+}
+
 /** Config for the service under test: shared broker and registry, fast retries, quiet logs. */
 export function testConfig(env: Record<string, string | undefined>): Config {
   const kafka = sharedKafkaStack();
   return loadConfig({
+    ...brokerSettings(),
     PORT: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKA_BROKERS: kafka.brokers,

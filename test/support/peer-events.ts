@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { loadAvroSchema } from '../../src/messaging/avro-schemas';
-import { CONSUMED_TOPICS, physicalTopic, type ConsumedTopic } from '../../src/messaging/topics';
+import { createRegistryClient } from '../../src/messaging/schema-registry-client';
+import {
+  CONSUMED_TOPICS,
+  physicalTopic,
+  subjectFor,
+  type ConsumedTopic,
+} from '../../src/messaging/topics';
+import { ensureTopics } from './service-topics';
 
 /**
  * Plays the payment and inventory services in tests: registers their schemas under the test's
- * prefix and produces their replies as Avro, keyed by order id, the way a real peer would.
+ * prefix, creates the reply topics if need be, and produces their replies as Avro, keyed by
+ * order id, the way a real peer would.
  */
 export interface PeerEvents {
   /** Sends one reply; `eventId` and `occurredAt` are filled in unless given. Returns the payload. */
@@ -21,18 +29,17 @@ export async function startPeerEvents(
   registryUrl: string,
   topicPrefix: string,
 ): Promise<PeerEvents> {
-  const registry = new SchemaRegistry({ host: registryUrl });
+  const client = createRegistryClient({ url: registryUrl, retries: 2 });
+  const { registry } = client;
   const ids = new Map<ConsumedTopic, number>();
   for (const topic of CONSUMED_TOPICS) {
-    const { id } = await registry.register(
-      { type: SchemaType.AVRO, schema: JSON.stringify(loadAvroSchema(topic)) },
-      {
-        subject: `${physicalTopic(topicPrefix, topic)}-value`,
-        compatibility: COMPATIBILITY.BACKWARD,
-      },
-    );
-    ids.set(topic, id);
+    const subject = subjectFor(topicPrefix, topic);
+    ids.set(topic, await client.register(subject, loadAvroSchema(topic), COMPATIBILITY.BACKWARD));
   }
+  await ensureTopics(
+    brokers,
+    CONSUMED_TOPICS.map((topic) => physicalTopic(topicPrefix, topic)),
+  );
   const kafka = new Kafka({ clientId: 'test-peers', brokers, logLevel: logLevel.NOTHING });
   const producer: Producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

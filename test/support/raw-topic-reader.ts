@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
+import { ensureTopics } from './service-topics';
 import { waitFor } from './wait-for';
 
 /** A record exactly as it is stored: key and value bytes, headers as strings. */
@@ -26,7 +27,7 @@ export interface RawTopicReader {
 }
 
 /**
- * Reads `topics` from the beginning with a fresh consumer group that commits nothing anyone else
+ * Reads `topics` (created first if need be) from the beginning with a fresh consumer group that commits nothing anyone else
  * sees, handing each record to `onRecord` as stored. Both test readers are built on it.
  */
 export async function consumeTopics(
@@ -34,6 +35,7 @@ export async function consumeTopics(
   topics: string[],
   onRecord: (record: RawRecord) => Promise<void> | void,
 ): Promise<Consumer> {
+  await ensureTopics(brokers, topics);
   const kafka = new Kafka({ clientId: 'test-reader', brokers, logLevel: logLevel.NOTHING });
   const consumer: Consumer = kafka.consumer({
     groupId: `reader-${randomBytes(4).toString('hex')}`,

@@ -14,6 +14,7 @@ import {
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { uniqueTopicPrefix } from '../../support/order-service-harness';
 import { readRawTopics, type RawTopicReader } from '../../support/raw-topic-reader';
+import { ensureTopics } from '../../support/service-topics';
 
 /**
  * `order-dlq replay` and `skip` through the real entry point. Each test has a topic prefix of its
@@ -260,6 +261,8 @@ describe('order-dlq: replay and skip', () => {
       { topic: source, partition: 0, offset: '1', key: order, value: Buffer.from('fine') },
       new UnknownOrderError(order),
     );
+    // It must exist to show that nothing reached it (a real cluster creates no topic on its own).
+    await ensureTopics(brokerList, [`${prefix}order_confirmed`]);
     const producer = new Kafka({ brokers: brokerList, logLevel: logLevel.NOTHING }).producer();
     await producer.connect();
     await producer.send({

@@ -3,8 +3,14 @@ import { Client } from 'pg';
 import { startOrderService, type RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { startMockBroker, type MockBroker } from '../../support/kafka-mock-broker';
-import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import { startTestBroker, type TestBroker } from '../../support/test-broker';
+import {
+  aValidOrder,
+  brokerSettings,
+  postOrder,
+  readJson,
+  testConfig,
+} from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
@@ -24,7 +30,7 @@ async function readiness(url: string): Promise<{ status: number; body: Record<st
 
 describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothing is lost', () => {
   // A broker of this file's own: freezing the shared one would stall other test files.
-  let broker: MockBroker;
+  let broker: TestBroker;
   let database: TestDatabase;
   let config: Config;
   let service: RunningService;
@@ -35,10 +41,11 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
   const sequencedOrderIds = Array.from({ length: 5 }, () => randomUUID());
 
   beforeAll(async () => {
-    [broker, database] = await Promise.all([startMockBroker(), createTestDatabase()]);
+    [broker, database] = await Promise.all([startTestBroker(), createTestDatabase()]);
     config = testConfig({
       DATABASE_URL: database.url,
       KAFKA_BROKERS: broker.brokers.join(','),
+      ...brokerSettings(broker.kind === 'mock' ? 'mock' : 'real'),
       KAFKA_REQUEST_TIMEOUT_MS: '500',
       BREAKER_TIMEOUT_MS: '500',
       BREAKER_VOLUME_THRESHOLD: '1',

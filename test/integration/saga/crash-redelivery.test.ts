@@ -5,6 +5,7 @@ import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { sharedKafkaStack } from '../../support/kafka-stack';
 import { testConfig } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { waitFor } from '../../support/wait-for';
@@ -33,9 +34,9 @@ async function snapshot(sql: Client) {
 /**
  * What a crash between the database commit and the offset commit leaves behind: the group's
  * committed offsets behind records whose effects are already stored. This rewinds them all to
- * the start. kafkajs's admin.setOffsets/resetOffsets would do it, but they call DescribeGroups,
- * which librdkafka's mock cluster does not implement; so it does what setOffsets does inside:
- * join the (empty) group, pause, and seek every partition to 0, which commits that offset.
+ * the start through the admin API (OffsetCommit for the empty group, as kafka-consumer-groups
+ * --reset-offsets does). librdkafka's mock cluster lacks DescribeGroups, which kafkajs's
+ * setOffsets calls first; there only, it joins the empty group and seeks every partition to 0.
  */
 async function rewindConsumerGroup(
   config: Config,
@@ -45,15 +46,41 @@ async function rewindConsumerGroup(
   const topics = CONSUMED_TOPICS.map((topic) => physicalTopic(config.KAFKA_TOPIC_PREFIX, topic));
   const admin = kafka.admin();
   await admin.connect();
-  const consumer = kafka.consumer({
-    groupId: config.SAGA_CONSUMER_GROUP,
-    ...MOCK_BROKER_CONSUMER_TUNING,
-  });
   try {
     checkBefore(await committedOffsets(admin, config));
     const partitions = await Promise.all(
       topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
     );
+    const rewound = () =>
+      waitFor(async () => (await committedOffsets(admin, config)).every((o) => o === '0'), {
+        message: 'committed offsets rewound to 0',
+      });
+    if (sharedKafkaStack().flavour === 'mock') {
+      await seekFromEmptyGroup(kafka, config.SAGA_CONSUMER_GROUP, partitions, rewound);
+    } else {
+      for (const { topic, offsets } of partitions) {
+        await admin.setOffsets({
+          groupId: config.SAGA_CONSUMER_GROUP,
+          topic,
+          partitions: offsets.map(({ partition }) => ({ partition, offset: '0' })),
+        });
+      }
+      await rewound();
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function seekFromEmptyGroup(
+  kafka: Kafka,
+  groupId: string,
+  partitions: { topic: string; offsets: { partition: number }[] }[],
+  rewound: () => Promise<unknown>,
+): Promise<void> {
+  const topics = partitions.map(({ topic }) => topic);
+  const consumer = kafka.consumer({ groupId, ...MOCK_BROKER_CONSUMER_TUNING });
+  try {
     await consumer.connect();
     await consumer.subscribe({ topics });
     await consumer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined });
@@ -61,12 +88,9 @@ async function rewindConsumerGroup(
     for (const { topic, offsets } of partitions) {
       for (const { partition } of offsets) consumer.seek({ topic, partition, offset: '0' });
     }
-    await waitFor(async () => (await committedOffsets(admin, config)).every((o) => o === '0'), {
-      message: 'committed offsets rewound to 0',
-    });
+    await rewound(); // while the group still holds the partitions
   } finally {
     await consumer.disconnect();
-    await admin.disconnect();
   }
 }
 

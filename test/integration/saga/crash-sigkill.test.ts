@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
-import path from 'node:path';
 import { Client } from 'pg';
 import { startOrderService, type RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
@@ -13,10 +9,13 @@ import { sharedKafkaStack } from '../../support/kafka-stack';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import {
   aValidOrder,
+  brokerSettings,
   postOrder,
   testConfig,
   uniqueTopicPrefix,
 } from '../../support/order-service-harness';
+import { spawnService, type ServiceProcess } from '../../support/service-process';
+import { createServiceTopics } from '../../support/service-topics';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { sagaEventCounts, startSimulators, totalWithOutcome } from './saga-fixture';
@@ -25,56 +24,6 @@ jest.setTimeout(120_000);
 
 const ORDERS = 40;
 const REPLIES = ORDERS * 2; // payment_successful + inventory_reserved per order
-const ROOT = path.resolve(__dirname, '../../..');
-
-interface ServiceProcess {
-  child: ChildProcess;
-  url: string;
-  output(): string;
-}
-
-/**
- * `src/start.ts` in a child process of its own (node + tsx), ready once HTTP listens. Through
- * `setpriv --pdeathsig KILL` where there is one (it execs node, so the pid is node's), so the
- * kernel ends the child if this worker dies without cleaning up.
- */
-async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
-  const command = [process.execPath, '--import', 'tsx', 'src/start.ts'];
-  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((file) => existsSync(file));
-  const [file, ...args] = setpriv ? [setpriv, '--pdeathsig', 'KILL', ...command] : command;
-  const child = spawn(file as string, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  let port: number | undefined;
-  let partial = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-    const lines = (partial + chunk.toString()).split('\n');
-    partial = lines.pop() ?? '';
-    for (const line of lines) {
-      if (!line.includes('HTTP server listening')) continue;
-      port ??= (JSON.parse(line) as { port?: number }).port;
-    }
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  try {
-    await waitFor(
-      () => {
-        if (child.exitCode !== null) throw new Error(`exited early:\n${output.slice(-3_000)}`);
-        return port;
-      },
-      { timeoutMs: 40_000, message: 'the child service listening' },
-    );
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-  return { child, url: `http://127.0.0.1:${port}`, output: () => output };
-}
 
 describe('crash: the service is SIGKILLed at a random point in the middle of the stream', () => {
   let database: TestDatabase;
@@ -90,6 +39,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     database = await createTestDatabase();
     const kafka = sharedKafkaStack();
     env = {
+      ...brokerSettings(),
       DATABASE_URL: database.url,
       KAFKA_BROKERS: kafka.brokers,
       SCHEMA_REGISTRY_URL: kafka.registryUrl,
@@ -103,6 +53,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     config = testConfig(env);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
+    await createServiceTopics(config); // before the simulators subscribe
     // Each part is kept as soon as it runs, so afterAll stops it even if another failed.
     await Promise.all([
       // Replies 20-150 ms after each request, so the stream lasts long enough to be cut.
@@ -117,9 +68,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     ]);
   });
   afterAll(async () => {
-    if (killed && killed.child.exitCode === null && killed.child.signalCode === null) {
-      killed.child.kill('SIGKILL');
-    }
+    await killed?.kill();
     await restarted?.stop();
     await Promise.allSettled([peers?.stop(), reader?.stop()]);
     await sql?.end();
@@ -144,9 +93,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
       async () => (await count('SELECT count(*)::int AS n FROM processed_events')) >= killAt,
       { intervalMs: 5, timeoutMs: 30_000, message: `${killAt} replies processed` },
     );
-    const exited = once(service.child, 'exit');
-    service.child.kill('SIGKILL');
-    await exited;
+    await service.kill();
     const processedAtKill = await count('SELECT count(*)::int AS n FROM processed_events');
     process.stderr.write(
       `crash-sigkill: killed after ${processedAtKill}/${REPLIES} replies (aimed at ${killAt})\n`,

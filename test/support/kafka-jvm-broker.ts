@@ -1,0 +1,194 @@
+/**
+ * A real Apache Kafka broker for tests, the demo and the bench: `kafka.Kafka` from Maven Central
+ * (test/kafka-broker/pom.xml), one JVM in KRaft mode acting as broker and controller, on random
+ * loopback ports, with topics NOT auto-created, as production clusters run.
+ *
+ * Needs `java` (17+) and `mvn`. The jars are resolved once into test/kafka-broker/target/libs
+ * (`npm run services:fetch`, or on first use; a warm ~/.m2 makes that a few seconds).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { findExecutable, freePort, waitUntilStopped } from './processes';
+import { brokerAnswers } from './broker-probe';
+import { waitFor } from './wait-for';
+
+const BROKER_DIR = path.resolve(__dirname, '../kafka-broker');
+const LIBS_DIR = path.join(BROKER_DIR, 'target', 'libs');
+
+export interface JvmBroker {
+  brokers: string[];
+  /** For example `Apache Kafka 3.9.1`. */
+  version: string;
+  pid: number;
+  /** SIGSTOP, returning once every broker thread has stopped: requests now time out. */
+  freeze(): void;
+  /** SIGCONT: the broker answers again on the same connections. */
+  thaw(): void;
+  /** SIGKILL, keeping the log directory: `start()` again brings the same topics and offsets back. */
+  kill(): Promise<void>;
+  /** Starts the broker again after kill(), on the same ports and log directory. */
+  start(): Promise<void>;
+  /** Stops the broker and deletes its log directory. */
+  stop(): Promise<void>;
+}
+
+export interface StartJvmBrokerOptions {
+  startTimeoutMs?: number;
+  /** Extra or overriding server.properties lines. */
+  properties?: Record<string, string>;
+}
+
+/** Why this machine cannot run the JVM broker, or undefined when it can. */
+export function jvmBrokerUnavailableReason(): string | undefined {
+  if (!findExecutable('java')) return 'java is not installed';
+  if (!existsSync(LIBS_DIR) && !findExecutable('mvn')) return 'mvn is not installed';
+  return undefined;
+}
+
+/** Resolves the broker's jars from Maven Central into test/kafka-broker/target/libs, once. */
+export async function fetchJvmBrokerJars(): Promise<string> {
+  if (existsSync(LIBS_DIR) && readdirSync(LIBS_DIR).some((jar) => jar.startsWith('kafka_2.13-')))
+    return LIBS_DIR;
+  const args = ['-q', '-B', '-f', path.join(BROKER_DIR, 'pom.xml'), 'dependency:copy-dependencies'];
+  try {
+    await promisify(execFile)('mvn', args, { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  } catch (error) {
+    const output = (error as { stdout?: string }).stdout ?? '';
+    throw new Error(`mvn could not resolve the Kafka broker jars: ${output.slice(-2_000)}`);
+  }
+  return LIBS_DIR;
+}
+
+export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promise<JvmBroker> {
+  const { startTimeoutMs = 60_000 } = options;
+  const libs = await fetchJvmBrokerJars();
+  const kafkaJar = readdirSync(libs).find((jar) => /^kafka_2\.13-[\d.]+\.jar$/.test(jar));
+  const version = `Apache Kafka ${kafkaJar?.replace(/^kafka_2\.13-|\.jar$/g, '') ?? 'unknown'}`;
+  const java = findExecutable('java') ?? 'java';
+  const classpath = `${libs}/*`;
+  const [port, controllerPort] = await Promise.all([freePort(), freePort()]);
+  const home = mkdtempSync(path.join(os.tmpdir(), 'kafka-broker-'));
+  const logDir = path.join(home, 'data');
+  const logFile = path.join(home, 'broker.log');
+  const propertiesFile = path.join(home, 'server.properties');
+  const properties: Record<string, string> = {
+    'process.roles': 'broker,controller',
+    'node.id': '1',
+    'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names': 'CONTROLLER',
+    'inter.broker.listener.name': 'PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'log.dirs': logDir,
+    'auto.create.topics.enable': 'false',
+    'num.partitions': '1',
+    'offsets.topic.replication.factor': '1',
+    'offsets.topic.num.partitions': '10',
+    'transaction.state.log.replication.factor': '1',
+    'transaction.state.log.min.isr': '1',
+    'group.initial.rebalance.delay.ms': '0',
+    'log.retention.check.interval.ms': '3600000',
+    ...options.properties,
+  };
+  writeFileSync(
+    propertiesFile,
+    Object.entries(properties)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n'),
+  );
+  const jvmOptions = [
+    '-Xms256m',
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    `-Dorg.slf4j.simpleLogger.logFile=${logFile}`,
+  ];
+  const clusterId = 'b3JkZXItc2FnYS10ZXN0'; // any 16 bytes, base64url: one cluster per log dir
+  await promisify(execFile)(java, [
+    ...jvmOptions,
+    '-cp',
+    classpath,
+    'kafka.tools.StorageTool',
+    'format',
+    '--ignore-formatted',
+    '-t',
+    clusterId,
+    '-c',
+    propertiesFile,
+  ]);
+
+  let child: ReturnType<typeof spawn> | undefined;
+  const killOnExit = (): void => {
+    child?.kill('SIGKILL');
+  };
+  const launch = async (): Promise<void> => {
+    // setpriv --pdeathsig: the kernel kills the broker if this process dies without cleanup.
+    const setpriv = findExecutable('setpriv');
+    const command = [java, ...jvmOptions, '-cp', classpath, 'kafka.Kafka', propertiesFile];
+    const started = setpriv
+      ? spawn(setpriv, ['--pdeathsig', 'KILL', ...command], { stdio: 'ignore' })
+      : spawn(command[0] as string, command.slice(1), { stdio: 'ignore' });
+    child = started;
+    process.on('exit', killOnExit);
+    let exited = false;
+    started.once('exit', () => {
+      exited = true;
+      process.off('exit', killOnExit);
+    });
+    try {
+      await waitFor(
+        async () => {
+          if (exited) throw new Error('the broker process exited');
+          return brokerAnswers(`127.0.0.1:${port}`);
+        },
+        { timeoutMs: startTimeoutMs, intervalMs: 250, message: `${version} on port ${port}` },
+      );
+    } catch (error) {
+      await kill();
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-3_000) : '';
+      throw new Error(`${(error as Error).message}\nbroker log (tail):\n${tail}`);
+    }
+  };
+  const kill = async (): Promise<void> => {
+    const running = child;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    const exited = once(running, 'exit');
+    running.kill('SIGKILL'); // also ends a frozen (SIGSTOPped) broker
+    await exited;
+  };
+
+  try {
+    await launch();
+  } catch (error) {
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
+  const pid = (): number => {
+    if (child?.pid === undefined) throw new Error('the broker is not running');
+    return child.pid;
+  };
+  return {
+    brokers: [`127.0.0.1:${port}`],
+    version,
+    get pid() {
+      return pid();
+    },
+    freeze: () => {
+      process.kill(pid(), 'SIGSTOP');
+      waitUntilStopped(pid());
+    },
+    thaw: () => process.kill(pid(), 'SIGCONT'),
+    kill,
+    start: launch,
+    async stop() {
+      await kill();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
