@@ -18,6 +18,7 @@ const CONCURRENCY = 16;
 
 async function main(): Promise<void> {
   const stack = await startBenchStack();
+  process.stderr.write(`${stack.summary}\n`);
   const rows: Array<[string, string, string, string]> = [];
   try {
     const rssBefore = await residentMemoryMb(stack);

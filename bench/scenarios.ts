@@ -105,6 +105,7 @@ async function arrivalWatcher(stack: BenchStack, topic: string) {
     maxWaitTimeInMs: 20,
   });
   const arrivals = new Map<string, number>();
+  await stack.ensureTopics([topic]);
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -232,6 +233,7 @@ export async function drainThroughput(stack: BenchStack, rows: number, batchSize
       createPartitioner: Partitioners.DefaultPartitioner,
       maxInFlightRequests: 1,
     });
+    await stack.ensureTopics([`${stack.topicPrefix}bench_raw_drain`]);
     await producer.connect();
     const r0 = performance.now();
     for (let sent = 0; sent < rows; sent += batchSize) {

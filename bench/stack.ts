@@ -1,12 +1,17 @@
-// The pieces a benchmark run needs: broker and registry stand-ins, a fresh migrated database,
+// The pieces a benchmark run needs: Postgres, Kafka and a registry (test/support/local-services:
+// embedded Postgres, the real Kafka broker in a local JVM and Apicurio where Java runs, unless
+// DATABASE_URL / KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise), a fresh migrated database,
 // and the built service as a child process (so load generation does not share its event loop).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { startMockBroker, type MockBroker } from '../test/support/kafka-mock-broker';
-import { startSchemaRegistryStandIn } from '../test/support/schema-registry-stand-in';
+import { createKafka } from '../src/messaging/kafka-client-factory';
+import { createTopics, serviceTopics } from '../src/messaging/topic-provisioning';
+import { createLogger } from '../src/shared/logger';
 import { createMigratedDatabase } from '../test/support/database';
+import type { KafkaFlavour } from '../test/support/kafka-stack';
+import { startLocalServices } from '../test/support/local-services';
 import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
@@ -15,27 +20,42 @@ export interface BenchStack {
   brokers: string[];
   registryUrl: string;
   topicPrefix: string;
-  broker: MockBroker;
+  flavour: KafkaFlavour;
+  /** What ran, in one line. */
+  summary: string;
+  /** Creates topics of the bench's own (a real broker creates none on first use). */
+  ensureTopics(names: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-const SERVER_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-
 export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
-  const [broker, registry] = await Promise.all([startMockBroker(), startSchemaRegistryStandIn()]);
-  const database = await createMigratedDatabase(SERVER_URL, 'order_bench');
+  const services = await startLocalServices();
+  const { kafka } = services;
+  const database = await createMigratedDatabase(services.postgres.adminUrl, 'order_bench');
   const url = database.url;
   const topicPrefix = `bench${randomBytes(3).toString('hex')}.`;
+  const topicClient = createKafka({
+    clientId: 'bench-topics',
+    brokers: kafka.brokers,
+    requestTimeoutMs: 10_000,
+    logger: createLogger('silent'),
+  });
+  const ensureTopics = async (names: string[]): Promise<void> => {
+    if (kafka.flavour === 'mock') return; // it creates topics on first use
+    await createTopics(topicClient, names, { partitions: 6, replicationFactor: 1 });
+  };
+  await ensureTopics(serviceTopics(topicPrefix));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   const service: ChildProcess = spawn(process.execPath, [join(__dirname, '../dist/src/start.js')], {
     env: {
-      ...process.env,
+      PATH: process.env.PATH,
       PORT: String(port),
       DATABASE_URL: url,
       DATABASE_POOL_SIZE: '10',
-      KAFKA_BROKERS: broker.brokers.join(','),
-      SCHEMA_REGISTRY_URL: registry.url,
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      SCHEMA_REGISTRY_URL: kafka.registryUrl,
       KAFKA_TOPIC_PREFIX: topicPrefix,
+      KAFKA_IDEMPOTENT_PRODUCER: String(kafka.flavour !== 'mock'),
       LOG_LEVEL: 'warn',
       CONSUMER_SESSION_TIMEOUT_MS: '6000',
       CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
@@ -51,15 +71,17 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   return {
     serviceUrl,
     databaseUrl: url,
-    brokers: broker.brokers,
-    registryUrl: registry.url,
+    brokers: kafka.brokers,
+    registryUrl: kafka.registryUrl,
     topicPrefix,
-    broker,
+    flavour: kafka.flavour,
+    summary: services.summary,
+    ensureTopics,
     async stop() {
       service.kill('SIGTERM');
       if (service.exitCode === null) await once(service, 'exit');
-      await Promise.all([broker.stop(), registry.stop()]);
       await database.drop();
+      await services.stop();
     },
   };
 }

@@ -1,19 +1,21 @@
 /**
- * `npm run demo`: the whole saga on one machine, in well under a minute. Starts the Kafka and
- * schema registry stand-ins (test/support), a fresh migrated Postgres database on the server of
- * DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres), the order service with
- * short deadlines, and the simulated payment and inventory services; places one order per saga
- * path over HTTP, waits until every one is final, prints their journeys, and tears it all down
- * (the demo database is dropped). Exit 0, or 1 with one line saying what failed.
+ * `npm run demo`: the whole saga on one machine, in well under a minute. Starts Postgres, Kafka
+ * and a schema registry (test/support/local-services.ts: DATABASE_URL, KAFKA_BROKERS and
+ * SCHEMA_REGISTRY_URL when set, else an embedded Postgres, a real Kafka broker in a local JVM
+ * or the kcat mock, and the registry stand-in), a fresh migrated database, the order service
+ * with short deadlines, and the simulated payment and inventory services; places one order per
+ * saga path over HTTP, waits until every one is final, prints their journeys, and tears it all
+ * down. Exit 0, or 1 with one line saying what failed.
  */
 import { randomBytes } from 'node:crypto';
 import { startOrderService } from '../src/application';
 import { loadConfig } from '../src/config';
 import { startPeers } from '../src/peer-simulators/start-peers';
 import { createLogger } from '../src/shared/logger';
-import { MOCK_BROKER_CONSUMER_TUNING, startMockBroker } from '../test/support/kafka-mock-broker';
-import { startSchemaRegistryStandIn } from '../test/support/schema-registry-stand-in';
-import { createDemoDatabase, DEFAULT_DATABASE_URL } from './demo/demo-database';
+import { createMigratedDatabase } from '../test/support/database';
+import { MOCK_BROKER_CONSUMER_TUNING } from '../test/support/kafka-mock-broker';
+import { startLocalServices } from '../test/support/local-services';
+import { createServiceTopics } from '../test/support/service-topics';
 import { journeyTable, type Journey } from './demo/journey-table';
 import { createOrderClient, poll, type OrderResource } from './demo/order-client';
 import { isTerminal, SCENARIOS, type Scenario } from './demo/scenarios';
@@ -31,27 +33,27 @@ function progress(line: string): void {
 }
 
 async function main(): Promise<void> {
-  const adminUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
-  const [database, broker, registry] = await allStarted([
-    createDemoDatabase(adminUrl).then((db) => {
-      cleanups.unshift({ name: 'drop the demo database', run: db.drop });
-      return db;
-    }),
-    startMockBroker().then((started) => {
-      cleanups.unshift({ name: 'stop the broker', run: started.stop });
-      return started;
-    }),
-    startSchemaRegistryStandIn().then((started) => {
-      cleanups.unshift({ name: 'stop the registry', run: started.stop });
-      return started;
-    }),
-  ]);
-  progress(`database migrated, broker on ${broker.brokers.join(',')}, registry on ${registry.url}`);
+  const services = await startLocalServices();
+  cleanups.unshift({ name: 'stop Postgres, Kafka and the registry', run: services.stop });
+  progress(services.summary);
+  const database = await createMigratedDatabase(services.postgres.adminUrl, 'order_demo');
+  cleanups.unshift({ name: 'drop the demo database', run: database.drop });
+  const { kafka } = services;
+  progress(
+    `database migrated, broker on ${kafka.brokers.join(',')}, registry on ${kafka.registryUrl}`,
+  );
 
   const config = loadConfig({
     DATABASE_URL: database.url,
-    KAFKA_BROKERS: broker.brokers.join(','),
-    SCHEMA_REGISTRY_URL: registry.url,
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    SCHEMA_REGISTRY_URL: kafka.registryUrl,
+    ...(kafka.flavour === 'mock'
+      ? { KAFKA_IDEMPOTENT_PRODUCER: 'false' }
+      : {
+          KAFKA_CREATE_TOPICS: 'true',
+          KAFKA_TOPIC_PARTITIONS: '3',
+          KAFKA_REPLICATION_FACTOR: '1',
+        }),
     KAFKA_TOPIC_PREFIX: 'demo.',
     SAGA_CONSUMER_GROUP: `demo-saga-${randomBytes(3).toString('hex')}`,
     PORT: '0',
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
     CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
     SHUTDOWN_TIMEOUT_MS: '2000',
   });
+  // Before anything subscribes: on a real broker, topics exist only once created.
+  await createServiceTopics(config);
   const [service] = await allStarted([
     startOrderService(config).then((service) => {
       cleanups.unshift({ name: 'stop the order service', run: service.stop });

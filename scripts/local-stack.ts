@@ -1,22 +1,20 @@
 /**
- * A local Kafka + Schema Registry for development, without Docker: librdkafka's mock cluster
- * (kcat) and the registry stand-in, both TEST stand-ins, in memory. Prints the environment for
- * the service and stays up until SIGINT/SIGTERM/SIGHUP, then stops both.
- *   npm run -s local-stack         # then paste the two export lines into another shell
+ * Postgres, Kafka and a schema registry for local development, without Docker: an embedded
+ * PostgreSQL 15, a real Apache Kafka broker in a local JVM (or librdkafka's mock cluster via kcat
+ * where Java is missing) and the registry stand-in; see test/support/local-services.ts. Creates
+ * and migrates a database `orders`, prints the environment for the service, and stays up until
+ * SIGINT/SIGTERM/SIGHUP, then stops everything (the embedded server's data goes with it).
+ *   npm run -s local-stack         # then paste the export lines into another shell
  * From another program, start `tsx scripts/local-stack.ts` itself and signal that process:
  * `npm run` does not pass SIGTERM on to the script (its `sh -c` drops it).
  */
-import { startMockBroker } from '../test/support/kafka-mock-broker';
-import { startSchemaRegistryStandIn } from '../test/support/schema-registry-stand-in';
+import { adminQuery, databaseUrl, runDbMigrate } from '../test/support/database';
+import { startLocalServices } from '../test/support/local-services';
 
 async function main(): Promise<void> {
-  const [broker, registry] = await Promise.all([startMockBroker(), startSchemaRegistryStandIn()]);
-  process.stdout.write(
-    `export KAFKA_BROKERS=${broker.brokers.join(',')}\n` +
-      `export SCHEMA_REGISTRY_URL=${registry.url}\n`,
-  );
+  const services = await startLocalServices();
   const shutdown = (): void => {
-    Promise.all([broker.stop(), registry.stop()]).then(
+    services.stop().then(
       () => process.exit(0),
       (error: unknown) => {
         process.stderr.write(`local stack: stopping failed: ${String(error)}\n`);
@@ -25,6 +23,25 @@ async function main(): Promise<void> {
     );
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, shutdown);
+  process.stderr.write(`${services.summary}\n`);
+
+  const { postgres, kafka } = services;
+  let url = postgres.adminUrl;
+  if (postgres.embedded) {
+    await adminQuery(postgres.adminUrl, 'CREATE DATABASE orders');
+    url = databaseUrl(postgres.adminUrl, 'orders');
+    const migrate = await runDbMigrate(['deploy'], { DATABASE_URL: url });
+    if (migrate.code !== 0) throw new Error(`migrating failed: ${migrate.stderr.trim()}`);
+  }
+  const settings = [
+    `DATABASE_URL=${url}`,
+    `KAFKA_BROKERS=${kafka.brokers.join(',')}`,
+    `SCHEMA_REGISTRY_URL=${kafka.registryUrl}`,
+    ...(kafka.flavour === 'mock'
+      ? ['KAFKA_IDEMPOTENT_PRODUCER=false']
+      : ['KAFKA_CREATE_TOPICS=true', 'KAFKA_REPLICATION_FACTOR=1']),
+  ];
+  process.stdout.write(settings.map((line) => `export ${line}\n`).join(''));
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,28 @@
+/**
+ * `npm run services:fetch`: downloads, once, what the tests, the demo and the bench run as real
+ * services where Java and Maven are present: the Apache Kafka broker's jars and Apicurio
+ * Registry, both from Maven Central (test/kafka-broker/pom.xml, test/schema-registry/pom.xml).
+ * Without Java or Maven it says so and exits 0: the kcat mock and the registry stand-in remain.
+ */
+import { apicurioUnavailableReason, fetchApicurio } from '../test/support/apicurio-registry';
+import { fetchJvmBrokerJars, jvmBrokerUnavailableReason } from '../test/support/kafka-jvm-broker';
+
+async function main(): Promise<void> {
+  const brokerMissing = jvmBrokerUnavailableReason();
+  process.stdout.write(
+    brokerMissing
+      ? `Kafka broker: skipped (${brokerMissing})\n`
+      : `Kafka broker: ${await fetchJvmBrokerJars()}\n`,
+  );
+  const registryMissing = apicurioUnavailableReason();
+  process.stdout.write(
+    registryMissing
+      ? `schema registry: skipped (${registryMissing})\n`
+      : `schema registry: ${await fetchApicurio()}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
