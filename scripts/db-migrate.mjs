@@ -10,8 +10,8 @@
 //   new <name>  write prisma/migrations/<timestamp>_<name>/migration.sql for schema.prisma changes
 //   check       exit 1 and print the missing SQL if the migrations don't produce schema.prisma
 //
-// `new` and `check` only create and drop a scratch database on the server of DATABASE_URL
-// (default: the local server, as in prisma.config.ts); `deploy` needs an explicit DATABASE_URL.
+// Every command needs DATABASE_URL. `new` and `check` only create and drop a scratch database on
+// its server; `npm run db:migration:new` starts an embedded Postgres for that when it is unset.
 
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
@@ -25,7 +25,6 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Overridable so that tests can run the tool on modified copies.
 const schemaPath = process.env.DB_MIGRATE_SCHEMA ?? path.join(root, 'prisma/schema.prisma');
 const migrationsDir = process.env.DB_MIGRATE_MIGRATIONS ?? path.join(root, 'prisma/migrations');
-const LOCAL_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const LOCKFILE = 'migration_lock.toml';
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
@@ -210,7 +209,9 @@ async function applyMigrations(engine) {
  * (empty when they agree). The migrations run on a scratch database exactly as `deploy` runs them.
  */
 async function pendingSql(schema) {
-  const serverUrl = process.env.DATABASE_URL || LOCAL_URL;
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl)
+    throw new UserError('DATABASE_URL is not set (the server for a scratch database)');
   return withScratchDatabase(serverUrl, (url) =>
     withEngine(url, schema, async (engine) => {
       await applyMigrations(engine);
