@@ -9,6 +9,8 @@ import { createSagaRepository } from './data-access/saga-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import type { ReadinessCheck } from './entry-points/http/health-routes';
 import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
+import { createInboundRecordDecoder } from './entry-points/kafka/inbound-record-decoder';
+import { DEFAULT_AVRO_BOUNDS } from './messaging/avro-bounds';
 import { createDeadLetterPublisher } from './entry-points/kafka/dead-letter-publisher';
 import { createMessaging } from './messaging/messaging-factory';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
@@ -90,7 +92,12 @@ export async function startOrderService(
   const consumer = createSagaConsumer(
     {
       kafka: messaging.kafka,
-      registry: messaging.registry,
+      decoder: createInboundRecordDecoder(messaging.registry, {
+        maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
+        maxItems: config.CONSUMER_MAX_ITEMS,
+        maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
+        maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
+      }),
       saga,
       deadLetters: createDeadLetterPublisher(messaging.producer, {
         serviceVersion: serviceVersion(),

@@ -59,6 +59,22 @@ const configSchema = z.object({
   SCHEMA_REGISTRY_URL: z
     .string({ error: 'is required' })
     .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+  /**
+   * Compatibility level the service sets on the subjects it produces, before registering; the
+   * registry then refuses any schema change that breaks it. FULL_TRANSITIVE: every registered
+   * version can read data written with every other, so consumers on any version keep working.
+   */
+  SCHEMA_COMPATIBILITY: z
+    .enum([
+      'BACKWARD',
+      'BACKWARD_TRANSITIVE',
+      'FORWARD',
+      'FORWARD_TRANSITIVE',
+      'FULL',
+      'FULL_TRANSITIVE',
+      'NONE',
+    ])
+    .default('FULL_TRANSITIVE'),
 
   /** Most outbox rows the relay sends to Kafka in one batch. */
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -100,6 +116,15 @@ const configSchema = z.object({
   /** Backoff while a dependency (database, broker) is down: the partition pauses, then retries. */
   CONSUMER_RETRY_MIN_MS: z.coerce.number().int().min(1).default(250),
   CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(30_000),
+  /**
+   * Bounds on what one consumed record may hold, checked before it is decoded: anything over
+   * them is dead-lettered as record-too-large. The value's size, framing included (Kafka's own
+   * default message limit); array items and map entries in all, whatever the writer's schema
+   * (a few bytes can claim a billion items); bytes in one string or bytes value.
+   */
+  CONSUMER_MAX_RECORD_BYTES: z.coerce.number().int().min(64).default(1_048_576),
+  CONSUMER_MAX_ITEMS: z.coerce.number().int().min(1).default(10_000),
+  CONSUMER_MAX_STRING_BYTES: z.coerce.number().int().min(16).default(65_536),
   /** A handler error of no known kind is retried this many times, then dead-lettered. */
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   /** kafkajs group session timeout; lower means faster rebalances after a crash. */

@@ -34,7 +34,7 @@ export function createMessaging(config: Config, logger: Logger) {
   const registerProducedSchemas = () =>
     (registered ??= registerSchemas(registryClient, PRODUCED_TOPICS, {
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      producedTopics: PRODUCED_TOPICS,
+      compatibility: config.SCHEMA_COMPATIBILITY,
       logger: logger.child({ namespace: 'SchemaRegistry' }),
     }).catch((error: unknown) => {
       registered = undefined;

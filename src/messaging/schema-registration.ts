@@ -1,11 +1,7 @@
-import { COMPATIBILITY, type SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import type { AvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types';
-import { ConfluentSchemaRegistryCompatibilityError } from '@kafkajs/confluent-schema-registry/dist/errors';
-import { Type } from 'avsc';
-import { AppError } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
+import { AppError } from '../shared/app-error';
 import { loadAvroSchema } from './avro-schemas';
-import type { RegistryClient } from './schema-registry-client';
+import type { CompatibilityLevel, RegistryClient } from './schema-registry-client';
 import { subjectFor, type SagaTopic } from './topics';
 
 export class SchemaIncompatibleError extends AppError {
@@ -17,33 +13,31 @@ export class SchemaIncompatibleError extends AppError {
 export interface RegistrationOptions {
   topicPrefix: string;
   /**
-   * Topics whose readers are other teams' consumers. Besides the registry's BACKWARD check,
-   * a change to these must also be readable by consumers still on the registered version
-   * (FORWARD), so removing a field without a default is refused here.
+   * The subjects' compatibility level, which the registry enforces (SCHEMA_COMPATIBILITY).
+   * Other teams' consumers read what we produce, on versions of their own: FULL_TRANSITIVE
+   * keeps every registered version able to read every other.
    */
-  producedTopics: readonly SagaTopic[];
+  compatibility: CompatibilityLevel;
   logger: Logger;
   /** Where the `.avsc` files are; the repository's `schemas/` unless a test points elsewhere. */
   schemasDir?: string;
 }
 
 /**
- * Registers each topic's committed schema under `<topic>-value` with compatibility BACKWARD,
- * or finds it already registered, and returns the schema id to encode with per topic.
+ * Registers each topic's committed schema under `<topic>-value`, after setting the subject's
+ * compatibility level, or finds it already registered, and returns the schema id to encode
+ * with per topic. Whether a change is compatible is the registry's decision alone.
  */
 export async function registerSchemas(
   client: RegistryClient,
   topics: readonly SagaTopic[],
-  { topicPrefix, producedTopics, logger, schemasDir }: RegistrationOptions,
+  { topicPrefix, compatibility, logger, schemasDir }: RegistrationOptions,
 ): Promise<Map<SagaTopic, number>> {
   const ids = new Map<SagaTopic, number>();
   for (const topic of topics) {
     const subject = subjectFor(topicPrefix, topic);
-    const schema = loadAvroSchema(topic, schemasDir);
-    if (producedTopics.includes(topic))
-      await assertReadableByCurrentConsumers(client.registry, subject, schema);
     try {
-      const id = await client.register(subject, schema, COMPATIBILITY.BACKWARD);
+      const id = await client.register(subject, loadAvroSchema(topic, schemasDir), compatibility);
       ids.set(topic, id);
       logger.debug('schema registered', { subject, id });
     } catch (error) {
@@ -55,46 +49,18 @@ export async function registerSchemas(
       );
     }
   }
-  logger.info('schemas registered', { subjects: ids.size });
+  logger.info('schemas registered', { subjects: ids.size, compatibility });
   return ids;
 }
 
-async function assertReadableByCurrentConsumers(
-  registry: SchemaRegistry,
-  subject: string,
-  schema: object,
-): Promise<void> {
-  let latest: AvroSchema;
-  try {
-    latest = (await registry.getSchema(await registry.getLatestSchemaId(subject))) as AvroSchema;
-  } catch (error) {
-    if (statusOf(error) === 404) return; // first registration: nothing to stay compatible with
-    throw error;
-  }
-  try {
-    latest.createResolver(Type.forSchema(schema as never));
-  } catch (error) {
-    throw new SchemaIncompatibleError(
-      subject,
-      `consumers on the registered version could not read it (${reasonOf(error)})`,
-    );
-  }
-}
-
 /**
- * 409: incompatible with the registered versions; 422: not a valid schema; or the subject is
- * configured with another compatibility level than ours. (The client reports a refused
- * connection as status 400, so 400 is not a refusal.)
+ * 409: incompatible with the registered versions; 422: not a valid schema (or level). (The
+ * client reports a refused connection as status 400, so 400 is not a refusal.)
  */
 function isRefusal(error: unknown): boolean {
-  if (error instanceof ConfluentSchemaRegistryCompatibilityError) return true;
-  const status = statusOf(error);
-  return status === 409 || status === 422;
-}
-
-function statusOf(error: unknown): number | undefined {
   const candidate = error as { status?: number; originalError?: { status?: number } };
-  return candidate.status ?? candidate.originalError?.status;
+  const status = candidate.status ?? candidate.originalError?.status;
+  return status === 409 || status === 422;
 }
 
 function reasonOf(error: unknown): string {

@@ -1,7 +1,8 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { AppError } from '../shared/app-error';
 
-export type CompatibilityLevel = (typeof COMPATIBILITY)[keyof typeof COMPATIBILITY];
+/** The registry's level names as plain strings (the client's enum is not assignable from them). */
+export type CompatibilityLevel = `${COMPATIBILITY}`;
 
 /** A registry answer other than success: its HTTP status says whether it is a refusal. */
 export class RegistryResponseError extends AppError {
@@ -60,7 +61,7 @@ export function createRegistryClient({ url, retries }: { url: string; retries: n
       await client.setCompatibility(subject, level);
       const { id } = await registry.register(
         { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
-        { subject, compatibility: level, updateConfig: false },
+        { subject, compatibility: level as COMPATIBILITY, updateConfig: false },
       );
       return id;
     },

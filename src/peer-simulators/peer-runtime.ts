@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
 import { createKafka } from '../messaging/kafka-client-factory';
+import { readConfluentFrame } from '../messaging/confluent-frame';
 import { createRegistryClient } from '../messaging/schema-registry-client';
 import { loadAvroSchema } from '../messaging/avro-schemas';
 import { physicalTopic, subjectFor, type SagaTopic } from '../messaging/topics';
@@ -89,7 +90,7 @@ export function createPeerSimulator(
 
   async function handle(physical: string, message: KafkaMessage): Promise<void> {
     const topic = byPhysical.get(physical) as SagaTopic;
-    if (!message.value || message.value[0] !== 0) {
+    if (!message.value || !readConfluentFrame(message.value)) {
       logger.warn('request that is not Confluent-framed Avro skipped', { topic });
       return;
     }

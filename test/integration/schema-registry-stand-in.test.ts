@@ -135,6 +135,16 @@ describe('schema registry stand-in, through @kafkajs/confluent-schema-registry',
       await expect(evolve(COMPATIBILITY.FULL, withRequiredNote)).resolves.toBe('refused');
     });
 
+    it('when FULL_TRANSITIVE, then a namespace-only change is accepted: records match by unqualified name', async () => {
+      const renamed = { ...withOptionalNote, namespace: 'com.othertea.generated' };
+      await expect(evolve(COMPATIBILITY.FULL_TRANSITIVE, renamed)).resolves.toBe('accepted');
+    });
+
+    it('when FULL_TRANSITIVE, then another record name is refused even with the same fields', async () => {
+      const another = { ...orderV1, name: 'OrderShipped' };
+      await expect(evolve(COMPATIBILITY.FULL_TRANSITIVE, another)).resolves.toBe('refused');
+    });
+
     it('when NONE, then any valid change is accepted', async () => {
       await expect(evolve(COMPATIBILITY.NONE, withRequiredNote)).resolves.toBe('accepted');
     });

@@ -246,9 +246,18 @@ function check(
   return problems;
 }
 
+/**
+ * Avro schema resolution as the specification and Confluent's checks define it: records match
+ * by unqualified name (or the reader's aliases), so a namespace-only change is compatible.
+ * avsc takes `ignoreNamespaces` since 5.7.3; its type definitions lack it.
+ */
 function cannotRead(reader: avro.Type, writer: avro.Type, readerName: string, writerName: string) {
+  const createResolver = reader.createResolver as unknown as (
+    writer: avro.Type,
+    options: { ignoreNamespaces: boolean },
+  ) => unknown;
   try {
-    reader.createResolver(writer);
+    createResolver.call(reader, writer, { ignoreNamespaces: true });
     return [];
   } catch (error) {
     return [

@@ -37,7 +37,7 @@ describe('saga consumer after a kafkajs crash', () => {
     const consumer = createSagaConsumer(
       {
         kafka,
-        registry: {} as never,
+        decoder: {} as never,
         saga: {} as never,
         deadLetters: {} as never,
         metrics: createMetrics(),

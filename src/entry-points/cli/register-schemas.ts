@@ -5,7 +5,8 @@
  *
  *   SCHEMA_REGISTRY_URL=http://registry:8081 KAFKA_TOPIC_PREFIX=staging. npm run schemas:register
  *
- * Reads only SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX and LOG_LEVEL (no database, no broker).
+ * Reads only SCHEMA_REGISTRY_URL, SCHEMA_COMPATIBILITY, KAFKA_TOPIC_PREFIX and LOG_LEVEL (no
+ * database, no broker).
  * Exit 0 when every schema is registered; exit 1 with one line on stderr when a schema is
  * incompatible, the registry cannot be reached or the configuration is bad.
  */
@@ -16,18 +17,22 @@ import { createRegistryClient } from '../../messaging/schema-registry-client';
 import { PRODUCED_TOPICS, subjectFor } from '../../messaging/topics';
 import { createLogger } from '../../shared/logger';
 
-/** The three keys this command reads, with the service's own rules; no others are required. */
+/** The four keys this command reads, with the service's own rules; no others are required. */
 function loadCliConfig(env: NodeJS.ProcessEnv) {
-  const config = loadConfigKeys(['SCHEMA_REGISTRY_URL', 'KAFKA_TOPIC_PREFIX', 'LOG_LEVEL'], env);
+  const config = loadConfigKeys(
+    ['SCHEMA_REGISTRY_URL', 'SCHEMA_COMPATIBILITY', 'KAFKA_TOPIC_PREFIX', 'LOG_LEVEL'],
+    env,
+  );
   return {
     registryUrl: config.SCHEMA_REGISTRY_URL,
+    compatibility: config.SCHEMA_COMPATIBILITY,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     logLevel: config.LOG_LEVEL,
   };
 }
 
 async function main(): Promise<void> {
-  const { registryUrl, topicPrefix, logLevel } = loadCliConfig(process.env);
+  const { registryUrl, compatibility, topicPrefix, logLevel } = loadCliConfig(process.env);
   // Logs go to stderr: stdout carries only the result lines.
   const logger = createLogger(logLevel, { namespace: 'SchemaRegistry' });
   logger.clear();
@@ -39,7 +44,7 @@ async function main(): Promise<void> {
   try {
     ids = await registerSchemas(registry, PRODUCED_TOPICS, {
       topicPrefix,
-      producedTopics: PRODUCED_TOPICS,
+      compatibility,
       logger,
     });
   } catch (error) {

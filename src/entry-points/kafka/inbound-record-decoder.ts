@@ -1,32 +1,110 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import avro, { type Type } from 'avsc';
 import { ZodError } from 'zod';
 import { INBOUND_EVENT_PARSERS, type InboundEvent } from '../../domain/inbound-events';
 import { loadAvroSchema } from '../../messaging/avro-schemas';
+import { checkAvroBounds, type AvroBounds } from '../../messaging/avro-bounds';
+import { readConfluentFrame } from '../../messaging/confluent-frame';
 import { PoisonRecordError } from '../../messaging/failure-policy';
 import type { ConsumedTopic } from '../../messaging/topics';
 
+export interface RecordLimits extends AvroBounds {
+  /** Bytes in one record value, framing included. */
+  maxRecordBytes: number;
+}
+
+export interface InboundRecordDecoder {
+  /** Bytes to a validated saga input, or a PoisonRecordError saying what is wrong with them. */
+  decode(topic: ConsumedTopic, message: KafkaMessage): Promise<InboundEvent>;
+}
+
+/** avsc >= 5.7.3 takes this option; its type definitions lack it. */
+type CreateResolver = (writer: Type, options: { ignoreNamespaces: boolean }) => Resolver;
+type Resolver = object;
+
 /**
- * Bytes to a validated saga input. Every way the record itself can be wrong becomes a
- * PoisonRecordError with a code operators can filter the DLQ by; a registry outage is
- * left as it is, so the failure policy retries it.
+ * Decodes what peers send the way the Avro specification's schema resolution defines it: the
+ * writer's schema (from the registry, by the id in the frame) is resolved against our reader
+ * schema, `schemas/<topic>.avsc`. Records match by unqualified name or the reader's aliases
+ * (peers generate classes into namespaces of their own), fields by name or alias in any order;
+ * writer fields we do not know are skipped, reader fields the writer lacks take their defaults,
+ * and the result holds only the reader's fields.
  *
- * The schema is fetched first and the body decoded second, so that only the registry call can
- * fail for reasons outside the record: anything the decoding throws is about the bytes.
+ * Every way the record itself can be wrong becomes a PoisonRecordError with a code operators
+ * can filter the DLQ by; a registry outage is left as it is, so the failure policy retries it.
+ * Before anything is decoded, the record is held to `limits` (record-too-large).
  */
-export async function decodeInboundRecord(
+export function createInboundRecordDecoder(
   registry: SchemaRegistry,
-  topic: ConsumedTopic,
-  message: KafkaMessage,
-): Promise<InboundEvent> {
-  const { value } = message;
-  if (!value || value.length < 5 || value[0] !== 0) {
-    throw new PoisonRecordError('not-confluent-avro', 'The value is not Confluent-framed Avro');
-  }
-  const schemaId = value.readInt32BE(1);
-  let writer: Awaited<ReturnType<SchemaRegistry['getSchema']>>;
+  limits: RecordLimits,
+): InboundRecordDecoder {
+  const readers = new Map<ConsumedTopic, Type>();
+  /** Per topic and writer schema id: the resolver, or why the writer does not resolve. */
+  const resolutions = new Map<string, Resolver | PoisonRecordError>();
+
+  const readerFor = (topic: ConsumedTopic): Type => {
+    let reader = readers.get(topic);
+    if (!reader) {
+      reader = avro.Type.forSchema(loadAvroSchema(topic) as avro.Schema);
+      readers.set(topic, reader);
+    }
+    return reader;
+  };
+
+  const resolverFor = (topic: ConsumedTopic, schemaId: number, writer: unknown): Resolver => {
+    const key = `${topic}/${schemaId}`;
+    let resolution = resolutions.get(key);
+    if (!resolution) {
+      resolution = resolve(readerFor(topic), schemaId, writer);
+      resolutions.set(key, resolution);
+    }
+    if (resolution instanceof PoisonRecordError) throw resolution;
+    return resolution;
+  };
+
+  return {
+    async decode(topic, message) {
+      const { value } = message;
+      if (value && value.length > limits.maxRecordBytes) {
+        throw new PoisonRecordError(
+          'record-too-large',
+          `The value has ${value.length} bytes, more than ${limits.maxRecordBytes}`,
+        );
+      }
+      const frame = readConfluentFrame(value);
+      if (!frame) {
+        throw new PoisonRecordError('not-confluent-avro', 'The value is not Confluent-framed Avro');
+      }
+      const { schemaId, body } = frame;
+      const writer = await writerSchema(registry, schemaId);
+      const resolver = resolverFor(topic, schemaId, writer);
+      const bounds = checkAvroBounds(writer as Type, body, limits);
+      if (!bounds.ok) {
+        throw new PoisonRecordError(
+          bounds.kind === 'too-large' ? 'record-too-large' : 'not-confluent-avro',
+          `The value of schema id ${schemaId} is refused before decoding: ${bounds.reason}`,
+        );
+      }
+      let payload: unknown;
+      try {
+        payload = readerFor(topic).fromBuffer(body, resolver as never, false);
+      } catch (error) {
+        throw new PoisonRecordError(
+          'not-confluent-avro',
+          `The value does not decode as Avro with schema id ${schemaId}`,
+          { cause: error },
+        );
+      }
+      return parse(topic, payload);
+    },
+  };
+}
+
+/** The writer's schema; only this registry call can fail for reasons outside the record. */
+async function writerSchema(registry: SchemaRegistry, schemaId: number): Promise<unknown> {
   try {
-    writer = await registry.getSchema(schemaId);
+    return await registry.getSchema(schemaId);
   } catch (error) {
     if ((error as { status?: number }).status === 404) {
       throw new PoisonRecordError(
@@ -37,27 +115,33 @@ export async function decodeInboundRecord(
     }
     throw error;
   }
-  // A record written with another record type (another topic's schema) may even have the same
-  // fields; Avro tells them apart by the record's full name, which schema evolution keeps.
-  const writerName = (writer as { name?: unknown }).name;
-  const expected = acceptedRecordNames(topic);
-  if (typeof writerName !== 'string' || !expected.has(writerName)) {
-    throw new PoisonRecordError(
-      'wrong-schema',
-      `Schema id ${schemaId} is ${typeof writerName === 'string' ? writerName : 'not an Avro record'}, ` +
-        `not the ${[...expected][0]} that ${topic} carries`,
+}
+
+function resolve(reader: Type, schemaId: number, writer: unknown): Resolver | PoisonRecordError {
+  const readerName = reader.name ?? reader.typeName;
+  if (!avro.Type.isType(writer)) {
+    return new PoisonRecordError(
+      'incompatible-schema',
+      `Schema id ${schemaId} is not an Avro schema; ${readerName} is read from Avro only`,
     );
   }
-  let payload: unknown;
+  const writerType = writer as Type;
+  const writerName = writerType.name ?? writerType.typeName;
   try {
-    payload = writer.fromBuffer(value.subarray(5));
+    return (reader.createResolver as unknown as CreateResolver).call(reader, writerType, {
+      ignoreNamespaces: true,
+    });
   } catch (error) {
-    throw new PoisonRecordError(
-      'not-confluent-avro',
-      `The value does not decode as Avro with schema id ${schemaId}`,
+    const reason = error instanceof Error ? error.message : String(error);
+    return new PoisonRecordError(
+      'incompatible-schema',
+      `Writer schema ${writerName} (id ${schemaId}) does not resolve against ${readerName}: ${reason}`,
       { cause: error },
     );
   }
+}
+
+function parse(topic: ConsumedTopic, payload: unknown): InboundEvent {
   try {
     return INBOUND_EVENT_PARSERS[topic](payload);
   } catch (error) {
@@ -68,28 +152,7 @@ export async function decodeInboundRecord(
     throw new PoisonRecordError(
       'invalid-record',
       `The record does not fit ${topic}: ${fields.join('; ')}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
-}
-
-const recordNames = new Map<ConsumedTopic, ReadonlySet<string>>();
-
-/** The full name of the topic's record type (`schemas/<topic>.avsc`), and its aliases. */
-function acceptedRecordNames(topic: ConsumedTopic): ReadonlySet<string> {
-  let names = recordNames.get(topic);
-  if (!names) {
-    const schema = loadAvroSchema(topic) as {
-      name: string;
-      namespace?: string;
-      aliases?: string[];
-    };
-    const qualify = (name: string) =>
-      name.includes('.') || !schema.namespace ? name : `${schema.namespace}.${name}`;
-    names = new Set([schema.name, ...(schema.aliases ?? [])].map(qualify));
-    recordNames.set(topic, names);
-  }
-  return names;
 }

@@ -1,12 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { SagaRepository } from '../../data-access/saga-repository';
 import { CONSUMED_TOPICS, physicalTopic, type ConsumedTopic } from '../../messaging/topics';
 import { classifyFailure, errorMessageOf } from '../../messaging/failure-policy';
 import { backoffDelay } from '../../shared/wake-signal';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
-import { decodeInboundRecord } from './inbound-record-decoder';
+import type { InboundRecordDecoder } from './inbound-record-decoder';
 import type { InboundEvent } from '../../domain/inbound-events';
 import type { DeadLetterPublisher, FailedRecord } from './dead-letter-publisher';
 
@@ -24,7 +23,7 @@ export interface SagaConsumerOptions {
 
 export interface SagaConsumerDependencies {
   kafka: Kafka;
-  registry: SchemaRegistry;
+  decoder: InboundRecordDecoder;
   saga: SagaRepository;
   deadLetters: DeadLetterPublisher;
   metrics: Metrics;
@@ -51,7 +50,7 @@ export function createSagaConsumer(
   deps: SagaConsumerDependencies,
   options: SagaConsumerOptions,
 ): SagaConsumer {
-  const { kafka, registry, saga, deadLetters, metrics, logger } = deps;
+  const { kafka, decoder, saga, deadLetters, metrics, logger } = deps;
   const topicByPhysical = new Map<string, ConsumedTopic>(
     CONSUMED_TOPICS.map((topic) => [physicalTopic(options.topicPrefix, topic), topic]),
   );
@@ -69,17 +68,20 @@ export function createSagaConsumer(
     let event: InboundEvent | undefined;
     try {
       const logical = topicByPhysical.get(topic) as ConsumedTopic;
-      event = await decodeInboundRecord(registry, logical, message);
-      const outcome = await saga.handleEvent(
+      event = await decoder.decode(logical, message);
+      const { outcome, reason } = await saga.handleEvent(
         { eventId: event.eventId, topic: logical, orderId: event.orderId },
         event.input,
       );
       metrics.sagaEvents.inc({ topic: logical, outcome });
-      const level = outcome === 'applied' || outcome === 'duplicate' ? 'debug' : 'info';
-      logger.log(level, `saga event ${outcome}`, {
+      // An ignored reply does not fit the order (wrong status, a payment it does not know):
+      // worth an operator's look.
+      const level = { applied: 'debug', duplicate: 'debug', compensated: 'info', ignored: 'warn' };
+      logger.log(level[outcome], `saga event ${outcome}`, {
         topic: logical,
         eventId: event.eventId,
         orderId: event.orderId,
+        reason,
       });
       attempts.delete(key);
       return 'done';

@@ -1,5 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { createInboundRecordDecoder } from '../../../src/entry-points/kafka/inbound-record-decoder';
+import { DEFAULT_AVRO_BOUNDS } from '../../../src/messaging/avro-bounds';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import {
   UnknownOrderError,
@@ -51,7 +53,7 @@ describe('when the dead-letter write fails', () => {
       async handleEvent(event: InboundEventRef) {
         if (event.eventId === poisonEventId) throw new UnknownOrderError(event.orderId);
         applied.push(event.eventId);
-        return 'applied';
+        return { outcome: 'applied' };
       },
     } as unknown as SagaRepository;
     const deadLetters: DeadLetterPublisher = {
@@ -64,7 +66,10 @@ describe('when the dead-letter write fails', () => {
     consumer = createSagaConsumer(
       {
         kafka,
-        registry: new SchemaRegistry({ host: registryUrl }),
+        decoder: createInboundRecordDecoder(new SchemaRegistry({ host: registryUrl }), {
+          ...DEFAULT_AVRO_BOUNDS,
+          maxRecordBytes: 1_048_576,
+        }),
         saga,
         deadLetters,
         metrics: createMetrics(),

@@ -55,7 +55,7 @@ describe('outbox relay: an accepted order reaches Kafka as Avro', () => {
     expect(rows).toEqual([{ attempts: 0, last_error: null }]);
   });
 
-  test('when the service starts, then each produced schema is registered under <topic>-value as BACKWARD', async () => {
+  test('when the service starts, then each produced schema is registered under <topic>-value as FULL_TRANSITIVE, the default of SCHEMA_COMPATIBILITY', async () => {
     const subjects = await readJson(await fetch(`${app.config.SCHEMA_REGISTRY_URL}/subjects`));
     expect(subjects).toContain(`${app.config.KAFKA_TOPIC_PREFIX}process_payment_request-value`);
     const config = await readJson(
@@ -63,6 +63,6 @@ describe('outbox relay: an accepted order reaches Kafka as Avro', () => {
         `${app.config.SCHEMA_REGISTRY_URL}/config/${app.config.KAFKA_TOPIC_PREFIX}process_payment_request-value`,
       ),
     );
-    expect(config.compatibilityLevel).toBe('BACKWARD');
+    expect(config.compatibilityLevel).toBe('FULL_TRANSITIVE');
   });
 });

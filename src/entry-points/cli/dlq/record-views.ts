@@ -3,6 +3,9 @@ import {
   handledKey,
   type HandledRecord,
 } from '../../../data-access/dead-letter-actions-repository';
+import type { Type } from 'avsc';
+import { checkAvroBounds, DEFAULT_AVRO_BOUNDS } from '../../../messaging/avro-bounds';
+import { readConfluentFrame } from '../../../messaging/confluent-frame';
 import { oneLine } from './cli-errors';
 import {
   DLQ_HEADERS,
@@ -62,10 +65,9 @@ export function createValueDecoder(registry: SchemaRegistry): ValueDecoder {
     async decode(bytes) {
       if (bytes === null) return { value: null, schemaId: null };
       const hex = bytes.toString('hex');
-      if (bytes.length < 5 || bytes[0] !== 0) {
-        return { value: null, valueHex: hex, undecodable: 'not Confluent-framed' };
-      }
-      const schemaId = bytes.readInt32BE(1);
+      const frame = readConfluentFrame(bytes);
+      if (!frame) return { value: null, valueHex: hex, undecodable: 'not Confluent-framed' };
+      const { schemaId, body } = frame;
       const failed = failedSchemaIds.get(schemaId);
       if (failed) return { value: null, valueHex: hex, undecodable: failed };
       let schema: Awaited<ReturnType<SchemaRegistry['getSchema']>>;
@@ -79,8 +81,13 @@ export function createValueDecoder(registry: SchemaRegistry): ValueDecoder {
         failedSchemaIds.set(schemaId, reason);
         return { value: null, valueHex: hex, undecodable: reason };
       }
+      // Dead-lettered records include decode bombs: the same bounds as the consumer's first.
+      const bounds = checkAvroBounds(schema as Type, body, DEFAULT_AVRO_BOUNDS);
+      if (!bounds.ok) {
+        return { value: null, valueHex: hex, undecodable: `not decoded: ${bounds.reason}` };
+      }
       try {
-        return { value: schema.fromBuffer(bytes.subarray(5)), schemaId };
+        return { value: schema.fromBuffer(body), schemaId };
       } catch (error) {
         const reason = `not Avro of schema id ${schemaId}: ${oneLine(error)}`;
         return { value: null, valueHex: hex, undecodable: reason };
