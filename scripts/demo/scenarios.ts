@@ -4,7 +4,8 @@ import { TERMINAL_STATUSES } from '../../src/domain/saga-transitions';
 /**
  * One order per path through the saga. The simulated peers pick the outcome from the order
  * itself (src/peer-simulators/simulator-rules.ts): an amount ending in 13 is declined, one
- * ending in 99 is never answered; a product 'oos-…' is out of stock, 'slow-…' never answered.
+ * ending in 77 is paid one cent short, one ending in 99 is never answered; a product 'oos-…' is
+ * out of stock, 'slow-…' never answered.
  */
 export interface Scenario {
   name: string;
@@ -34,6 +35,11 @@ export const SCENARIOS: readonly Scenario[] = [
       beans,
       { productId: 'oos-grinder', productName: 'Grinder', quantity: 1, unitPrice: 8_900 },
     ],
+    expected: 'FAILED',
+  },
+  {
+    name: 'underpaid, refunded',
+    items: [{ productId: 'sku-filter', productName: 'Filters', quantity: 1, unitPrice: 677 }],
     expected: 'FAILED',
   },
   {

@@ -6,6 +6,12 @@ import { AppError } from '../shared/app-error';
 
 export type EventOutcome = 'applied' | 'compensated' | 'ignored' | 'duplicate';
 
+/** What an event did, and for an ignored one, why. */
+export interface EventResult {
+  outcome: EventOutcome;
+  reason?: string;
+}
+
 export interface InboundEventRef {
   eventId: string;
   topic: string;
@@ -21,6 +27,21 @@ export interface StepTimeouts {
 export class UnknownOrderError extends AppError {
   constructor(readonly orderId: string) {
     super('unknown-order', `No order has id ${orderId}`, 404);
+  }
+}
+
+/**
+ * An event id already processed for another topic or another order: not a redelivery, so not
+ * to be dropped as one. Not retriable: it goes to the DLQ for someone to look at.
+ */
+export class EventIdCollisionError extends AppError {
+  constructor(event: InboundEventRef, seen: { topic: string; orderId: string | null } | null) {
+    super(
+      'event-id-collision',
+      `Event id ${event.eventId} (${event.topic}, order ${event.orderId}) was already processed ` +
+        `for ${seen?.topic ?? 'another topic'}, order ${seen?.orderId ?? 'unknown'}`,
+      409,
+    );
   }
 }
 
@@ -48,13 +69,20 @@ export function createSagaRepository(db: Database, timeouts: StepTimeouts) {
   ): Promise<SagaDecision> {
     const row = await tx.order.findUnique({
       where: { id: orderId },
-      include: { items: { orderBy: { position: 'asc' } } },
+      include: {
+        items: { orderBy: { position: 'asc' } },
+        effects: { select: { kind: true, reference: true } },
+      },
     });
     if (!row) throw new UnknownOrderError(orderId);
+    const known = (kind: 'payment' | 'reservation') =>
+      new Set(row.effects.filter((e) => e.kind === kind).map((e) => e.reference));
     const order: SagaOrder = {
       ...row,
       totalAmount: Number(row.totalAmount),
       paidAmount: row.paidAmount === null ? null : Number(row.paidAmount),
+      knownPayments: known('payment'),
+      knownReservations: known('reservation'),
     };
     const decision = decide(order, input, { now, newEventId: randomUUID });
     if (decision.kind === 'ignore') return decision;
@@ -80,6 +108,20 @@ export function createSagaRepository(db: Database, timeouts: StepTimeouts) {
         causingEventId,
       },
     });
+    if (decision.effect) {
+      const { effect } = decision;
+      await tx.orderEffect.create({
+        data: {
+          orderId,
+          kind: effect.kind,
+          reference: effect.reference,
+          eventId: effect.eventId,
+          ...(effect.kind === 'payment'
+            ? { amount: BigInt(effect.amount), currency: effect.currency }
+            : {}),
+        },
+      });
+    }
     await tx.outboxMessage.createMany({
       data: decision.emit.map(({ topic, payload }) => ({
         eventId: payload.eventId,
@@ -98,13 +140,19 @@ export function createSagaRepository(db: Database, timeouts: StepTimeouts) {
       event: InboundEventRef,
       input: SagaInput,
       now = new Date(),
-    ): Promise<EventOutcome> {
+    ): Promise<EventResult> {
       return db.$transaction(async (tx) => {
         const fresh = await tx.$executeRaw`
           INSERT INTO processed_events (event_id, topic, order_id)
           VALUES (${event.eventId}, ${event.topic}, ${event.orderId}::uuid)
           ON CONFLICT (event_id) DO NOTHING`;
-        if (fresh === 0) return 'duplicate';
+        if (fresh === 0) {
+          const seen = await tx.processedEvent.findUnique({ where: { eventId: event.eventId } });
+          if (seen && seen.topic === event.topic && seen.orderId === event.orderId) {
+            return { outcome: 'duplicate' };
+          }
+          throw new EventIdCollisionError(event, seen);
+        }
         await tx.$executeRaw`SELECT 1 FROM orders WHERE id = ${event.orderId}::uuid FOR UPDATE`;
         const decision = await applyLocked(tx, event.orderId, input, event.eventId, now);
         const outcome: EventOutcome =
@@ -116,7 +164,7 @@ export function createSagaRepository(db: Database, timeouts: StepTimeouts) {
         if (outcome !== 'applied') {
           await tx.processedEvent.update({ where: { eventId: event.eventId }, data: { outcome } });
         }
-        return outcome;
+        return { outcome, reason: decision.reason };
       });
     },
 

@@ -6,7 +6,16 @@ const reason = z.string().max(2_000);
 /** Fields every consumed record has; unknown extra fields (a peer's newer schema) are dropped. */
 const base = { eventId: id, orderId: z.uuid(), occurredAt: z.number().int() };
 
-const paymentSuccessful = z.object({ ...base, paymentId: id, amount: z.number().int().min(0) });
+const paymentSuccessful = z.object({
+  ...base,
+  paymentId: id,
+  amount: z.number().int().min(0),
+  /** null or absent: the order's currency. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
+    .nullish(),
+});
 const paymentFailed = z.object({ ...base, reason });
 const inventoryReserved = z.object({ ...base, reservationId: id });
 const inventoryReservationFailed = z.object({ ...base, reason });
@@ -24,11 +33,17 @@ export interface InboundEvent {
  */
 export const INBOUND_EVENT_PARSERS = {
   payment_successful: (payload: unknown): InboundEvent => {
-    const { eventId, orderId, paymentId, amount } = paymentSuccessful.parse(payload);
+    const { eventId, orderId, paymentId, amount, currency } = paymentSuccessful.parse(payload);
     return {
       eventId,
       orderId,
-      input: { trigger: 'payment_successful', eventId, paymentId, amount },
+      input: {
+        trigger: 'payment_successful',
+        eventId,
+        paymentId,
+        amount,
+        ...(currency ? { currency } : {}),
+      },
     };
   },
   payment_failed: (payload: unknown): InboundEvent => {

@@ -20,10 +20,20 @@ export interface SagaOrder {
   paidAmount: number | null;
   reservationId: string | null;
   items: readonly { productId: string; quantity: number }[];
+  /** Every payment and reservation the peers reported for the order (order_effects). */
+  knownPayments: ReadonlySet<string>;
+  knownReservations: ReadonlySet<string>;
 }
 
 export type SagaInput =
-  | { trigger: 'payment_successful'; eventId: string; paymentId: string; amount: number }
+  | {
+      trigger: 'payment_successful';
+      eventId: string;
+      paymentId: string;
+      amount: number;
+      /** Absent when the payment service does not say: the order's currency. */
+      currency?: string;
+    }
   | { trigger: 'payment_failed'; eventId: string; reason: string }
   | { trigger: 'inventory_reserved'; eventId: string; reservationId: string }
   | { trigger: 'inventory_reservation_failed'; eventId: string; reason: string }
@@ -41,6 +51,11 @@ export interface OrderChanges {
   waitingStep: 'payment' | 'inventory' | null;
 }
 
+/** A payment or reservation a peer reported, to be remembered once (order_effects). */
+export type PeerEffect =
+  | { kind: 'payment'; reference: string; amount: number; currency: string; eventId: string }
+  | { kind: 'reservation'; reference: string; eventId: string };
+
 export type SagaDecision =
   | {
       kind: 'apply';
@@ -48,6 +63,8 @@ export type SagaDecision =
       changes: OrderChanges;
       emit: OutgoingEvent[];
       reason: string;
+      /** What the triggering reply reported, when it reported a payment or a reservation. */
+      effect?: PeerEffect;
     }
   | { kind: 'ignore'; reason: string };
 
@@ -57,16 +74,16 @@ export interface DecisionContext {
 }
 
 /**
- * Pure: finds the one row of the transition table for (status, trigger), checks its guard,
- * and says what changes and what is emitted. Anything without a row is ignored, with why.
+ * Pure: finds the row of the transition table for (status, trigger) whose guard holds, and says
+ * what changes, what is emitted and what the reply reported. Anything without such a row is
+ * ignored, with why.
  */
 export function decide(order: SagaOrder, input: SagaInput, context: DecisionContext): SagaDecision {
-  const row = SAGA_TRANSITIONS.find((t) => t.from === order.status && t.on === input.trigger);
-  if (!row)
+  const rows = SAGA_TRANSITIONS.filter((t) => t.from === order.status && t.on === input.trigger);
+  if (rows.length === 0)
     return { kind: 'ignore', reason: `${input.trigger} does not apply to a ${order.status} order` };
-  if (row.when && !guardHolds(row.when, order, input)) {
-    return { kind: 'ignore', reason: `${input.trigger} repeats what the order already knows` };
-  }
+  const row = rows.find((candidate) => !candidate.when || guardHolds(candidate.when, order, input));
+  if (!row) return { kind: 'ignore', reason: whyNoGuardHolds(order, input) };
   const changes = changesFor(row, order, input);
   const after: SagaOrder = {
     ...order,
@@ -74,23 +91,78 @@ export function decide(order: SagaOrder, input: SagaInput, context: DecisionCont
     paidAmount: changes.paidAmount ?? order.paidAmount,
   };
   const emit = row.emit.map((type) => buildEvent(type, after, input, context));
-  return { kind: 'apply', from: order.status, changes, emit, reason: reasonFor(row, input) };
+  const effect = effectOf(order, input);
+  return {
+    kind: 'apply',
+    from: order.status,
+    changes,
+    emit,
+    reason: reasonFor(row, order, input),
+    ...(effect ? { effect } : {}),
+  };
+}
+
+function paymentMatches(order: SagaOrder, input: SagaInput): boolean {
+  return (
+    input.trigger === 'payment_successful' &&
+    input.amount === order.totalAmount &&
+    (input.currency ?? order.currency) === order.currency
+  );
 }
 
 function guardHolds(guard: SagaGuard, order: SagaOrder, input: SagaInput): boolean {
-  if (guard === 'unknown_payment') {
-    return input.trigger === 'payment_successful' && input.paymentId !== order.paymentId;
+  switch (guard) {
+    case 'payment_matches':
+      return paymentMatches(order, input);
+    case 'payment_mismatch':
+      return input.trigger === 'payment_successful' && !paymentMatches(order, input);
+    case 'unknown_payment':
+      return input.trigger === 'payment_successful' && !order.knownPayments.has(input.paymentId);
+    case 'unknown_reservation':
+      return (
+        input.trigger === 'inventory_reserved' && !order.knownReservations.has(input.reservationId)
+      );
+    case 'order_payment':
+      return input.trigger === 'payment_refunded' && input.paymentId === order.paymentId;
   }
-  return input.trigger === 'inventory_reserved' && input.reservationId !== order.reservationId;
+}
+
+function whyNoGuardHolds(order: SagaOrder, input: SagaInput): string {
+  if (input.trigger === 'payment_refunded') {
+    return `payment_refunded names payment ${input.paymentId}, not the order's ${order.paymentId ?? '(none)'}`;
+  }
+  return `${input.trigger} repeats what the order already knows`;
+}
+
+/** The reply's payment or reservation: remembered whatever the row does with it. */
+function effectOf(order: SagaOrder, input: SagaInput): PeerEffect | undefined {
+  if (input.trigger === 'payment_successful') {
+    const { paymentId, amount, eventId } = input;
+    const currency = input.currency ?? order.currency;
+    return { kind: 'payment', reference: paymentId, amount, currency, eventId };
+  }
+  if (input.trigger === 'inventory_reserved') {
+    return { kind: 'reservation', reference: input.reservationId, eventId: input.eventId };
+  }
+  return undefined;
 }
 
 function changesFor(row: SagaTransition, order: SagaOrder, input: SagaInput): OrderChanges {
   const changes: OrderChanges = { status: row.to, waitingStep: WAITING_STEP[row.to] ?? null };
   switch (input.trigger) {
     case 'payment_successful':
+      // A payment the row refunds is not the order's.
+      if (row.emit.includes('refund_payment_request')) {
+        return row.when === 'payment_mismatch'
+          ? { ...changes, failureReason: 'payment-amount-mismatch' }
+          : changes;
+      }
       return { ...changes, paymentId: input.paymentId, paidAmount: input.amount };
     case 'inventory_reserved':
-      return { ...changes, reservationId: input.reservationId };
+      // Likewise a reservation the row releases.
+      return row.emit.includes('release_inventory_request')
+        ? changes
+        : { ...changes, reservationId: input.reservationId };
     case 'payment_failed':
       return { ...changes, failureReason: `payment failed: ${input.reason}` };
     case 'inventory_reservation_failed':
@@ -110,9 +182,14 @@ function changesFor(row: SagaTransition, order: SagaOrder, input: SagaInput): Or
   }
 }
 
-function reasonFor(row: SagaTransition, input: SagaInput): string {
+function reasonFor(row: SagaTransition, order: SagaOrder, input: SagaInput): string {
   const emitted = row.emit.length > 0 ? `; emits ${row.emit.join(', ')}` : '';
   const late = row.from === row.to ? 'late ' : '';
-  const detail = 'reason' in input ? ` (${input.reason})` : '';
+  const detail =
+    'reason' in input
+      ? ` (${input.reason})`
+      : row.when === 'payment_mismatch' && input.trigger === 'payment_successful'
+        ? ` (took ${input.amount} ${input.currency ?? order.currency}, order total ${order.totalAmount} ${order.currency})`
+        : '';
   return `${late}${input.trigger}${detail}${emitted}`;
 }

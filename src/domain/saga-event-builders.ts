@@ -3,8 +3,9 @@ import type { OutgoingEvent } from './saga-events';
 import type { EmittedEvent } from './saga-transitions';
 
 /**
- * The payload of one emitted event, from the order as it is after the transition. Late-reply
- * compensation gets the late payment or reservation because the transition recorded it.
+ * The payload of one emitted event, from the order as it is after the transition. A refund or
+ * release undoes what the triggering reply reported when the trigger is that reply (a late,
+ * extra or mismatched payment, a late reservation), else the order's own payment.
  */
 export function buildEvent(
   type: EmittedEvent,
@@ -28,9 +29,17 @@ export function buildEvent(
         topic: type,
         payload: {
           ...base,
-          paymentId: required(order.paymentId, 'paymentId', type),
-          amount: order.paidAmount ?? order.totalAmount,
-          currency: order.currency,
+          ...(input.trigger === 'payment_successful'
+            ? {
+                paymentId: input.paymentId,
+                amount: input.amount,
+                currency: input.currency ?? order.currency,
+              }
+            : {
+                paymentId: required(order.paymentId, 'paymentId', type),
+                amount: order.paidAmount ?? order.totalAmount,
+                currency: order.currency,
+              }),
           reason,
         },
       };
@@ -39,7 +48,10 @@ export function buildEvent(
         topic: type,
         payload: {
           ...base,
-          reservationId: required(order.reservationId, 'reservationId', type),
+          reservationId:
+            input.trigger === 'inventory_reserved'
+              ? input.reservationId
+              : required(order.reservationId, 'reservationId', type),
           reason,
         },
       };

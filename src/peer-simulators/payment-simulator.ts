@@ -28,7 +28,12 @@ export function createPaymentSimulator(
         case 'succeed':
           return {
             topic: 'payment_successful',
-            fields: { orderId, paymentId: `pay-${randomUUID()}`, amount },
+            fields: {
+              orderId,
+              paymentId: `pay-${randomUUID()}`,
+              amount: outcome.taken,
+              currency: request.currency,
+            },
           };
         case 'fail':
           return { topic: 'payment_failed', fields: { orderId, reason: outcome.reason } };

@@ -3,6 +3,7 @@
  *
  * Deterministic rules, checked first, so tests and the demo can pick an outcome:
  * - payment:   amount % 100 === 13 -> payment_failed 'card declined'
+ *              amount % 100 === 77 -> payment_successful one minor unit short (underpaid)
  *              amount % 100 === 99 -> no reply at all (to exercise the payment deadline)
  * - inventory: a productId starting with 'oos-'  -> inventory_reservation_failed 'out of stock'
  *              a productId starting with 'slow-' -> no reply at all (the inventory deadline)
@@ -28,10 +29,15 @@ export const DEFAULT_OUTCOME_SETTINGS: OutcomeSettings = {
 export type SimulatedOutcome =
   { kind: 'succeed' } | { kind: 'fail'; reason: string } | { kind: 'silent' };
 
+/** A payment outcome; a success says how much was taken. */
+export type PaymentOutcome =
+  { kind: 'succeed'; taken: number } | { kind: 'fail'; reason: string } | { kind: 'silent' };
+
 export const CARD_DECLINED = 'card declined';
 export const OUT_OF_STOCK = 'out of stock';
 export const DECLINED_AMOUNT_ENDING = 13;
 export const SILENT_AMOUNT_ENDING = 99;
+export const SHORT_AMOUNT_ENDING = 77;
 export const OUT_OF_STOCK_PREFIX = 'oos-';
 export const SILENT_PRODUCT_PREFIX = 'slow-';
 
@@ -40,12 +46,13 @@ export function paymentOutcome(
   amount: number,
   successRate: number,
   random: number,
-): SimulatedOutcome {
+): PaymentOutcome {
   const ending = amount % 100;
   if (ending === DECLINED_AMOUNT_ENDING) return { kind: 'fail', reason: CARD_DECLINED };
   if (ending === SILENT_AMOUNT_ENDING) return { kind: 'silent' };
+  if (ending === SHORT_AMOUNT_ENDING) return { kind: 'succeed', taken: amount - 1 };
   return random < successRate
-    ? { kind: 'succeed' }
+    ? { kind: 'succeed', taken: amount }
     : { kind: 'fail', reason: 'payment declined (simulated)' };
 }
 

@@ -6,8 +6,9 @@ const now = new Date('2026-01-01T00:00:00Z');
 let counter = 0;
 const context = { now, newEventId: () => `event-${++counter}` };
 
+/** An order in `status`; what it knows of payments and reservations follows its own ids. */
 function anOrder(status: OrderStatus, overrides: Partial<SagaOrder> = {}): SagaOrder {
-  return {
+  const order = {
     id: '11111111-1111-4111-8111-111111111111',
     status,
     customerId: 'c-1',
@@ -16,9 +17,14 @@ function anOrder(status: OrderStatus, overrides: Partial<SagaOrder> = {}): SagaO
     failureReason: null,
     paymentId: status === 'PENDING' ? null : 'pay-1',
     paidAmount: status === 'PENDING' ? null : 5_000,
-    reservationId: null,
+    reservationId: status === 'CONFIRMED' ? 'res-1' : null,
     items: [{ productId: 'sku-1', quantity: 2 }],
     ...overrides,
+  };
+  return {
+    knownPayments: new Set(order.paymentId ? [order.paymentId] : []),
+    knownReservations: new Set(order.reservationId ? [order.reservationId] : []),
+    ...order,
   };
 }
 
@@ -175,15 +181,126 @@ describe('saga decider', () => {
     }
   });
 
-  test('when a confirmed order gets any reply, then nothing applies', () => {
-    for (const input of Object.values(inputs)) {
-      expect(decide(anOrder('CONFIRMED'), input, context).kind).toBe('ignore');
-    }
+  describe('replies are bound to the order they name', () => {
+    const payment = (fields: Partial<Extract<SagaInput, { trigger: 'payment_successful' }>>) =>
+      ({ ...inputs.payment_successful, ...fields }) as SagaInput;
+
+    test.each([
+      ['less than the total', { amount: 4_000 }],
+      ['more than the total', { amount: 6_000 }],
+      ['in another currency', { currency: 'USD' }],
+    ])(
+      'when a PENDING order is paid %s, then it fails as payment-amount-mismatch and exactly that payment is refunded',
+      (_, fields) => {
+        const decision = decide(anOrder('PENDING'), payment(fields), context);
+        if (decision.kind !== 'apply') throw new Error('expected apply');
+        expect(decision.changes).toEqual({
+          status: 'FAILED',
+          failureReason: 'payment-amount-mismatch',
+          waitingStep: null,
+        });
+        const amount = 'amount' in fields ? fields.amount : 5_000;
+        const currency = 'currency' in fields ? fields.currency : 'EUR';
+        expect(decision.emit.map((e) => e.topic)).toEqual([
+          'refund_payment_request',
+          'order_failed',
+        ]);
+        expect(decision.emit[0]?.payload).toMatchObject({ paymentId: 'pay-9', amount, currency });
+        expect(decision.emit[1]?.payload).toMatchObject({ reason: 'payment-amount-mismatch' });
+        expect(decision.effect).toEqual({
+          kind: 'payment',
+          reference: 'pay-9',
+          amount,
+          currency,
+          eventId: 'e',
+        });
+      },
+    );
+
+    test('when a payment names no currency but takes the total, then it is the order currency and matches', () => {
+      const decision = decide(anOrder('PENDING'), payment({ currency: undefined }), context);
+      expect(decision).toMatchObject({
+        kind: 'apply',
+        changes: { status: 'INVENTORY_RESERVING', paymentId: 'pay-9' },
+        effect: { kind: 'payment', reference: 'pay-9', amount: 5_000, currency: 'EUR' },
+      });
+    });
+
+    test('when a refund names another payment than the order used, then a COMPENSATING order stays, and why is said', () => {
+      const decision = decide(
+        anOrder('COMPENSATING'),
+        { ...inputs.payment_refunded, paymentId: 'pay-other' } as SagaInput,
+        context,
+      );
+      expect(decision).toEqual({
+        kind: 'ignore',
+        reason: "payment_refunded names payment pay-other, not the order's pay-1",
+      });
+    });
+
+    test.each(['INVENTORY_RESERVING', 'COMPENSATING', 'CONFIRMED', 'CANCELLED', 'FAILED'] as const)(
+      'when a %s order gets a second payment, then exactly what that reply took is refunded and the order keeps its own',
+      (status) => {
+        const decision = decide(
+          anOrder(status),
+          payment({ paymentId: 'pay-2', amount: 777, currency: 'USD' }),
+          context,
+        );
+        if (decision.kind !== 'apply') throw new Error('expected apply');
+        expect(decision.changes.status).toBe(status);
+        expect(decision.changes).not.toHaveProperty('paymentId');
+        expect(decision.changes).not.toHaveProperty('paidAmount');
+        expect(decision.emit).toEqual([
+          {
+            topic: 'refund_payment_request',
+            payload: expect.objectContaining({ paymentId: 'pay-2', amount: 777, currency: 'USD' }),
+          },
+        ]);
+      },
+    );
+
+    test('when a late payment was already refunded once, then the same payment under a new event id is ignored', () => {
+      const order = anOrder('CANCELLED', { knownPayments: new Set(['pay-1', 'pay-9']) });
+      const again = { ...inputs.payment_successful, eventId: 'another-event' } as SagaInput;
+      expect(decide(order, again, context)).toMatchObject({ kind: 'ignore' });
+    });
+
+    test('when a late reservation is released, then the order keeps the reservation it had', () => {
+      const decision = decide(anOrder('CONFIRMED'), inputs.inventory_reserved, context);
+      if (decision.kind !== 'apply') throw new Error('expected apply');
+      expect(decision.changes).not.toHaveProperty('reservationId');
+      expect(decision.emit[0]).toMatchObject({
+        topic: 'release_inventory_request',
+        payload: { reservationId: 'res-9' },
+      });
+      expect(decision.effect).toEqual({ kind: 'reservation', reference: 'res-9', eventId: 'e' });
+    });
   });
 
-  test('every (status, trigger) pair has at most one row, so the table is a function', () => {
-    const keys = SAGA_TRANSITIONS.map((row) => `${row.from}/${row.on}`);
-    expect(new Set(keys).size).toBe(keys.length);
+  test('when a confirmed order gets a reply about what it already has, then nothing applies', () => {
+    const order = anOrder('CONFIRMED');
+    const known: SagaInput[] = [
+      { ...inputs.payment_successful, paymentId: 'pay-1' } as SagaInput,
+      { ...inputs.inventory_reserved, reservationId: 'res-1' } as SagaInput,
+      inputs.payment_failed,
+      inputs.inventory_reservation_failed,
+      inputs.payment_refunded,
+      inputs.cancel,
+      inputs.deadline_passed,
+    ];
+    for (const input of known) expect(decide(order, input, context).kind).toBe('ignore');
+  });
+
+  test('every (status, trigger) pair has one row, or guarded rows only, so the table is a function', () => {
+    const byPair = new Map<string, (string | undefined)[]>();
+    for (const row of SAGA_TRANSITIONS) {
+      const key = `${row.from}/${row.on}`;
+      byPair.set(key, [...(byPair.get(key) ?? []), row.when]);
+    }
+    for (const [pair, guards] of byPair) {
+      if (guards.length === 1) continue;
+      expect({ pair, guards }).toEqual({ pair, guards: ['payment_matches', 'payment_mismatch'] });
+    }
   });
 
   test('every status except the terminal ones can be left, and every status can be reached', () => {

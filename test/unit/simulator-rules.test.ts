@@ -23,8 +23,15 @@ describe('peer simulator rules', () => {
       },
     );
 
+    test.each([77, 4_977])(
+      'when the amount is %i (ends in 77), then payment takes one minor unit less',
+      (amount) => {
+        expect(paymentOutcome(amount, 0, 0.99)).toEqual({ kind: 'succeed', taken: amount - 1 });
+      },
+    );
+
     test('when no rule matches, then the draw decides against the success rate', () => {
-      expect(paymentOutcome(5_048, 0.5, 0.49)).toEqual({ kind: 'succeed' });
+      expect(paymentOutcome(5_048, 0.5, 0.49)).toEqual({ kind: 'succeed', taken: 5_048 });
       expect(paymentOutcome(5_048, 0.5, 0.5)).toEqual({
         kind: 'fail',
         reason: 'payment declined (simulated)',
@@ -32,7 +39,7 @@ describe('peer simulator rules', () => {
     });
 
     test('when the success rate is 1 (the default), then any draw below 1 succeeds', () => {
-      expect(paymentOutcome(1_012, 1, 0.999_999)).toEqual({ kind: 'succeed' });
+      expect(paymentOutcome(1_012, 1, 0.999_999)).toEqual({ kind: 'succeed', taken: 1_012 });
     });
 
     test('when the success rate is 0, then every payment no rule matches fails', () => {
@@ -59,6 +66,13 @@ describe('peer simulator rules', () => {
     test('when the prefix is elsewhere in the id, then no rule matches', () => {
       expect(reservationOutcome(['sku-oos-1', 'x-slow-'], 1, 0)).toEqual({ kind: 'succeed' });
     });
+
+    test.each([77, 4_977])(
+      'when the amount is %i (ends in 77), then payment takes one minor unit less',
+      (amount) => {
+        expect(paymentOutcome(amount, 0, 0.99)).toEqual({ kind: 'succeed', taken: amount - 1 });
+      },
+    );
 
     test('when no rule matches, then the draw decides against the success rate', () => {
       expect(reservationOutcome(['sku-1'], 0.25, 0.2)).toEqual({ kind: 'succeed' });

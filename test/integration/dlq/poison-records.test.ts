@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { COMPATIBILITY, SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
+import avro from 'avsc';
 import winston from 'winston';
+import { loadAvroSchema } from '../../../src/messaging/avro-schemas';
+import { createRegistryClient } from '../../../src/messaging/schema-registry-client';
 import { CONSUMED_TOPICS, subjectFor, type ConsumedTopic } from '../../../src/messaging/topics';
 import { serviceVersion } from '../../../src/shared/service-version';
 import {
@@ -27,6 +30,8 @@ interface Order {
 
 describe('poison records are dead-lettered and the consumer moves on', () => {
   const MAX_ATTEMPTS = 3;
+  const MAX_RECORD_BYTES = 8_192;
+  const MAX_STRING_BYTES = 1_024;
   let app: TestService;
   let peers: PeerEvents;
   let reader: RawTopicReader;
@@ -35,7 +40,11 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
   const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    app = await startTestService({ CONSUMER_MAX_ATTEMPTS: String(MAX_ATTEMPTS) });
+    app = await startTestService({
+      CONSUMER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      CONSUMER_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
+      CONSUMER_MAX_STRING_BYTES: String(MAX_STRING_BYTES),
+    });
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     prefix = KAFKA_TOPIC_PREFIX;
     captureErrorLogs(app, logLines);
@@ -175,14 +184,17 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     await expectApplied(good);
   });
 
-  test('when the record was written with another topic’s schema, then it is dead-lettered as wrong-schema', async () => {
+  test('when a PaymentFailed is written to payment_successful, then it is dead-lettered as incompatible-schema naming the writer', async () => {
     const order = await placeOrder();
     const value = await encodeAs('payment_failed', { orderId: order.id, reason: 'declined' });
 
     await peers.sendRaw('payment_successful', order.id, value);
     const good = await sendGoodBehind('payment_successful', order);
 
-    await expectDeadLettered('payment_successful', value, 'wrong-schema');
+    const dead = await expectDeadLettered('payment_successful', value, 'incompatible-schema');
+    expect(dead.headers['dlq-error-message']).toMatch(
+      /Writer schema io\.ordersaga\.events\.PaymentFailed \(id \d+\) does not resolve against io\.ordersaga\.events\.PaymentSuccessful: /,
+    );
     await expectApplied(good);
   });
 
@@ -197,7 +209,7 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     await peers.sendRaw('payment_failed', order.id, value);
     const good = await sendGoodBehind('payment_failed', order);
 
-    await expectDeadLettered('payment_failed', value, 'wrong-schema');
+    await expectDeadLettered('payment_failed', value, 'incompatible-schema');
     await expectApplied(good);
     const { rows } = await app.sql.query(
       `SELECT to_status, reason, causing_event_id FROM order_status_history
@@ -205,6 +217,102 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
       [order.id],
     );
     expect(rows).toEqual([expect.objectContaining({ causing_event_id: good.eventId })]);
+  });
+
+  /**
+   * Registers, under payment_successful's subject, the contract's schema plus one field of a
+   * peer's own (compatible: it has a default), and returns its id.
+   */
+  async function registerWithExtraField(field: Record<string, unknown>): Promise<number> {
+    const schema = loadAvroSchema('payment_successful') as { fields: unknown[] };
+    return createRegistryClient({ url: app.config.SCHEMA_REGISTRY_URL, retries: 0 }).register(
+      subjectFor(prefix, 'payment_successful'),
+      { ...schema, fields: [...schema.fields, field] },
+      COMPATIBILITY.BACKWARD,
+    );
+  }
+
+  test('when a record claims a billion items of an unknown array<null> field, then it is dead-lettered as record-too-large and the service keeps serving', async () => {
+    const order = await placeOrder();
+    const schemaId = await registerWithExtraField({
+      name: 'junk',
+      type: { type: 'array', items: 'null' },
+      default: [],
+    });
+    const writer = avro.Type.forSchema((await registry.getSchema(schemaId)) as never);
+    const valid = writer.toBuffer({
+      ...paymentOf(order),
+      eventId: randomUUID(),
+      currency: null,
+      occurredAt: Date.now(),
+      junk: [],
+    });
+    // The empty array is the last byte (a 0 block count): claim 10^9 nulls instead (zero bytes each).
+    const bomb = Buffer.concat([
+      valid.subarray(0, -1),
+      zigzagVarint(1_000_000_000),
+      Buffer.from([0]),
+    ]);
+    const value = Buffer.concat([Buffer.from([0]), int32(schemaId), bomb]);
+
+    await peers.sendRaw('payment_successful', order.id, value);
+    const good = await sendGoodBehind('payment_successful', order);
+
+    const dead = await expectDeadLettered('payment_successful', value, 'record-too-large');
+    expect(dead.headers['dlq-error-message']).toMatch(/more than 10000 items/);
+    await expectApplied(good);
+    expect((await postOrder(app.url, aValidOrder())).status).toBe(202);
+  });
+
+  test('when a string in a field we do not know is longer than allowed, then it is dead-lettered as record-too-large', async () => {
+    const order = await placeOrder();
+    const schemaId = await registerWithExtraField({ name: 'note', type: 'string', default: '' });
+    const writer = avro.Type.forSchema((await registry.getSchema(schemaId)) as never);
+    const body = writer.toBuffer({
+      ...paymentOf(order),
+      eventId: randomUUID(),
+      currency: null,
+      occurredAt: Date.now(),
+      note: 'x'.repeat(MAX_STRING_BYTES + 1),
+    });
+    const value = Buffer.concat([Buffer.from([0]), int32(schemaId), body]);
+
+    await peers.sendRaw('payment_successful', order.id, value);
+    const good = await sendGoodBehind('payment_successful', order);
+
+    const dead = await expectDeadLettered('payment_successful', value, 'record-too-large');
+    expect(dead.headers['dlq-error-message']).toContain(`exceeds ${MAX_STRING_BYTES}`);
+    await expectApplied(good);
+  });
+
+  test('when the value is larger than CONSUMER_MAX_RECORD_BYTES, then it is dead-lettered as record-too-large before anything is read', async () => {
+    const order = await placeOrder();
+    const value = Buffer.concat([Buffer.from([0]), int32(1), Buffer.alloc(MAX_RECORD_BYTES)]);
+
+    await peers.sendRaw('payment_successful', order.id, value);
+    const good = await sendGoodBehind('payment_successful', order);
+
+    const dead = await expectDeadLettered('payment_successful', value, 'record-too-large');
+    expect(dead.headers['dlq-error-message']).toContain(`more than ${MAX_RECORD_BYTES}`);
+    await expectApplied(good);
+  });
+
+  test('when an event id already processed for another order and topic arrives, then it is dead-lettered as event-id-collision, not dropped as a duplicate', async () => {
+    const first = await placeOrder();
+    const second = await placeOrder();
+    const applied = await peers.send('payment_failed', { orderId: first.id, reason: 'declined' });
+    await expectApplied(applied);
+    const value = await encodeAs('payment_successful', {
+      ...paymentOf(second),
+      eventId: applied.eventId,
+    });
+
+    await peers.sendRaw('payment_successful', second.id, value);
+    const good = await sendGoodBehind('payment_successful', second);
+
+    const dead = await expectDeadLettered('payment_successful', value, 'event-id-collision');
+    expect(dead.headers['dlq-error-message']).toContain(`for payment_failed, order ${first.id}`);
+    await expectApplied(good);
   });
 
   test.each([
@@ -301,6 +409,18 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     }
   }
 });
+
+/** Avro's long encoding: zig-zag, then base-128 varint. */
+function zigzagVarint(value: number): Buffer {
+  let rest = value * 2;
+  const bytes: number[] = [];
+  while (rest >= 0x80) {
+    bytes.push((rest % 0x80) | 0x80);
+    rest = Math.floor(rest / 0x80);
+  }
+  bytes.push(rest);
+  return Buffer.from(bytes);
+}
 
 function int32(value: number): Buffer {
   const buffer = Buffer.alloc(4);
