@@ -1,44 +1,57 @@
-// Small measuring helpers: closed-loop load with fixed concurrency, and percentiles.
+// Small measuring helpers: closed-loop load with fixed concurrency, percentiles, memory.
+import { readFileSync } from 'node:fs';
 
-export interface LoadResult {
+export interface Percentiles {
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+export interface LoadResult extends Percentiles {
   count: number;
   seconds: number;
   perSecond: number;
-  p50Ms: number;
-  p95Ms: number;
 }
 
-/** Runs `task` `total` times with `concurrency` workers; each worker waits for its last call. */
-export async function closedLoop(
-  total: number,
-  concurrency: number,
-  task: (index: number) => Promise<void>,
-): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < total) {
-        const index = next++;
-        const t0 = performance.now();
-        await task(index);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  return { count: total, seconds, perSecond: total / seconds, ...percentiles(latencies) };
-}
-
-export function percentiles(samples: number[]): { p50Ms: number; p95Ms: number } {
+export function percentiles(samples: number[]): Percentiles {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (q: number) =>
     sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-  return { p50Ms: at(0.5), p95Ms: at(0.95) };
+  return { p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99) };
+}
+
+/** Resident memory of a process from /proc, in MB: now (VmRSS) and its peak so far (VmHWM). */
+export function processMemoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
 }
 
 export function round(value: number, digits = 1): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
+}
+
+/** Runs `task` from `concurrency` workers for `seconds`; each worker waits for its last call. */
+export async function timedLoop(
+  seconds: number,
+  concurrency: number,
+  task: () => Promise<void>,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        await task();
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const count = latencies.length;
+  return { count, seconds: elapsed, perSecond: count / elapsed, ...percentiles(latencies) };
 }

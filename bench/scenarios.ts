@@ -4,91 +4,18 @@ import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { loadAvroSchema } from '../src/messaging/avro-schemas';
 import type { BenchStack } from './stack';
-import { closedLoop, percentiles, type LoadResult } from './measure';
+import { ORDER_BODY } from './intake';
+import { percentiles } from './measure';
 import { waitFor } from '../test/support/wait-for';
-
-const ORDER = JSON.stringify({
-  customerId: 'bench-customer',
-  currency: 'EUR',
-  items: [
-    { productId: 'sku-1', productName: 'Espresso beans 1kg', quantity: 2, unitPrice: 1899 },
-    { productId: 'sku-2', productName: 'Milk jug', quantity: 1, unitPrice: 1250 },
-  ],
-});
 
 export async function postOrder(stack: BenchStack): Promise<{ id: string }> {
   const response = await fetch(`${stack.serviceUrl}/api/v1/orders`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: ORDER,
+    body: ORDER_BODY,
   });
   if (response.status !== 202) throw new Error(`intake answered ${response.status}`);
   return (await response.json()) as { id: string };
-}
-
-/** Framework floor: the same server answering its cheapest route. */
-export function healthLoad(
-  stack: BenchStack,
-  total: number,
-  concurrency: number,
-): Promise<LoadResult> {
-  return closedLoop(total, concurrency, async () => {
-    const response = await fetch(`${stack.serviceUrl}/health`);
-    await response.arrayBuffer();
-  });
-}
-
-export function intakeLoad(
-  stack: BenchStack,
-  total: number,
-  concurrency: number,
-): Promise<LoadResult> {
-  return closedLoop(total, concurrency, async () => {
-    await postOrder(stack);
-  });
-}
-
-/** Database floor: the same four inserts intake makes, as hand-written SQL over a plain pool. */
-export async function rawInsertLoad(
-  stack: BenchStack,
-  total: number,
-  concurrency: number,
-): Promise<LoadResult> {
-  const pool = new Pool({ connectionString: stack.databaseUrl, max: 10 });
-  try {
-    return await closedLoop(total, concurrency, async () => {
-      const client = await pool.connect();
-      const id = randomUUID();
-      try {
-        await client.query('BEGIN');
-        await client.query(
-          `INSERT INTO orders (id, customer_id, status, currency, total_amount, updated_at, step_deadline_at)
-           VALUES ($1, 'raw', 'PENDING', 'EUR', 5048, now(), now() + interval '1 hour')`,
-          [id],
-        );
-        await client.query(
-          `INSERT INTO order_items (order_id, position, product_id, product_name, unit_price, quantity, line_total)
-           VALUES ($1, 0, 'sku-1', 'Espresso beans 1kg', 1899, 2, 3798), ($1, 1, 'sku-2', 'Milk jug', 1250, 1, 1250)`,
-          [id],
-        );
-        await client.query(
-          `INSERT INTO order_status_history (order_id, to_status, reason) VALUES ($1, 'PENDING', 'raw')`,
-          [id],
-        );
-        await client.query(
-          // Written as already published, so the relay leaves the baseline's rows alone.
-          `INSERT INTO outbox (event_id, order_id, topic, key, payload, published_at)
-           VALUES ($2, $1::uuid, 'raw_bench', $1::text, '{}', now())`,
-          [id, randomUUID()],
-        );
-        await client.query('COMMIT');
-      } finally {
-        client.release();
-      }
-    });
-  } finally {
-    await pool.end();
-  }
 }
 
 /** A consumer in the bench process that timestamps each record's arrival by key. */
@@ -229,28 +156,36 @@ export async function drainThroughput(stack: BenchStack, rows: number, batchSize
       brokers: stack.brokers,
       logLevel: logLevel.NOTHING,
     });
+    // The service's producer settings: idempotent where the broker has it, one request in flight.
     const producer = kafka.producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       maxInFlightRequests: 1,
+      idempotent: stack.flavour !== 'mock',
     });
     await stack.ensureTopics([`${stack.topicPrefix}bench_raw_drain`]);
     await producer.connect();
-    const r0 = performance.now();
+    // Encoded before timing: the baseline is sending alone.
+    const batches: { key: string; value: Buffer }[][] = [];
     for (let sent = 0; sent < rows; sent += batchSize) {
-      const messages = await Promise.all(
-        Array.from({ length: Math.min(batchSize, rows - sent) }, async () => {
-          const orderId = randomUUID();
-          const value = await registry.encode(schemaId, {
-            eventId: randomUUID(),
-            orderId,
-            customerId: 'bench',
-            amount: 1000,
-            currency: 'EUR',
-            occurredAt: Date.now(),
-          });
-          return { key: orderId, value };
-        }),
+      batches.push(
+        await Promise.all(
+          Array.from({ length: Math.min(batchSize, rows - sent) }, async () => {
+            const orderId = randomUUID();
+            const value = await registry.encode(schemaId, {
+              eventId: randomUUID(),
+              orderId,
+              customerId: 'bench',
+              amount: 1000,
+              currency: 'EUR',
+              occurredAt: Date.now(),
+            });
+            return { key: orderId, value };
+          }),
+        ),
       );
+    }
+    const r0 = performance.now();
+    for (const messages of batches) {
       await producer.sendBatch({
         acks: -1,
         topicMessages: [{ topic: `${stack.topicPrefix}bench_raw_drain`, messages }],
@@ -262,10 +197,4 @@ export async function drainThroughput(stack: BenchStack, rows: number, batchSize
   } finally {
     await pool.end();
   }
-}
-
-export async function residentMemoryMb(stack: BenchStack): Promise<number> {
-  const text = await (await fetch(`${stack.serviceUrl}/metrics`)).text();
-  const match = /^process_resident_memory_bytes (\d+(\.\d+)?)/m.exec(text);
-  return match ? Number(match[1]) / 1024 / 1024 : NaN;
 }

@@ -1,7 +1,8 @@
-// The pieces a benchmark run needs: Postgres, Kafka and a registry (test/support/local-services:
+// The pieces a benchmark run needs. Local services once per run (test/support/local-services:
 // embedded Postgres, the real Kafka broker in a local JVM and Apicurio where Java runs, unless
-// DATABASE_URL / KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise), a fresh migrated database,
-// and the built service as a child process (so load generation does not share its event loop).
+// DATABASE_URL / KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise); then, per scenario, a fresh
+// stack: a migrated database, its own topic prefix and topics, and the built service as a child
+// process, so load generation does not share its event loop and its memory can be read.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -11,28 +12,33 @@ import { createTopics, serviceTopics } from '../src/messaging/topic-provisioning
 import { createLogger } from '../src/shared/logger';
 import { createMigratedDatabase } from '../test/support/database';
 import type { KafkaFlavour } from '../test/support/kafka-stack';
-import { startLocalServices } from '../test/support/local-services';
+import type { LocalServices } from '../test/support/local-services';
+import { freePort } from '../test/support/processes';
 import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
   serviceUrl: string;
   databaseUrl: string;
+  /** The server the database is on, for tools such as pgbench. */
+  adminUrl: string;
   brokers: string[];
   registryUrl: string;
   topicPrefix: string;
   flavour: KafkaFlavour;
-  /** What ran, in one line. */
-  summary: string;
+  /** The service process, for its memory. */
+  pid: number;
   /** Creates topics of the bench's own (a real broker creates none on first use). */
   ensureTopics(names: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-export async function startBenchStack(env: Record<string, string> = {}): Promise<BenchStack> {
-  const services = await startLocalServices();
-  const { kafka } = services;
-  const database = await createMigratedDatabase(services.postgres.adminUrl, 'order_bench');
-  const url = database.url;
+/** A fresh database, topic set and service process on the run's local services. */
+export async function startBenchStack(
+  services: LocalServices,
+  env: Record<string, string> = {},
+): Promise<BenchStack> {
+  const { kafka, postgres } = services;
+  const database = await createMigratedDatabase(postgres.adminUrl, 'order_bench');
   const topicPrefix = `bench${randomBytes(3).toString('hex')}.`;
   const topicClient = createKafka({
     clientId: 'bench-topics',
@@ -45,13 +51,12 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     await createTopics(topicClient, names, { partitions: 6, replicationFactor: 1 });
   };
   await ensureTopics(serviceTopics(topicPrefix));
-  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const port = await freePort();
   const service: ChildProcess = spawn(process.execPath, [join(__dirname, '../dist/src/start.js')], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
-      DATABASE_URL: url,
-      DATABASE_POOL_SIZE: '10',
+      DATABASE_URL: database.url,
       KAFKA_BROKERS: kafka.brokers.join(','),
       SCHEMA_REGISTRY_URL: kafka.registryUrl,
       KAFKA_TOPIC_PREFIX: topicPrefix,
@@ -65,23 +70,26 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   });
   const serviceUrl = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${serviceUrl}/ready`)).ok, {
-    timeoutMs: 30_000,
+    timeoutMs: 60_000,
     message: 'service did not become ready',
   });
   return {
     serviceUrl,
-    databaseUrl: url,
+    databaseUrl: database.url,
+    adminUrl: postgres.adminUrl,
     brokers: kafka.brokers,
     registryUrl: kafka.registryUrl,
     topicPrefix,
     flavour: kafka.flavour,
-    summary: services.summary,
+    pid: service.pid as number,
     ensureTopics,
     async stop() {
-      service.kill('SIGTERM');
-      if (service.exitCode === null) await once(service, 'exit');
+      if (service.exitCode === null) {
+        const exited = once(service, 'exit');
+        service.kill('SIGTERM');
+        await exited;
+      }
       await database.drop();
-      await services.stop();
     },
   };
 }
