@@ -109,6 +109,9 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Every key the service reads; README's Configuration and .env.example list exactly these. */
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as readonly (keyof Config)[];
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
