@@ -1,4 +1,4 @@
-import type { Config } from './config';
+import { secretsOf, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
@@ -32,7 +32,7 @@ export interface RunningService {
 /** Wires every part of the service from one config; `start.ts` and the tests both use it. */
 export async function startOrderService(
   config: Config,
-  logger = createLogger(config.LOG_LEVEL),
+  logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
 ): Promise<RunningService> {
   const metrics = createMetrics();
   const db = createDatabase({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { redactUrls, secretsInUrl } from './shared/redaction';
 
 /**
  * The whole environment the service reads, in one schema. Every key is documented in
@@ -109,6 +110,11 @@ const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Every secret value in a config, to scrub from anything the service writes. */
+export function secretsOf(config: Partial<Config>): string[] {
+  return [...secretsInUrl(config.DATABASE_URL)].filter((secret): secret is string => !!secret);
+}
+
 /** Every key the service reads; README's Configuration and .env.example list exactly these. */
 export const CONFIG_KEYS = Object.keys(configSchema.shape) as readonly (keyof Config)[];
 
@@ -142,8 +148,13 @@ function parseEnvironment<Schema extends z.ZodType>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
-    const received = env[key] === undefined ? 'missing' : `got ${JSON.stringify(env[key])}`;
-    return `${key} ${issue.message} (${received})`;
+    return `${key} ${issue.message} (${received(key, env[key])})`;
   });
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/** What was set, as far as it may be shown: never a URL's password. */
+function received(_key: string, value: string | undefined): string {
+  if (value === undefined) return 'missing';
+  return `got ${JSON.stringify(redactUrls(value))}`;
 }

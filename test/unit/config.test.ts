@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadConfigKeys } from '../../src/config';
+import { ConfigError, loadConfig, loadConfigKeys, secretsOf } from '../../src/config';
 
 describe('loadConfig', () => {
   const required = {
@@ -39,6 +39,45 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/DATABASE_URL must be a postgres/);
     expect(attempt).toThrow(/PORT .*\(got "eighty"\)/);
     expect(attempt).toThrow(/LOG_LEVEL .*\(got "loud"\)/);
+  });
+});
+
+describe('secrets in configuration errors', () => {
+  const required = {
+    DATABASE_URL: 'postgresql://localhost/orders',
+    KAFKA_BROKERS: 'kafka-1:9092',
+    SCHEMA_REGISTRY_URL: 'http://registry:8081',
+  };
+  const message = (env: Record<string, string | undefined>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('the configuration was accepted');
+  };
+
+  test('when a malformed DATABASE_URL carries a password, then the error names the key but not the password', () => {
+    const line = message({ ...required, DATABASE_URL: 'mysql://orders:Pa55:w/ord@db:5432/orders' });
+    expect(line).toMatch(/DATABASE_URL must be a postgres/);
+    expect(line).not.toMatch(/Pa55/);
+  });
+
+  test('when a password is a query parameter, then it is hidden too', () => {
+    const line = message({
+      ...required,
+      DATABASE_URL: 'mysql://db/orders?user=o&password=Qu3ryS3cret',
+    });
+    expect(line).not.toContain('Qu3ryS3cret');
+  });
+
+  test('when a config holds a database password, then secretsOf lists it, raw and decoded', () => {
+    const config = loadConfig({
+      ...required,
+      DATABASE_URL: 'postgresql://orders:p%40ss-word@db/orders',
+    });
+    expect(secretsOf(config)).toEqual(expect.arrayContaining(['p%40ss-word', 'p@ss-word']));
   });
 });
 
