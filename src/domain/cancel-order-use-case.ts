@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../shared/app-error';
 import { parseOrThrow } from '../shared/validation';
+import { safeText } from '../shared/safe-text';
 import type { OrderRepository } from '../data-access/order-repository';
 import { UnknownOrderError, type SagaRepository } from '../data-access/saga-repository';
 import type { OrderView } from './order-view';
 
 const cancelBodySchema = z
-  .strictObject({ reason: z.string().trim().min(1).max(500).optional() })
+  .strictObject({ reason: safeText().trim().min(1).max(500).optional() })
   .optional();
 
 export interface CancelOrderDependencies {

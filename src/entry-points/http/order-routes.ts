@@ -4,6 +4,7 @@ import { placeOrder } from '../../domain/place-order-use-case';
 import { cancelOrder } from '../../domain/cancel-order-use-case';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { NotFoundError } from '../../shared/app-error';
+import { identifier, safeText } from '../../shared/safe-text';
 import { parseOrThrow } from '../../shared/validation';
 import type { OrderRepository } from '../../data-access/order-repository';
 import type { SagaRepository } from '../../data-access/saga-repository';
@@ -14,10 +15,10 @@ export const ORDERS_PATH = '/api/v1/orders';
 const orderIdSchema = z.uuid({ error: 'must be a UUID' });
 
 const listQuerySchema = z.strictObject({
-  customerId: z.string().trim().min(1).max(64).optional(),
+  customerId: identifier().optional(),
   status: z.enum(ORDER_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: safeText().max(200).optional(),
 });
 
 export interface OrderRoutesDependencies {

@@ -67,6 +67,10 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
       const [status, code, detail] = bodyError;
       return sendProblem(res, status, code, detail);
     }
+    if (error instanceof URIError) {
+      // The router could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate).
+      return sendProblem(res, 400, 'bad-request', 'The request path is not valid UTF-8');
+    }
     if (error instanceof ValidationError) {
       return sendProblem(res, 400, error.code, error.message, { errors: error.fieldErrors });
     }
