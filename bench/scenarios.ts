@@ -19,7 +19,7 @@ const ORDER = JSON.stringify({
 export async function postOrder(stack: BenchStack): Promise<{ id: string }> {
   const response = await fetch(`${stack.serviceUrl}/api/v1/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...stack.authorization },
     body: ORDER,
   });
   if (response.status !== 202) throw new Error(`intake answered ${response.status}`);

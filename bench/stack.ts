@@ -2,6 +2,8 @@
 // embedded Postgres, the real Kafka broker in a local JVM and Apicurio where Java runs, unless
 // DATABASE_URL / KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise), a fresh migrated database,
 // and the built service as a child process (so load generation does not share its event loop).
+// The service checks tokens as in production (AUTH_MODE=jwt, HS256, a secret of this run's own),
+// so intake figures include verifying one.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { createKafka } from '../src/messaging/kafka-client-factory';
 import { createTopics, serviceTopics } from '../src/messaging/topic-provisioning';
 import { createLogger } from '../src/shared/logger';
+import { customerToken, jwtSettings } from '../test/support/auth-tokens';
 import { createMigratedDatabase } from '../test/support/database';
 import type { KafkaFlavour } from '../test/support/kafka-stack';
 import { startLocalServices } from '../test/support/local-services';
@@ -16,6 +19,8 @@ import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
   serviceUrl: string;
+  /** Headers every API call carries: the bench customer's bearer token. */
+  authorization: Record<string, string>;
   databaseUrl: string;
   brokers: string[];
   registryUrl: string;
@@ -50,6 +55,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
+      ...jwtSettings(),
       DATABASE_URL: url,
       DATABASE_POOL_SIZE: '10',
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -70,6 +76,9 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   });
   return {
     serviceUrl,
+    authorization: {
+      authorization: `Bearer ${await customerToken('bench-customer', { expiresIn: 3_600 })}`,
+    },
     databaseUrl: url,
     brokers: kafka.brokers,
     registryUrl: kafka.registryUrl,

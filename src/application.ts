@@ -139,6 +139,13 @@ export async function startOrderService(
         sagaConsumer: consumer.state(),
       }),
       metricsRegistry: metrics.registry,
+      authentication: {
+        mode: config.AUTH_MODE,
+        secret: config.AUTH_JWT_SECRET,
+        jwksUrl: config.AUTH_JWKS_URL,
+        issuer: config.AUTH_ISSUER,
+        audience: config.AUTH_AUDIENCE,
+      },
       logger: logger.child({ namespace: 'HTTP' }),
       trustProxy: config.TRUST_PROXY,
     },

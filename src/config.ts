@@ -9,10 +9,38 @@ const booleanFromString = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
-const configSchema = z.object({
+/** An unset key, or one set to the empty string (as `.env` files write it), is absent. */
+const optional = <Schema extends z.ZodType>(schema: Schema) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Loopback hosts, where plain http cannot be intercepted on the way. */
+const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+const configObject = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** HTTP port; 0 picks a free one (tests). */
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: port.default(3000),
+
+  /** `jwt`: every API call needs a bearer token. `none`: no checks (development, demo, tests). */
+  AUTH_MODE: z.enum(['jwt', 'none']).default('jwt'),
+  /** HS256 shared secret. */
+  AUTH_JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+  /** JSON Web Key Set of an identity provider (RS256, ES256); keys are cached and refreshed. */
+  AUTH_JWKS_URL: optional(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine(
+        (url) => url.startsWith('https:') || isLoopback(new URL(url)),
+        'must be https (plain http only on localhost)',
+      ),
+  ),
+  /** Required `iss` of every token, when set. */
+  AUTH_ISSUER: optional(z.string().min(1)),
+  /** Required `aud` of every token, when set. */
+  AUTH_AUDIENCE: optional(z.string().min(1)),
+
   DATABASE_URL: z
     .string({ error: 'is required' })
     .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL'),
@@ -108,15 +136,54 @@ const configSchema = z.object({
   CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(3_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+type ConfigShape = z.infer<typeof configObject>;
+type Key = keyof ConfigShape;
+
+/**
+ * Rules that tie keys together. Each applies only where all its keys are read, so a command
+ * reading some keys gets exactly the rules about those.
+ */
+interface CrossKeyRule {
+  keys: readonly Key[];
+  /** The key to name and the message, or undefined when the rule holds. */
+  check(config: ConfigShape): { key: Key; message: string } | undefined;
+}
+
+const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
+  {
+    keys: ['AUTH_MODE', 'NODE_ENV'],
+    check: (config) =>
+      config.AUTH_MODE === 'none' && config.NODE_ENV === 'production'
+        ? { key: 'AUTH_MODE', message: 'must be jwt when NODE_ENV=production' }
+        : undefined,
+  },
+  {
+    keys: ['AUTH_MODE', 'AUTH_JWT_SECRET', 'AUTH_JWKS_URL'],
+    check: (config) => {
+      if (config.AUTH_MODE !== 'jwt') return undefined;
+      const given = [config.AUTH_JWT_SECRET, config.AUTH_JWKS_URL].filter(Boolean).length;
+      if (given === 1) return undefined;
+      return given === 0
+        ? { key: 'AUTH_JWT_SECRET', message: 'or AUTH_JWKS_URL is required when AUTH_MODE=jwt' }
+        : { key: 'AUTH_JWKS_URL', message: 'and AUTH_JWT_SECRET exclude each other; set one' };
+    },
+  },
+];
+
+/** Keys whose values are secrets: never echoed, not even in a configuration error. */
+const SECRET_KEYS: ReadonlySet<string> = new Set<Key>(['AUTH_JWT_SECRET']);
+
+export type Config = ConfigShape;
+
+/** Every key the service reads; README's Configuration and .env.example list exactly these. */
+export const CONFIG_KEYS = Object.keys(configObject.shape) as readonly Key[];
 
 /** Every secret value in a config, to scrub from anything the service writes. */
 export function secretsOf(config: Partial<Config>): string[] {
-  return [...secretsInUrl(config.DATABASE_URL)].filter((secret): secret is string => !!secret);
+  return [...secretsInUrl(config.DATABASE_URL), config.AUTH_JWT_SECRET].filter(
+    (secret): secret is string => !!secret,
+  );
 }
-
-/** Every key the service reads; README's Configuration and .env.example list exactly these. */
-export const CONFIG_KEYS = Object.keys(configSchema.shape) as readonly (keyof Config)[];
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -124,7 +191,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error message names every bad key on one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseEnvironment(configSchema, env);
+  return parseEnvironment(withRules(configObject, Object.keys(configObject.shape) as Key[]), env);
 }
 
 /**
@@ -137,7 +204,21 @@ export function loadConfigKeys<Key extends keyof Config>(
 ): Pick<Config, Key> {
   const mask = Object.fromEntries(keys.map((key) => [key, true])) as { [K in keyof Config]?: true };
   // zod cannot carry the generic key set through pick(); the parsed object has exactly these keys.
-  return parseEnvironment(configSchema.pick(mask), env) as unknown as Pick<Config, Key>;
+  return parseEnvironment(withRules(configObject.pick(mask), keys), env) as unknown as Pick<
+    Config,
+    Key
+  >;
+}
+
+/** The schema plus every cross-key rule whose keys are all among `keys`. */
+function withRules<Schema extends z.ZodObject>(schema: Schema, keys: readonly Key[]) {
+  const rules = CROSS_KEY_RULES.filter((rule) => rule.keys.every((key) => keys.includes(key)));
+  return schema.superRefine((config, ctx) => {
+    for (const rule of rules) {
+      const problem = rule.check(config as unknown as ConfigShape);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+    }
+  });
 }
 
 function parseEnvironment<Schema extends z.ZodType>(
@@ -153,8 +234,9 @@ function parseEnvironment<Schema extends z.ZodType>(
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }
 
-/** What was set, as far as it may be shown: never a URL's password. */
-function received(_key: string, value: string | undefined): string {
+/** What was set, as far as it may be shown: never a secret, never a URL's password. */
+function received(key: string, value: string | undefined): string {
   if (value === undefined) return 'missing';
+  if (SECRET_KEYS.has(key)) return `a value of ${value.length} characters, not shown`;
   return `got ${JSON.stringify(redactUrls(value))}`;
 }

@@ -16,9 +16,12 @@ const newOrderItemSchema = z.strictObject({
   unitPrice: z.number().int().min(0).max(MAX_UNIT_PRICE),
 });
 
-/** The body of `POST /api/v1/orders`. Totals are never accepted from the client. */
+/**
+ * The body of `POST /api/v1/orders`. Totals are never accepted from the client. `customerId` may
+ * be left out by a customer (its token says who it is); access-policy.ts decides whose order it is.
+ */
 export const newOrderSchema = z.strictObject({
-  customerId: identifier(),
+  customerId: identifier().optional(),
   currency: safeText()
     .regex(/^[A-Z]{3}$/, 'must be 3 upper-case letters (ISO 4217)')
     .refine((code) => supportedCurrencies.has(code), 'is not an ISO 4217 currency code'),

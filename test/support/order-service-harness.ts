@@ -37,12 +37,17 @@ export function brokerSettings(flavour = sharedKafkaStack().flavour): Record<str
       };
 }
 
-/** Config for the service under test: shared broker and registry, fast retries, quiet logs. */
+/**
+ * Config for the service under test: shared broker and registry, fast retries, quiet logs. No
+ * authentication, as tests not about it need none; tests about it set AUTH_MODE=jwt (see
+ * auth-tokens.ts).
+ */
 export function testConfig(env: Record<string, string | undefined>): Config {
   const kafka = sharedKafkaStack();
   return loadConfig({
     ...brokerSettings(),
     PORT: '0',
+    AUTH_MODE: 'none',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKA_BROKERS: kafka.brokers,
     SCHEMA_REGISTRY_URL: kafka.registryUrl,

@@ -1,5 +1,10 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError, ValidationError, type FieldError } from '../../shared/app-error';
+import {
+  AppError,
+  UnauthorizedError,
+  ValidationError,
+  type FieldError,
+} from '../../shared/app-error';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import type { Logger } from '../../shared/logger';
 
@@ -14,6 +19,8 @@ export interface Problem {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
@@ -74,8 +81,17 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof ValidationError) {
       return sendProblem(res, 400, error.code, error.message, { errors: error.fieldErrors });
     }
+    if (error instanceof UnauthorizedError) {
+      res.setHeader('WWW-Authenticate', error.challenge);
+      return sendProblem(res, 401, error.code, error.message);
+    }
     if (error instanceof AppError && !error.retriable) {
       return sendProblem(res, error.httpStatus, error.code, error.message, error.details);
+    }
+    if (error instanceof AppError && error.code === 'authentication-unavailable') {
+      logger.warn('token keys unavailable', { path: req.path, error: messageOf(error.cause) });
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, error.code, error.message);
     }
     if ((error instanceof AppError && error.httpStatus === 503) || isDatabaseUnavailable(error)) {
       logger.warn('database unavailable', { path: req.path, error: messageOf(error) });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Logger } from '../../shared/logger';
 import { requestId } from './request-id';
+import { authenticate, type AuthenticationSettings } from './authentication';
 import { healthRoutes, type ReadinessCheck } from './health-routes';
 import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
 import { problemDetailsHandler, sendProblem } from './problem-details';
@@ -14,6 +15,7 @@ export interface WebServerDependencies extends OrderRoutesDependencies {
   readinessDetails?: () => Record<string, unknown>;
   /** Prometheus registry served at GET /metrics. */
   metricsRegistry?: Registry;
+  authentication: AuthenticationSettings;
   logger: Logger;
   trustProxy?: boolean;
 }
@@ -38,6 +40,9 @@ export function createApp(dependencies: WebServerDependencies) {
       res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
     });
   }
+  // The token is checked before the body is read: an anonymous client cannot make us parse a
+  // megabyte.
+  app.use(ORDERS_PATH, authenticate(dependencies.authentication));
   app.use((req, res, next) => {
     // Any non-empty body must be JSON; an empty one is left for validation to name.
     const hasContent =
