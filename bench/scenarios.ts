@@ -265,7 +265,7 @@ export async function drainThroughput(stack: BenchStack, rows: number, batchSize
 }
 
 export async function residentMemoryMb(stack: BenchStack): Promise<number> {
-  const text = await (await fetch(`${stack.serviceUrl}/metrics`)).text();
+  const text = await (await fetch(`${stack.adminUrl}/metrics`)).text();
   const match = /^process_resident_memory_bytes (\d+(\.\d+)?)/m.exec(text);
   return match ? Number(match[1]) / 1024 / 1024 : NaN;
 }

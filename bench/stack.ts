@@ -3,7 +3,7 @@
 // DATABASE_URL / KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise), a fresh migrated database,
 // and the built service as a child process (so load generation does not share its event loop).
 // The service checks tokens as in production (AUTH_MODE=jwt, HS256, a secret of this run's own),
-// so intake figures include verifying one.
+// so intake figures include verifying one; the rate limit is off, the bench is one customer.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -19,6 +19,8 @@ import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
   serviceUrl: string;
+  /** Metrics and the detailed readiness report. */
+  adminUrl: string;
   /** Headers every API call carries: the bench customer's bearer token. */
   authorization: Record<string, string>;
   databaseUrl: string;
@@ -51,11 +53,14 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   };
   await ensureTopics(serviceTopics(topicPrefix));
   const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const adminPort = port + 1;
   const service: ChildProcess = spawn(process.execPath, [join(__dirname, '../dist/src/start.js')], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
       ...jwtSettings(),
+      RATE_LIMIT_PER_MINUTE: '0',
       DATABASE_URL: url,
       DATABASE_POOL_SIZE: '10',
       KAFKA_BROKERS: kafka.brokers.join(','),
@@ -76,6 +81,7 @@ export async function startBenchStack(env: Record<string, string> = {}): Promise
   });
   return {
     serviceUrl,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
     authorization: {
       authorization: `Bearer ${await customerToken('bench-customer', { expiresIn: 3_600 })}`,
     },

@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_PREFIX: 'demo.',
     SAGA_CONSUMER_GROUP: `demo-saga-${randomBytes(3).toString('hex')}`,
     PORT: '0',
+    ADMIN_PORT: '0',
     ...jwtSettings(),
     LOG_LEVEL: 'silent',
     SAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),

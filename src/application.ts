@@ -7,7 +7,10 @@ import { createOrderRepository } from './data-access/order-repository';
 import { createOutboxRepository } from './data-access/outbox-repository';
 import { createSagaRepository } from './data-access/saga-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
-import type { ReadinessCheck } from './entry-points/http/health-routes';
+import { startAdminServer } from './entry-points/http/admin-server';
+import type { HttpTimeouts } from './entry-points/http/http-listener';
+import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
+import { createRedactor } from './shared/redaction';
 import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
 import { createDeadLetterPublisher } from './entry-points/kafka/dead-letter-publisher';
 import { createMessaging } from './messaging/messaging-factory';
@@ -17,7 +20,10 @@ import { createOutboxRelay } from './workers/outbox-relay';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 
 export interface RunningService {
+  /** The public API (PORT). */
   http: WebServer;
+  /** Metrics and the detailed readiness report (ADMIN_PORT). */
+  admin: WebServer;
   logger: Logger;
   metrics: Metrics;
   sweeper: DeadlineSweeper;
@@ -41,12 +47,13 @@ export async function startOrderService(
     connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
     logger: logger.child({ namespace: 'Database' }),
   });
+  const disconnectDatabases = () => db.$disconnect();
   const messaging = createMessaging(config, logger);
   try {
     // Asked to own its topics, the service cannot run without them.
     if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
   } catch (error) {
-    await Promise.allSettled([messaging.producer.disconnect(), db.$disconnect()]);
+    await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
     throw error;
   }
   try {
@@ -55,7 +62,7 @@ export async function startOrderService(
     // An incompatible schema is a release mistake: refuse to run. An unreachable registry is
     // not: intake works and the relay registers the schemas once the registry answers.
     if (error instanceof SchemaIncompatibleError) {
-      await Promise.allSettled([messaging.producer.disconnect(), db.$disconnect()]);
+      await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
       throw error;
     }
     logger.warn('schema registry unreachable at start-up; publishing waits for it', {
@@ -63,11 +70,12 @@ export async function startOrderService(
     });
   }
 
-  const orders = createOrderRepository(db);
-  const saga = createSagaRepository(db, {
+  const stepTimeouts = {
     paymentMs: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventoryMs: config.SAGA_INVENTORY_TIMEOUT_MS,
-  });
+  };
+  const orders = createOrderRepository(db);
+  const saga = createSagaRepository(db, stepTimeouts);
 
   const relay = createOutboxRelay(
     {
@@ -127,43 +135,75 @@ export async function startOrderService(
       return { ok: true };
     },
   };
-  const http = await startWebServer(
-    {
-      orders,
-      saga,
-      paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
-      readinessChecks: [databaseCheck],
-      readinessDetails: () => ({
-        kafkaProducerBreaker: messaging.producer.state(),
-        outboxRelayLeader: relay.isLeader(),
-        sagaConsumer: consumer.state(),
-      }),
-      metricsRegistry: metrics.registry,
-      authentication: {
-        mode: config.AUTH_MODE,
-        secret: config.AUTH_JWT_SECRET,
-        jwksUrl: config.AUTH_JWKS_URL,
-        issuer: config.AUTH_ISSUER,
-        audience: config.AUTH_AUDIENCE,
+  const readiness = createReadiness([databaseCheck], () => ({
+    kafkaProducerBreaker: messaging.producer.state(),
+    outboxRelayLeader: relay.isLeader(),
+    sagaConsumer: consumer.state(),
+  }));
+  const timeouts: HttpTimeouts = {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
+  const stopWorkers = async () => {
+    await consumer.stop();
+    await sweeper.stop();
+    await relay.stop();
+    await messaging.producer.disconnect();
+    await disconnectDatabases();
+  };
+  let admin: WebServer | undefined;
+  let http: WebServer;
+  try {
+    admin = await startAdminServer(
+      {
+        readiness,
+        metricsRegistry: metrics.registry,
+        redact: createRedactor(secretsOf(config)),
+        logger: logger.child({ namespace: 'Admin' }),
       },
-      logger: logger.child({ namespace: 'HTTP' }),
-      trustProxy: config.TRUST_PROXY,
-    },
-    config.PORT,
-  );
+      config.ADMIN_PORT,
+      timeouts,
+    );
+    http = await startWebServer(
+      {
+        orders,
+        saga,
+        paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
+        readiness,
+        authentication: {
+          mode: config.AUTH_MODE,
+          secret: config.AUTH_JWT_SECRET,
+          jwksUrl: config.AUTH_JWKS_URL,
+          issuer: config.AUTH_ISSUER,
+          audience: config.AUTH_AUDIENCE,
+        },
+        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        logger: logger.child({ namespace: 'HTTP' }),
+        trustProxy: config.TRUST_PROXY,
+      },
+      config.PORT,
+      timeouts,
+    );
+  } catch (error) {
+    // A port already taken, say: nothing may keep running behind a failed start.
+    await admin?.stop(0);
+    await stopWorkers();
+    throw error;
+  }
+  const adminServer = admin;
 
   return {
     http,
+    admin: adminServer,
     logger,
     metrics,
     sweeper,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
-      await consumer.stop();
-      await sweeper.stop();
-      await relay.stop();
-      await messaging.producer.disconnect();
-      await db.$disconnect();
+      await stopWorkers();
+      // Last: metrics and readiness stay readable while the rest winds down.
+      await adminServer.stop(0);
     },
   };
 }

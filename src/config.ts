@@ -22,6 +22,14 @@ const configObject = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** HTTP port; 0 picks a free one (tests). */
   PORT: port.default(3000),
+  /** Port of /metrics and the detailed readiness report; never exposed to customers. */
+  ADMIN_PORT: port.default(9464),
+  /** Time a client gets to send all request headers (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Time a client gets to send the whole request, body included. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Idle keep-alive connections are closed after this; keep it above a proxy's idle timeout. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
 
   /** `jwt`: every API call needs a bearer token. `none`: no checks (development, demo, tests). */
   AUTH_MODE: z.enum(['jwt', 'none']).default('jwt'),
@@ -40,6 +48,8 @@ const configObject = z.object({
   AUTH_ISSUER: optional(z.string().min(1)),
   /** Required `aud` of every token, when set. */
   AUTH_AUDIENCE: optional(z.string().min(1)),
+  /** Orders one subject may create per minute and instance; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
 
   DATABASE_URL: z
     .string({ error: 'is required' })
@@ -167,6 +177,20 @@ const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
         ? { key: 'AUTH_JWT_SECRET', message: 'or AUTH_JWKS_URL is required when AUTH_MODE=jwt' }
         : { key: 'AUTH_JWKS_URL', message: 'and AUTH_JWT_SECRET exclude each other; set one' };
     },
+  },
+  {
+    keys: ['PORT', 'ADMIN_PORT'],
+    check: (config) =>
+      config.PORT !== 0 && config.PORT === config.ADMIN_PORT
+        ? { key: 'ADMIN_PORT', message: 'must differ from PORT' }
+        : undefined,
+  },
+  {
+    keys: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
+    check: (config) =>
+      config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS
+        ? { key: 'HTTP_HEADERS_TIMEOUT_MS', message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' }
+        : undefined,
   },
 ];
 

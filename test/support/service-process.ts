@@ -15,6 +15,8 @@ const ROOT = path.resolve(__dirname, '../..');
 export interface ServiceProcess {
   child: ChildProcess;
   url: string;
+  /** The admin port: /metrics and the detailed /ready. */
+  adminUrl: string;
   /** The last `outputLimit` characters (default 20 kB) of its stdout and stderr. */
   output(): string;
   /** SIGKILL, resolving once it is gone. */
@@ -31,8 +33,8 @@ export async function spawnService(
   env: Record<string, string>,
   { outputLimit = 20_000 }: SpawnOptions = {},
 ): Promise<ServiceProcess> {
-  const port = await freePort();
-  const child = startProcess({ ...env, PORT: String(port) });
+  const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+  const child = startProcess({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) });
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-outputLimit);
@@ -65,7 +67,8 @@ export async function spawnService(
     const [code] = (await exited) as [number | null];
     return code;
   };
-  return { child, url, output: () => output, kill, terminate };
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  return { child, url, adminUrl, output: () => output, kill, terminate };
 }
 
 /**
@@ -76,7 +79,7 @@ export async function runServiceToExit(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<{ code: number | null; output: string }> {
-  const child = startProcess({ PORT: '0', ...env });
+  const child = startProcess({ PORT: '0', ADMIN_PORT: '0', ...env });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -96,8 +99,9 @@ function startProcess(env: Record<string, string>): ChildProcess {
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LOG_LEVEL: 'info',
-      // As testConfig: tests about authentication say so.
+      // As testConfig: tests about authentication or the rate limit say so.
       AUTH_MODE: 'none',
+      RATE_LIMIT_PER_MINUTE: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,8 +22,13 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['kafka-1:9092', 'kafka-2:9092']);
     expect(config).toMatchObject({
       PORT: 3000,
+      ADMIN_PORT: 9464,
       AUTH_MODE: 'jwt',
+      RATE_LIMIT_PER_MINUTE: 60,
       DATABASE_POOL_SIZE: 10,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
       LOG_LEVEL: 'info',
       TRUST_PROXY: false,
     });
@@ -111,6 +116,27 @@ describe('loadConfig', () => {
         expect.arrayContaining(['p%40ss-word', 'p@ss-word', required.AUTH_JWT_SECRET]),
       );
     });
+  });
+
+  test('when ADMIN_PORT equals PORT or the header timeout exceeds the request timeout, then both are named', () => {
+    const line = message({
+      ...required,
+      PORT: '8080',
+      ADMIN_PORT: '8080',
+      HTTP_HEADERS_TIMEOUT_MS: '60000',
+      HTTP_REQUEST_TIMEOUT_MS: '30000',
+    });
+    expect(line).toMatch(/ADMIN_PORT must differ from PORT/);
+    expect(line).toMatch(/HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+  });
+});
+
+describe('loadConfigKeys', () => {
+  test('when a command needs only some keys, then only those are required and checked', () => {
+    const config = loadConfigKeys(['SCHEMA_REGISTRY_URL', 'KAFKA_TOPIC_PREFIX'], {
+      SCHEMA_REGISTRY_URL: 'http://registry:8081',
+    });
+    expect(config).toEqual({ SCHEMA_REGISTRY_URL: 'http://registry:8081', KAFKA_TOPIC_PREFIX: '' });
   });
 
   test('when one of its keys is bad, then the same one-line message names it', () => {

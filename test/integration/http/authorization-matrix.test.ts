@@ -174,10 +174,14 @@ describe('authorization: who may do what', () => {
     });
   });
 
-  describe('probes', () => {
+  describe('probes and the admin port', () => {
     test('when a load balancer probes without a token, then /health and /ready answer', async () => {
       expect((await get('/health', as.nobody)).status).toBe(200);
       expect((await get('/ready', as.nobody)).status).toBe(200);
+    });
+
+    test('when metrics are scraped on the admin port, then no token is needed', async () => {
+      expect((await fetch(`${app.adminUrl}/metrics`)).status).toBe(200);
     });
   });
 });
