@@ -41,13 +41,21 @@ export async function startOrderService(
   logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
 ): Promise<RunningService> {
   const metrics = createMetrics();
-  const db = createDatabase({
-    url: config.DATABASE_URL,
-    poolSize: config.DATABASE_POOL_SIZE,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    logger: logger.child({ namespace: 'Database' }),
-  });
-  const disconnectDatabases = () => db.$disconnect();
+  // Two pools: the API's, and the saga's (consumer, relay, sweeper). However many requests
+  // wait for a connection, the saga still gets its own and keeps its deadlines.
+  const database = (poolSize: number, applicationName: string) =>
+    createDatabase({
+      url: config.DATABASE_URL,
+      poolSize,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      applicationName,
+      logger: logger.child({ namespace: 'Database', pool: applicationName }),
+    });
+  const httpDb = database(config.DATABASE_POOL_SIZE, 'order-service-http');
+  const workerDb = database(config.DATABASE_WORKER_POOL_SIZE, 'order-service-saga');
+  const disconnectDatabases = () =>
+    Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
   try {
     // Asked to own its topics, the service cannot run without them.
@@ -74,12 +82,14 @@ export async function startOrderService(
     paymentMs: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventoryMs: config.SAGA_INVENTORY_TIMEOUT_MS,
   };
-  const orders = createOrderRepository(db);
-  const saga = createSagaRepository(db, stepTimeouts);
+  const orders = createOrderRepository(httpDb);
+  // The same rules on either pool: the API's cancellations, and the consumer's and sweeper's work.
+  const apiSaga = createSagaRepository(httpDb, stepTimeouts);
+  const saga = createSagaRepository(workerDb, stepTimeouts);
 
   const relay = createOutboxRelay(
     {
-      outbox: createOutboxRepository(db),
+      outbox: createOutboxRepository(workerDb),
       producer: messaging.producer,
       encoder: messaging.encoder,
       logger: logger.child({ namespace: 'OutboxRelay' }),
@@ -128,10 +138,11 @@ export async function startOrderService(
   await consumer.start();
   sweeper.start();
 
+  // The API's own pool: readiness says whether this instance can serve requests.
   const databaseCheck: ReadinessCheck = {
     name: 'database',
     check: async () => {
-      await db.$queryRaw`SELECT 1`;
+      await httpDb.$queryRaw`SELECT 1`;
       return { ok: true };
     },
   };
@@ -168,7 +179,7 @@ export async function startOrderService(
     http = await startWebServer(
       {
         orders,
-        saga,
+        saga: apiSaga,
         paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
         readiness,
         authentication: {

@@ -54,9 +54,17 @@ const configObject = z.object({
   DATABASE_URL: z
     .string({ error: 'is required' })
     .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL'),
+  /** Connections for the HTTP API. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Connections for the saga consumer, the outbox relay and the deadline sweeper: a pool of
+   * their own, so a flood of API requests cannot make the saga miss its deadlines.
+   */
+  DATABASE_WORKER_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(6),
   /** How long a request waits for a pooled connection before the API answers 503. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Postgres cancels any statement running longer (`statement_timeout`). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   /** Time allowed for in-flight work to finish on SIGTERM before connections are cut. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),

@@ -43,6 +43,12 @@ describe('failure policy: retry or dead-letter', () => {
       'the registry is down',
       Object.assign(new Error('Service Unavailable'), { name: 'ResponseError', status: 503 }),
     ],
+    [
+      'a statement ran past statement_timeout (57014)',
+      prismaError('P2010', 'canceling statement due to statement timeout', {
+        driverAdapterError: { cause: { kind: 'postgres', code: '57014', originalCode: '57014' } },
+      }),
+    ],
   ])('when %s, then the record is retried (transient)', (_case, error) => {
     expect(classifyFailure(error)).toBe('transient');
   });
