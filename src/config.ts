@@ -1,3 +1,4 @@
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
 import { redactUrls, secretsInUrl } from './shared/redaction';
 
@@ -12,6 +13,18 @@ const booleanFromString = z
 /** An unset key, or one set to the empty string (as `.env` files write it), is absent. */
 const optional = <Schema extends z.ZodType>(schema: Schema) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+/** A path the process can read now, so a missing certificate stops start-up, not the first send. */
+const readableFile = optional(
+  z.string().refine((path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must name a readable file'),
+);
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -103,9 +116,28 @@ const configObject = z.object({
   KAFKA_CREATE_TOPICS: booleanFromString.default(false),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(3),
+  /** TLS to the brokers; the CA defaults to the system's, the client certificate is optional. */
+  KAFKA_SSL: booleanFromString.default(false),
+  KAFKA_SSL_CA_FILE: readableFile,
+  KAFKA_SSL_CERT_FILE: readableFile,
+  KAFKA_SSL_KEY_FILE: readableFile,
+  KAFKA_SASL_MECHANISM: optional(z.enum(['plain', 'scram-sha-256', 'scram-sha-512'])),
+  KAFKA_SASL_USERNAME: optional(z.string().min(1)),
+  KAFKA_SASL_PASSWORD: optional(z.string().min(1)),
   SCHEMA_REGISTRY_URL: z
     .string({ error: 'is required' })
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+    .refine(
+      (url) => !new URL(url).username && !new URL(url).password,
+      'must not carry credentials; set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD',
+    ),
+  /** HTTP basic auth to the registry. */
+  SCHEMA_REGISTRY_USERNAME: optional(z.string().min(1)),
+  SCHEMA_REGISTRY_PASSWORD: optional(z.string().min(1)),
+  /** For an https registry: a private CA, and a client certificate if it asks for one. */
+  SCHEMA_REGISTRY_CA_FILE: readableFile,
+  SCHEMA_REGISTRY_CERT_FILE: readableFile,
+  SCHEMA_REGISTRY_KEY_FILE: readableFile,
 
   /** Most outbox rows the relay sends to Kafka in one batch. */
   OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -167,6 +199,17 @@ interface CrossKeyRule {
   check(config: ConfigShape): { key: Key; message: string } | undefined;
 }
 
+const bothOrNeither = (first: Key, second: Key): CrossKeyRule => ({
+  keys: [first, second],
+  check: (config) =>
+    (config[first] === undefined) !== (config[second] === undefined)
+      ? {
+          key: config[first] === undefined ? first : second,
+          message: `is required together with ${config[first] === undefined ? second : first}`,
+        }
+      : undefined,
+});
+
 const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
   {
     keys: ['AUTH_MODE', 'NODE_ENV'],
@@ -200,10 +243,77 @@ const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
         ? { key: 'HTTP_HEADERS_TIMEOUT_MS', message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' }
         : undefined,
   },
+  bothOrNeither('KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'),
+  {
+    keys: ['KAFKA_SSL', 'KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE'],
+    check: (config) =>
+      !config.KAFKA_SSL && (config.KAFKA_SSL_CA_FILE || config.KAFKA_SSL_CERT_FILE)
+        ? { key: 'KAFKA_SSL', message: 'must be true when KAFKA_SSL_*_FILE is set' }
+        : undefined,
+  },
+  {
+    keys: ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'],
+    check: (config) => {
+      const credentials = [config.KAFKA_SASL_USERNAME, config.KAFKA_SASL_PASSWORD];
+      if (config.KAFKA_SASL_MECHANISM === undefined) {
+        return credentials.some(Boolean)
+          ? { key: 'KAFKA_SASL_MECHANISM', message: 'is required with KAFKA_SASL_USERNAME' }
+          : undefined;
+      }
+      if (!config.KAFKA_SASL_USERNAME)
+        return { key: 'KAFKA_SASL_USERNAME', message: 'is required with KAFKA_SASL_MECHANISM' };
+      if (!config.KAFKA_SASL_PASSWORD)
+        return { key: 'KAFKA_SASL_PASSWORD', message: 'is required with KAFKA_SASL_MECHANISM' };
+      return undefined;
+    },
+  },
+  {
+    // PLAIN sends the password as it is: only inside TLS in production.
+    keys: ['KAFKA_SASL_MECHANISM', 'KAFKA_SSL', 'NODE_ENV'],
+    check: (config) =>
+      config.KAFKA_SASL_MECHANISM === 'plain' &&
+      !config.KAFKA_SSL &&
+      config.NODE_ENV === 'production'
+        ? {
+            key: 'KAFKA_SASL_MECHANISM',
+            message: 'plain needs KAFKA_SSL=true when NODE_ENV=production',
+          }
+        : undefined,
+  },
+  bothOrNeither('SCHEMA_REGISTRY_USERNAME', 'SCHEMA_REGISTRY_PASSWORD'),
+  bothOrNeither('SCHEMA_REGISTRY_CERT_FILE', 'SCHEMA_REGISTRY_KEY_FILE'),
+  {
+    keys: ['SCHEMA_REGISTRY_URL', 'SCHEMA_REGISTRY_CA_FILE', 'SCHEMA_REGISTRY_CERT_FILE'],
+    check: (config) =>
+      !config.SCHEMA_REGISTRY_URL?.startsWith('https:') &&
+      (config.SCHEMA_REGISTRY_CA_FILE || config.SCHEMA_REGISTRY_CERT_FILE)
+        ? {
+            key: 'SCHEMA_REGISTRY_URL',
+            message: 'must be https when SCHEMA_REGISTRY_*_FILE is set',
+          }
+        : undefined,
+  },
+  {
+    // Basic auth over plain http hands the password to anyone on the path.
+    keys: ['SCHEMA_REGISTRY_URL', 'SCHEMA_REGISTRY_USERNAME', 'NODE_ENV'],
+    check: (config) =>
+      config.SCHEMA_REGISTRY_USERNAME &&
+      !config.SCHEMA_REGISTRY_URL?.startsWith('https:') &&
+      config.NODE_ENV === 'production'
+        ? {
+            key: 'SCHEMA_REGISTRY_URL',
+            message: 'must be https with SCHEMA_REGISTRY_USERNAME when NODE_ENV=production',
+          }
+        : undefined,
+  },
 ];
 
 /** Keys whose values are secrets: never echoed, not even in a configuration error. */
-const SECRET_KEYS: ReadonlySet<string> = new Set<Key>(['AUTH_JWT_SECRET']);
+const SECRET_KEYS: ReadonlySet<string> = new Set<Key>([
+  'AUTH_JWT_SECRET',
+  'KAFKA_SASL_PASSWORD',
+  'SCHEMA_REGISTRY_PASSWORD',
+]);
 
 export type Config = ConfigShape;
 
@@ -212,9 +322,12 @@ export const CONFIG_KEYS = Object.keys(configObject.shape) as readonly Key[];
 
 /** Every secret value in a config, to scrub from anything the service writes. */
 export function secretsOf(config: Partial<Config>): string[] {
-  return [...secretsInUrl(config.DATABASE_URL), config.AUTH_JWT_SECRET].filter(
-    (secret): secret is string => !!secret,
-  );
+  return [
+    ...secretsInUrl(config.DATABASE_URL),
+    config.AUTH_JWT_SECRET,
+    config.KAFKA_SASL_PASSWORD,
+    config.SCHEMA_REGISTRY_PASSWORD,
+  ].filter((secret): secret is string => !!secret);
 }
 
 export class ConfigError extends Error {

@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       HTTP_HEADERS_TIMEOUT_MS: 10_000,
       HTTP_REQUEST_TIMEOUT_MS: 30_000,
       HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+      KAFKA_SSL: false,
       LOG_LEVEL: 'info',
       TRUST_PROXY: false,
     });
@@ -109,14 +110,91 @@ describe('loadConfig', () => {
       expect(line).not.toContain('Qu3ryS3cret');
     });
 
+    test('when the registry URL carries credentials, then it is refused without echoing them', () => {
+      const line = message({ ...required, SCHEMA_REGISTRY_URL: 'https://svc:R3gS3cret@registry' });
+      expect(line).toMatch(/SCHEMA_REGISTRY_URL must not carry credentials/);
+      expect(line).not.toContain('R3gS3cret');
+    });
+
     test('when a config holds secrets, then secretsOf lists each of them, the URL password decoded too', () => {
       const config = loadConfig({
         ...required,
         DATABASE_URL: 'postgresql://orders:p%40ss-word@db/orders',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'orders',
+        KAFKA_SASL_PASSWORD: 'sasl-password',
+        SCHEMA_REGISTRY_USERNAME: 'orders',
+        SCHEMA_REGISTRY_PASSWORD: 'registry-password',
       });
       expect(secretsOf(config)).toEqual(
-        expect.arrayContaining(['p%40ss-word', 'p@ss-word', required.AUTH_JWT_SECRET]),
+        expect.arrayContaining([
+          'p%40ss-word',
+          'p@ss-word',
+          required.AUTH_JWT_SECRET,
+          'sasl-password',
+          'registry-password',
+        ]),
       );
+    });
+  });
+
+  describe('Kafka and registry connections', () => {
+    test('when SASL is asked for without credentials, or credentials come without a mechanism, then it is refused', () => {
+      expect(message({ ...required, KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toMatch(
+        /KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM/,
+      );
+      expect(message({ ...required, KAFKA_SASL_USERNAME: 'orders' })).toMatch(
+        /KAFKA_SASL_MECHANISM is required/,
+      );
+      expect(message({ ...required, KAFKA_SASL_MECHANISM: 'gssapi' })).toMatch(
+        /KAFKA_SASL_MECHANISM/,
+      );
+    });
+
+    test('when SASL PLAIN would send the password unencrypted in production, then it is refused', () => {
+      const plain = {
+        ...required,
+        NODE_ENV: 'production',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'orders',
+        KAFKA_SASL_PASSWORD: 'sasl-password',
+      };
+      expect(message(plain)).toMatch(/KAFKA_SASL_MECHANISM plain needs KAFKA_SSL=true/);
+      expect(loadConfig({ ...plain, KAFKA_SSL: 'true' }).KAFKA_SASL_MECHANISM).toBe('plain');
+    });
+
+    test('when a certificate file cannot be read or TLS is off, then the key is named', () => {
+      expect(
+        message({ ...required, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/no/such.pem' }),
+      ).toMatch(/KAFKA_SSL_CA_FILE must name a readable file \(got "\/no\/such.pem"\)/);
+      expect(message({ ...required, KAFKA_SSL_CA_FILE: __filename })).toMatch(
+        /KAFKA_SSL must be true when KAFKA_SSL_\*_FILE is set/,
+      );
+      expect(message({ ...required, KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: __filename })).toMatch(
+        /KAFKA_SSL_KEY_FILE is required together with KAFKA_SSL_CERT_FILE/,
+      );
+    });
+
+    test('when registry settings do not fit together, then the key is named', () => {
+      expect(message({ ...required, SCHEMA_REGISTRY_USERNAME: 'orders' })).toMatch(
+        /SCHEMA_REGISTRY_PASSWORD is required together with SCHEMA_REGISTRY_USERNAME/,
+      );
+      expect(message({ ...required, SCHEMA_REGISTRY_CA_FILE: __filename })).toMatch(
+        /SCHEMA_REGISTRY_URL must be https when SCHEMA_REGISTRY_\*_FILE is set/,
+      );
+      expect(
+        message({
+          ...required,
+          NODE_ENV: 'production',
+          SCHEMA_REGISTRY_USERNAME: 'orders',
+          SCHEMA_REGISTRY_PASSWORD: 'registry-password',
+        }),
+      ).toMatch(/SCHEMA_REGISTRY_URL must be https with SCHEMA_REGISTRY_USERNAME/);
+    });
+
+    test('when an optional key is set to the empty string, as .env files write it, then it counts as unset', () => {
+      const config = loadConfig({ ...required, KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '' });
+      expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
     });
   });
 
@@ -148,8 +226,10 @@ describe('loadConfigKeys', () => {
   });
 
   test('when a command reads keys that belong together, then the rules about them apply, and no others', () => {
-    const keys = ['AUTH_MODE', 'AUTH_JWT_SECRET', 'AUTH_JWKS_URL'] as const;
-    expect(() => loadConfigKeys(keys, {})).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL is required/);
+    const keys = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
+    expect(() => loadConfigKeys(keys, { KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      /KAFKA_SASL_USERNAME is required/,
+    );
     // AUTH_* is not among its keys, so the rule that jwt needs a key does not apply.
     expect(loadConfigKeys(['AUTH_MODE'], {})).toEqual({ AUTH_MODE: 'jwt' });
   });
