@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
+# Node 22 LTS (Node 20 reached end of life). No secret is ever copied or baked in: configuration,
+# passwords and keys come from the environment at run time (.dockerignore keeps .env out).
 # Build: compile TypeScript and generate the Prisma client (no native engine needed).
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -10,7 +12,7 @@ COPY src ./src
 RUN npm run generate && npm run build && npm prune --omit=dev
 
 # Run: only production dependencies, the compiled service, migrations and Avro schemas.
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
@@ -20,6 +22,7 @@ COPY prisma ./prisma
 COPY scripts/db-migrate.mjs ./scripts/db-migrate.mjs
 COPY schemas ./schemas
 USER node
-EXPOSE 3000
+# 3000: the API. 9464: metrics and the readiness report, for the monitoring network only.
+EXPOSE 3000 9464
 # Migrations are applied explicitly (`npm run db:migrate`), never silently at start.
 CMD ["node", "dist/src/start.js"]

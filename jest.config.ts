@@ -5,7 +5,10 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', {}] },
+  transform: { '^.+\\.[tj]s$': ['@swc/jest', {}] },
+  // jose ships ES modules only. Node loads it with require(esm); jest's module loader cannot
+  // (before Node 24.9), so SWC compiles it to CommonJS for the tests.
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,

@@ -27,12 +27,11 @@ export async function intakeRound(
   stack: BenchStack,
   connections: number,
   seconds: number,
-  extraHeaders: Record<string, string> = {},
 ): Promise<LoadResult & { non2xx: number }> {
   const result = await autocannon({
     url: `${stack.serviceUrl}/api/v1/orders`,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...extraHeaders },
+    headers: { 'content-type': 'application/json', ...stack.authorization },
     body: ORDER_BODY,
     connections,
     duration: seconds,

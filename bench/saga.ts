@@ -86,7 +86,7 @@ async function placeOrders(stack: BenchStack, amount: number, connections: numbe
   const result = await autocannon({
     url: `${stack.serviceUrl}/api/v1/orders`,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...stack.authorization },
     body: ORDER_BODY,
     connections,
     amount,
@@ -110,7 +110,7 @@ export async function idleConfirmLatency(
     for (let i = 0; i <= samples; i++) {
       const response = await fetch(`${stack.serviceUrl}/api/v1/orders`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...stack.authorization },
         body: ORDER_BODY,
       });
       const { id } = (await response.json()) as { id: string };

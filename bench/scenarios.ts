@@ -11,7 +11,7 @@ import { waitFor } from '../test/support/wait-for';
 export async function postOrder(stack: BenchStack): Promise<{ id: string }> {
   const response = await fetch(`${stack.serviceUrl}/api/v1/orders`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...stack.authorization },
     body: ORDER_BODY,
   });
   if (response.status !== 202) throw new Error(`intake answered ${response.status}`);

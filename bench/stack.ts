@@ -3,6 +3,8 @@
 // DATABASE_URL / KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise); then, per scenario, a fresh
 // stack: a migrated database, its own topic prefix and topics, and the built service as a child
 // process, so load generation does not share its event loop and its memory can be read.
+// The service checks tokens as in production (AUTH_MODE=jwt, HS256, a secret of this run's own),
+// so intake figures include verifying one; the rate limit is off, the bench is one customer.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { createKafka } from '../src/messaging/kafka-client-factory';
 import { createTopics, serviceTopics } from '../src/messaging/topic-provisioning';
 import { createLogger } from '../src/shared/logger';
+import { customerToken, jwtSettings } from '../test/support/auth-tokens';
 import { createMigratedDatabase } from '../test/support/database';
 import type { KafkaFlavour } from '../test/support/kafka-stack';
 import type { LocalServices } from '../test/support/local-services';
@@ -18,9 +21,11 @@ import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
   serviceUrl: string;
-  databaseUrl: string;
-  /** The server the database is on, for tools such as pgbench. */
+  /** Metrics and the detailed readiness report. */
   adminUrl: string;
+  /** Headers every API call carries: the bench customer's bearer token. */
+  authorization: Record<string, string>;
+  databaseUrl: string;
   brokers: string[];
   registryUrl: string;
   topicPrefix: string;
@@ -51,11 +56,14 @@ export async function startBenchStack(
     await createTopics(topicClient, names, { partitions: 6, replicationFactor: 1 });
   };
   await ensureTopics(serviceTopics(topicPrefix));
-  const port = await freePort();
+  const [port, adminPort] = await Promise.all([freePort(), freePort()]);
   const service: ChildProcess = spawn(process.execPath, [join(__dirname, '../dist/src/start.js')], {
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+      ...jwtSettings(),
+      RATE_LIMIT_PER_MINUTE: '0',
       DATABASE_URL: database.url,
       KAFKA_BROKERS: kafka.brokers.join(','),
       SCHEMA_REGISTRY_URL: kafka.registryUrl,
@@ -75,8 +83,11 @@ export async function startBenchStack(
   });
   return {
     serviceUrl,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    authorization: {
+      authorization: `Bearer ${await customerToken('bench-customer', { expiresIn: 3_600 })}`,
+    },
     databaseUrl: database.url,
-    adminUrl: postgres.adminUrl,
     brokers: kafka.brokers,
     registryUrl: kafka.registryUrl,
     topicPrefix,

@@ -5,13 +5,15 @@
  * or the kcat mock, and the registry stand-in), a fresh migrated database, the order service
  * with short deadlines, and the simulated payment and inventory services; places one order per
  * saga path over HTTP, waits until every one is final, prints their journeys, and tears it all
- * down. Exit 0, or 1 with one line saying what failed.
+ * down. Exit 0, or 1 with one line saying what failed. The service checks tokens as in
+ * production (AUTH_MODE=jwt, a secret of this run's own); the demo customer's calls carry one.
  */
 import { randomBytes } from 'node:crypto';
 import { startOrderService } from '../src/application';
 import { loadConfig } from '../src/config';
 import { startPeers } from '../src/peer-simulators/start-peers';
 import { createLogger } from '../src/shared/logger';
+import { customerToken, jwtSettings } from '../test/support/auth-tokens';
 import { createMigratedDatabase } from '../test/support/database';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../test/support/kafka-mock-broker';
 import { startLocalServices } from '../test/support/local-services';
@@ -57,6 +59,8 @@ async function main(): Promise<void> {
     KAFKA_TOPIC_PREFIX: 'demo.',
     SAGA_CONSUMER_GROUP: `demo-saga-${randomBytes(3).toString('hex')}`,
     PORT: '0',
+    ADMIN_PORT: '0',
+    ...jwtSettings(),
     LOG_LEVEL: 'silent',
     SAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),
     SAGA_INVENTORY_TIMEOUT_MS: String(INVENTORY_TIMEOUT_MS),
@@ -106,8 +110,10 @@ async function allStarted<T extends readonly unknown[]>(
   return results.map((result) => (result as PromiseFulfilledResult<unknown>).value) as never;
 }
 
+const CUSTOMER = 'demo-customer';
+
 async function runScenarios(baseUrl: string): Promise<void> {
-  const client = createOrderClient(baseUrl);
+  const client = createOrderClient(baseUrl, await customerToken(CUSTOMER, { expiresIn: 600 }));
   const run = `demo-${randomBytes(3).toString('hex')}`;
   progress(`placing ${SCENARIOS.length} orders; deadlines ${PAYMENT_TIMEOUT_MS / 1_000} s`);
   const journeys = await Promise.all(
@@ -128,7 +134,7 @@ async function journeyOf(
   idempotencyKey: string,
 ): Promise<Journey> {
   const placed = await client.place(
-    { customerId: 'demo-customer', currency: 'EUR', items: scenario.items },
+    { customerId: CUSTOMER, currency: 'EUR', items: scenario.items },
     idempotencyKey,
   );
   const reach = (done: (order: OrderResource) => boolean, what: string) =>

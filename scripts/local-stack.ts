@@ -3,7 +3,9 @@
  * PostgreSQL 15, a real Apache Kafka broker in a local JVM (or librdkafka's mock cluster via kcat
  * where Java is missing) and the registry stand-in; see test/support/local-services.ts. Creates
  * and migrates a database `orders`, prints the environment for the service, and stays up until
- * SIGINT/SIGTERM/SIGHUP, then stops everything (the embedded server's data goes with it).
+ * SIGINT/SIGTERM/SIGHUP, then stops everything (the embedded server's data goes with it). The
+ * printed settings run the service without authentication (AUTH_MODE=none, for local development
+ * only); README shows how to run it with tokens instead (npm run -s token).
  *   npm run -s local-stack         # then paste the export lines into another shell
  * From another program, start `tsx scripts/local-stack.ts` itself and signal that process:
  * `npm run` does not pass SIGTERM on to the script (its `sh -c` drops it).
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     if (migrate.code !== 0) throw new Error(`migrating failed: ${migrate.stderr.trim()}`);
   }
   const settings = [
+    'AUTH_MODE=none',
     `DATABASE_URL=${url}`,
     `KAFKA_BROKERS=${kafka.brokers.join(',')}`,
     `SCHEMA_REGISTRY_URL=${kafka.registryUrl}`,

@@ -1,4 +1,4 @@
-import type { Config } from './config';
+import { secretsOf, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
@@ -7,7 +7,10 @@ import { createOrderRepository } from './data-access/order-repository';
 import { createOutboxRepository } from './data-access/outbox-repository';
 import { createSagaRepository } from './data-access/saga-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
-import type { ReadinessCheck } from './entry-points/http/health-routes';
+import { startAdminServer } from './entry-points/http/admin-server';
+import type { HttpTimeouts } from './entry-points/http/http-listener';
+import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
+import { createRedactor } from './shared/redaction';
 import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
 import { createInboundRecordDecoder } from './entry-points/kafka/inbound-record-decoder';
 import { DEFAULT_AVRO_BOUNDS } from './messaging/avro-bounds';
@@ -19,7 +22,10 @@ import { createOutboxRelay } from './workers/outbox-relay';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 
 export interface RunningService {
+  /** The public API (PORT). */
   http: WebServer;
+  /** Metrics and the detailed readiness report (ADMIN_PORT). */
+  admin: WebServer;
   logger: Logger;
   metrics: Metrics;
   sweeper: DeadlineSweeper;
@@ -34,21 +40,30 @@ export interface RunningService {
 /** Wires every part of the service from one config; `start.ts` and the tests both use it. */
 export async function startOrderService(
   config: Config,
-  logger = createLogger(config.LOG_LEVEL),
+  logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
 ): Promise<RunningService> {
   const metrics = createMetrics();
-  const db = createDatabase({
-    url: config.DATABASE_URL,
-    poolSize: config.DATABASE_POOL_SIZE,
-    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-    logger: logger.child({ namespace: 'Database' }),
-  });
+  // Two pools: the API's, and the saga's (consumer, relay, sweeper). However many requests
+  // wait for a connection, the saga still gets its own and keeps its deadlines.
+  const database = (poolSize: number, applicationName: string) =>
+    createDatabase({
+      url: config.DATABASE_URL,
+      poolSize,
+      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      applicationName,
+      logger: logger.child({ namespace: 'Database', pool: applicationName }),
+    });
+  const httpDb = database(config.DATABASE_POOL_SIZE, 'order-service-http');
+  const workerDb = database(config.DATABASE_WORKER_POOL_SIZE, 'order-service-saga');
+  const disconnectDatabases = () =>
+    Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
   try {
     // Asked to own its topics, the service cannot run without them.
     if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
   } catch (error) {
-    await Promise.allSettled([messaging.producer.disconnect(), db.$disconnect()]);
+    await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
     throw error;
   }
   try {
@@ -57,7 +72,7 @@ export async function startOrderService(
     // An incompatible schema is a release mistake: refuse to run. An unreachable registry is
     // not: intake works and the relay registers the schemas once the registry answers.
     if (error instanceof SchemaIncompatibleError) {
-      await Promise.allSettled([messaging.producer.disconnect(), db.$disconnect()]);
+      await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
       throw error;
     }
     logger.warn('schema registry unreachable at start-up; publishing waits for it', {
@@ -65,15 +80,18 @@ export async function startOrderService(
     });
   }
 
-  const orders = createOrderRepository(db);
-  const saga = createSagaRepository(db, {
+  const stepTimeouts = {
     paymentMs: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventoryMs: config.SAGA_INVENTORY_TIMEOUT_MS,
-  });
+  };
+  const orders = createOrderRepository(httpDb);
+  // The same rules on either pool: the API's cancellations, and the consumer's and sweeper's work.
+  const apiSaga = createSagaRepository(httpDb, stepTimeouts);
+  const saga = createSagaRepository(workerDb, stepTimeouts);
 
   const relay = createOutboxRelay(
     {
-      outbox: createOutboxRepository(db),
+      outbox: createOutboxRepository(workerDb),
       producer: messaging.producer,
       encoder: messaging.encoder,
       logger: logger.child({ namespace: 'OutboxRelay' }),
@@ -127,43 +145,83 @@ export async function startOrderService(
   await consumer.start();
   sweeper.start();
 
+  // The API's own pool: readiness says whether this instance can serve requests.
   const databaseCheck: ReadinessCheck = {
     name: 'database',
     check: async () => {
-      await db.$queryRaw`SELECT 1`;
+      await httpDb.$queryRaw`SELECT 1`;
       return { ok: true };
     },
   };
-  const http = await startWebServer(
-    {
-      orders,
-      saga,
-      paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
-      readinessChecks: [databaseCheck],
-      readinessDetails: () => ({
-        kafkaProducerBreaker: messaging.producer.state(),
-        outboxRelayLeader: relay.isLeader(),
-        sagaConsumer: consumer.state(),
-      }),
-      metricsRegistry: metrics.registry,
-      logger: logger.child({ namespace: 'HTTP' }),
-      trustProxy: config.TRUST_PROXY,
-    },
-    config.PORT,
-  );
+  const readiness = createReadiness([databaseCheck], () => ({
+    kafkaProducerBreaker: messaging.producer.state(),
+    outboxRelayLeader: relay.isLeader(),
+    sagaConsumer: consumer.state(),
+  }));
+  const timeouts: HttpTimeouts = {
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
+  const stopWorkers = async () => {
+    await consumer.stop();
+    await sweeper.stop();
+    await relay.stop();
+    await messaging.producer.disconnect();
+    await disconnectDatabases();
+  };
+  let admin: WebServer | undefined;
+  let http: WebServer;
+  try {
+    admin = await startAdminServer(
+      {
+        readiness,
+        metricsRegistry: metrics.registry,
+        redact: createRedactor(secretsOf(config)),
+        logger: logger.child({ namespace: 'Admin' }),
+      },
+      config.ADMIN_PORT,
+      timeouts,
+    );
+    http = await startWebServer(
+      {
+        orders,
+        saga: apiSaga,
+        paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
+        readiness,
+        authentication: {
+          mode: config.AUTH_MODE,
+          secret: config.AUTH_JWT_SECRET,
+          jwksUrl: config.AUTH_JWKS_URL,
+          issuer: config.AUTH_ISSUER,
+          audience: config.AUTH_AUDIENCE,
+        },
+        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        logger: logger.child({ namespace: 'HTTP' }),
+        trustProxy: config.TRUST_PROXY,
+      },
+      config.PORT,
+      timeouts,
+    );
+  } catch (error) {
+    // A port already taken, say: nothing may keep running behind a failed start.
+    await admin?.stop(0);
+    await stopWorkers();
+    throw error;
+  }
+  const adminServer = admin;
 
   return {
     http,
+    admin: adminServer,
     logger,
     metrics,
     sweeper,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
-      await consumer.stop();
-      await sweeper.stop();
-      await relay.stop();
-      await messaging.producer.disconnect();
-      await db.$disconnect();
+      await stopWorkers();
+      // Last: metrics and readiness stay readable while the rest winds down.
+      await adminServer.stop(0);
     },
   };
 }

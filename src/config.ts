@@ -1,4 +1,6 @@
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
+import { redactUrls, secretsInUrl } from './shared/redaction';
 
 /**
  * The whole environment the service reads, in one schema. Every key is documented in
@@ -8,16 +10,74 @@ const booleanFromString = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
-const configSchema = z.object({
+/** An unset key, or one set to the empty string (as `.env` files write it), is absent. */
+const optional = <Schema extends z.ZodType>(schema: Schema) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+/** A path the process can read now, so a missing certificate stops start-up, not the first send. */
+const readableFile = optional(
+  z.string().refine((path) => {
+    try {
+      accessSync(path, constants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must name a readable file'),
+);
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Loopback hosts, where plain http cannot be intercepted on the way. */
+const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+
+const configObject = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** HTTP port; 0 picks a free one (tests). */
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: port.default(3000),
+  /** Port of /metrics and the detailed readiness report; never exposed to customers. */
+  ADMIN_PORT: port.default(9464),
+  /** Time a client gets to send all request headers (slowloris). */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Time a client gets to send the whole request, body included. */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Idle keep-alive connections are closed after this; keep it above a proxy's idle timeout. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+
+  /** `jwt`: every API call needs a bearer token. `none`: no checks (development, demo, tests). */
+  AUTH_MODE: z.enum(['jwt', 'none']).default('jwt'),
+  /** HS256 shared secret. */
+  AUTH_JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
+  /** JSON Web Key Set of an identity provider (RS256, ES256); keys are cached and refreshed. */
+  AUTH_JWKS_URL: optional(
+    z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+      .refine(
+        (url) => url.startsWith('https:') || isLoopback(new URL(url)),
+        'must be https (plain http only on localhost)',
+      ),
+  ),
+  /** Required `iss` of every token, when set. */
+  AUTH_ISSUER: optional(z.string().min(1)),
+  /** Required `aud` of every token, when set. */
+  AUTH_AUDIENCE: optional(z.string().min(1)),
+  /** Orders one subject may create per minute and instance; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+
   DATABASE_URL: z
     .string({ error: 'is required' })
     .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL'),
+  /** Connections for the HTTP API. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /**
+   * Connections for the saga consumer, the outbox relay and the deadline sweeper: a pool of
+   * their own, so a flood of API requests cannot make the saga miss its deadlines.
+   */
+  DATABASE_WORKER_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(6),
   /** How long a request waits for a pooled connection before the API answers 503. */
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  /** Postgres cancels any statement running longer (`statement_timeout`). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
   /** Time allowed for in-flight work to finish on SIGTERM before connections are cut. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
@@ -56,9 +116,28 @@ const configSchema = z.object({
   KAFKA_CREATE_TOPICS: booleanFromString.default(false),
   KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(3),
+  /** TLS to the brokers; the CA defaults to the system's, the client certificate is optional. */
+  KAFKA_SSL: booleanFromString.default(false),
+  KAFKA_SSL_CA_FILE: readableFile,
+  KAFKA_SSL_CERT_FILE: readableFile,
+  KAFKA_SSL_KEY_FILE: readableFile,
+  KAFKA_SASL_MECHANISM: optional(z.enum(['plain', 'scram-sha-256', 'scram-sha-512'])),
+  KAFKA_SASL_USERNAME: optional(z.string().min(1)),
+  KAFKA_SASL_PASSWORD: optional(z.string().min(1)),
   SCHEMA_REGISTRY_URL: z
     .string({ error: 'is required' })
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })),
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+    .refine(
+      (url) => !new URL(url).username && !new URL(url).password,
+      'must not carry credentials; set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD',
+    ),
+  /** HTTP basic auth to the registry. */
+  SCHEMA_REGISTRY_USERNAME: optional(z.string().min(1)),
+  SCHEMA_REGISTRY_PASSWORD: optional(z.string().min(1)),
+  /** For an https registry: a private CA, and a client certificate if it asks for one. */
+  SCHEMA_REGISTRY_CA_FILE: readableFile,
+  SCHEMA_REGISTRY_CERT_FILE: readableFile,
+  SCHEMA_REGISTRY_KEY_FILE: readableFile,
   /**
    * Compatibility level the service sets on the subjects it produces, before registering; the
    * registry then refuses any schema change that breaks it. FULL_TRANSITIVE: every registered
@@ -132,7 +211,149 @@ const configSchema = z.object({
   CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(3_000),
 });
 
-export type Config = z.infer<typeof configSchema>;
+type ConfigShape = z.infer<typeof configObject>;
+type Key = keyof ConfigShape;
+
+/**
+ * Rules that tie keys together. Each applies only where all its keys are read, so a command
+ * reading some keys gets exactly the rules about those.
+ */
+interface CrossKeyRule {
+  keys: readonly Key[];
+  /** The key to name and the message, or undefined when the rule holds. */
+  check(config: ConfigShape): { key: Key; message: string } | undefined;
+}
+
+const bothOrNeither = (first: Key, second: Key): CrossKeyRule => ({
+  keys: [first, second],
+  check: (config) =>
+    (config[first] === undefined) !== (config[second] === undefined)
+      ? {
+          key: config[first] === undefined ? first : second,
+          message: `is required together with ${config[first] === undefined ? second : first}`,
+        }
+      : undefined,
+});
+
+const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
+  {
+    keys: ['AUTH_MODE', 'NODE_ENV'],
+    check: (config) =>
+      config.AUTH_MODE === 'none' && config.NODE_ENV === 'production'
+        ? { key: 'AUTH_MODE', message: 'must be jwt when NODE_ENV=production' }
+        : undefined,
+  },
+  {
+    keys: ['AUTH_MODE', 'AUTH_JWT_SECRET', 'AUTH_JWKS_URL'],
+    check: (config) => {
+      if (config.AUTH_MODE !== 'jwt') return undefined;
+      const given = [config.AUTH_JWT_SECRET, config.AUTH_JWKS_URL].filter(Boolean).length;
+      if (given === 1) return undefined;
+      return given === 0
+        ? { key: 'AUTH_JWT_SECRET', message: 'or AUTH_JWKS_URL is required when AUTH_MODE=jwt' }
+        : { key: 'AUTH_JWKS_URL', message: 'and AUTH_JWT_SECRET exclude each other; set one' };
+    },
+  },
+  {
+    keys: ['PORT', 'ADMIN_PORT'],
+    check: (config) =>
+      config.PORT !== 0 && config.PORT === config.ADMIN_PORT
+        ? { key: 'ADMIN_PORT', message: 'must differ from PORT' }
+        : undefined,
+  },
+  {
+    keys: ['HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS'],
+    check: (config) =>
+      config.HTTP_HEADERS_TIMEOUT_MS > config.HTTP_REQUEST_TIMEOUT_MS
+        ? { key: 'HTTP_HEADERS_TIMEOUT_MS', message: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' }
+        : undefined,
+  },
+  bothOrNeither('KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'),
+  {
+    keys: ['KAFKA_SSL', 'KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE'],
+    check: (config) =>
+      !config.KAFKA_SSL && (config.KAFKA_SSL_CA_FILE || config.KAFKA_SSL_CERT_FILE)
+        ? { key: 'KAFKA_SSL', message: 'must be true when KAFKA_SSL_*_FILE is set' }
+        : undefined,
+  },
+  {
+    keys: ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'],
+    check: (config) => {
+      const credentials = [config.KAFKA_SASL_USERNAME, config.KAFKA_SASL_PASSWORD];
+      if (config.KAFKA_SASL_MECHANISM === undefined) {
+        return credentials.some(Boolean)
+          ? { key: 'KAFKA_SASL_MECHANISM', message: 'is required with KAFKA_SASL_USERNAME' }
+          : undefined;
+      }
+      if (!config.KAFKA_SASL_USERNAME)
+        return { key: 'KAFKA_SASL_USERNAME', message: 'is required with KAFKA_SASL_MECHANISM' };
+      if (!config.KAFKA_SASL_PASSWORD)
+        return { key: 'KAFKA_SASL_PASSWORD', message: 'is required with KAFKA_SASL_MECHANISM' };
+      return undefined;
+    },
+  },
+  {
+    // PLAIN sends the password as it is: only inside TLS in production.
+    keys: ['KAFKA_SASL_MECHANISM', 'KAFKA_SSL', 'NODE_ENV'],
+    check: (config) =>
+      config.KAFKA_SASL_MECHANISM === 'plain' &&
+      !config.KAFKA_SSL &&
+      config.NODE_ENV === 'production'
+        ? {
+            key: 'KAFKA_SASL_MECHANISM',
+            message: 'plain needs KAFKA_SSL=true when NODE_ENV=production',
+          }
+        : undefined,
+  },
+  bothOrNeither('SCHEMA_REGISTRY_USERNAME', 'SCHEMA_REGISTRY_PASSWORD'),
+  bothOrNeither('SCHEMA_REGISTRY_CERT_FILE', 'SCHEMA_REGISTRY_KEY_FILE'),
+  {
+    keys: ['SCHEMA_REGISTRY_URL', 'SCHEMA_REGISTRY_CA_FILE', 'SCHEMA_REGISTRY_CERT_FILE'],
+    check: (config) =>
+      !config.SCHEMA_REGISTRY_URL?.startsWith('https:') &&
+      (config.SCHEMA_REGISTRY_CA_FILE || config.SCHEMA_REGISTRY_CERT_FILE)
+        ? {
+            key: 'SCHEMA_REGISTRY_URL',
+            message: 'must be https when SCHEMA_REGISTRY_*_FILE is set',
+          }
+        : undefined,
+  },
+  {
+    // Basic auth over plain http hands the password to anyone on the path.
+    keys: ['SCHEMA_REGISTRY_URL', 'SCHEMA_REGISTRY_USERNAME', 'NODE_ENV'],
+    check: (config) =>
+      config.SCHEMA_REGISTRY_USERNAME &&
+      !config.SCHEMA_REGISTRY_URL?.startsWith('https:') &&
+      config.NODE_ENV === 'production'
+        ? {
+            key: 'SCHEMA_REGISTRY_URL',
+            message: 'must be https with SCHEMA_REGISTRY_USERNAME when NODE_ENV=production',
+          }
+        : undefined,
+  },
+];
+
+/** Keys whose values are secrets: never echoed, not even in a configuration error. */
+const SECRET_KEYS: ReadonlySet<string> = new Set<Key>([
+  'AUTH_JWT_SECRET',
+  'KAFKA_SASL_PASSWORD',
+  'SCHEMA_REGISTRY_PASSWORD',
+]);
+
+export type Config = ConfigShape;
+
+/** Every key the service reads; README's Configuration and .env.example list exactly these. */
+export const CONFIG_KEYS = Object.keys(configObject.shape) as readonly Key[];
+
+/** Every secret value in a config, to scrub from anything the service writes. */
+export function secretsOf(config: Partial<Config>): string[] {
+  return [
+    ...secretsInUrl(config.DATABASE_URL),
+    config.AUTH_JWT_SECRET,
+    config.KAFKA_SASL_PASSWORD,
+    config.SCHEMA_REGISTRY_PASSWORD,
+  ].filter((secret): secret is string => !!secret);
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -140,7 +361,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error message names every bad key on one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseEnvironment(configSchema, env);
+  return parseEnvironment(withRules(configObject, Object.keys(configObject.shape) as Key[]), env);
 }
 
 /**
@@ -153,7 +374,21 @@ export function loadConfigKeys<Key extends keyof Config>(
 ): Pick<Config, Key> {
   const mask = Object.fromEntries(keys.map((key) => [key, true])) as { [K in keyof Config]?: true };
   // zod cannot carry the generic key set through pick(); the parsed object has exactly these keys.
-  return parseEnvironment(configSchema.pick(mask), env) as unknown as Pick<Config, Key>;
+  return parseEnvironment(withRules(configObject.pick(mask), keys), env) as unknown as Pick<
+    Config,
+    Key
+  >;
+}
+
+/** The schema plus every cross-key rule whose keys are all among `keys`. */
+function withRules<Schema extends z.ZodObject>(schema: Schema, keys: readonly Key[]) {
+  const rules = CROSS_KEY_RULES.filter((rule) => rule.keys.every((key) => keys.includes(key)));
+  return schema.superRefine((config, ctx) => {
+    for (const rule of rules) {
+      const problem = rule.check(config as unknown as ConfigShape);
+      if (problem) ctx.addIssue({ code: 'custom', path: [problem.key], message: problem.message });
+    }
+  });
 }
 
 function parseEnvironment<Schema extends z.ZodType>(
@@ -164,8 +399,14 @@ function parseEnvironment<Schema extends z.ZodType>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
-    const received = env[key] === undefined ? 'missing' : `got ${JSON.stringify(env[key])}`;
-    return `${key} ${issue.message} (${received})`;
+    return `${key} ${issue.message} (${received(key, env[key])})`;
   });
   throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+}
+
+/** What was set, as far as it may be shown: never a secret, never a URL's password. */
+function received(key: string, value: string | undefined): string {
+  if (value === undefined) return 'missing';
+  if (SECRET_KEYS.has(key)) return `a value of ${value.length} characters, not shown`;
+  return `got ${JSON.stringify(redactUrls(value))}`;
 }

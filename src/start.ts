@@ -1,9 +1,12 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, secretsOf, type Config } from './config';
 import { startOrderService } from './application';
+import { createRedactor } from './shared/redaction';
+
+let config: Config | undefined;
 
 /** Process entry point: config, start everything, and stop in order on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  config = loadConfig();
   const service = await startOrderService(config);
   const { logger } = service;
 
@@ -28,8 +31,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Config errors are the operator's to fix: one clear line, no stack.
+  // Config errors are the operator's to fix: one clear line, no stack. Either kind of line is
+  // scrubbed of the configured secrets, since a library's error may quote a connection string.
   const line = error instanceof ConfigError ? error.message : `Failed to start: ${String(error)}`;
-  process.stderr.write(`${line}\n`);
+  const redact = createRedactor(config ? secretsOf(config) : []);
+  process.stderr.write(`${redact(line).replace(/\s+/g, ' ').trim()}\n`);
   process.exit(1);
 });

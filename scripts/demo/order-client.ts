@@ -1,4 +1,4 @@
-/** The demo's REST client: plain fetch against the running service. */
+/** The demo's REST client: plain fetch against the running service, with a bearer token. */
 export interface OrderResource {
   id: string;
   status: string;
@@ -6,8 +6,9 @@ export interface OrderResource {
   history?: { from: string | null; to: string; reason: string | null; at: string }[];
 }
 
-export function createOrderClient(baseUrl: string) {
+export function createOrderClient(baseUrl: string, token: string) {
   const ordersUrl = `${baseUrl}/api/v1/orders`;
+  const authorization = { authorization: `Bearer ${token}` };
   async function expectStatus(response: Response, status: number, what: string) {
     if (response.status !== status) {
       throw new Error(`${what} answered ${response.status}: ${await response.text()}`);
@@ -18,18 +19,23 @@ export function createOrderClient(baseUrl: string) {
     async place(body: object, idempotencyKey: string): Promise<OrderResource> {
       const response = await fetch(ordersUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': idempotencyKey },
+        headers: {
+          ...authorization,
+          'content-type': 'application/json',
+          'idempotency-key': idempotencyKey,
+        },
         body: JSON.stringify(body),
       });
       return expectStatus(response, 202, 'POST /api/v1/orders');
     },
     async get(id: string): Promise<OrderResource> {
-      return expectStatus(await fetch(`${ordersUrl}/${id}`), 200, `GET order ${id}`);
+      const response = await fetch(`${ordersUrl}/${id}`, { headers: authorization });
+      return expectStatus(response, 200, `GET order ${id}`);
     },
     async cancel(id: string, reason: string): Promise<OrderResource> {
       const response = await fetch(`${ordersUrl}/${id}/cancel`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { ...authorization, 'content-type': 'application/json' },
         body: JSON.stringify({ reason }),
       });
       return expectStatus(response, 200, `cancel order ${id}`);

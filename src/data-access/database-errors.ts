@@ -26,8 +26,12 @@ const UNAVAILABLE_PRISMA_CODES = new Set([
   'P2028',
   'P2034',
 ]);
-/** SQLSTATE classes 08 (connection), 53 (resources), 57 (operator intervention), 40001 serialization. */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P|40001|40P01)/;
+/**
+ * SQLSTATE classes 08 (connection), 53 (resources), 57P (operator intervention), 57014 (a
+ * statement cancelled, as statement_timeout does to one that waits or runs too long), 40001
+ * serialization, 40P01 deadlock.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|57014|40001|40P01)/;
 /** Node-level socket failures and pg's own pool/connect timeouts. */
 const UNAVAILABLE_NODE_CODES = new Set([
   'ECONNREFUSED',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { identifier, safeText } from '../shared/safe-text';
 
 /** Largest unit price accepted, in minor units: keeps every total a safe JavaScript integer. */
 export const MAX_UNIT_PRICE = 10_000_000_000;
@@ -7,21 +8,21 @@ export const MAX_QUANTITY = 1_000;
 
 const supportedCurrencies = new Set(Intl.supportedValuesOf('currency'));
 
-const identifier = z.string().trim().min(1).max(64);
-
 const newOrderItemSchema = z.strictObject({
-  productId: identifier,
-  productName: z.string().trim().min(1).max(200),
+  productId: identifier(),
+  productName: safeText().trim().min(1).max(200),
   quantity: z.number().int().min(1).max(MAX_QUANTITY),
   /** Minor units (cents) of the order's currency; never a float. */
   unitPrice: z.number().int().min(0).max(MAX_UNIT_PRICE),
 });
 
-/** The body of `POST /api/v1/orders`. Totals are never accepted from the client. */
+/**
+ * The body of `POST /api/v1/orders`. Totals are never accepted from the client. `customerId` may
+ * be left out by a customer (its token says who it is); access-policy.ts decides whose order it is.
+ */
 export const newOrderSchema = z.strictObject({
-  customerId: identifier,
-  currency: z
-    .string()
+  customerId: identifier().optional(),
+  currency: safeText()
     .regex(/^[A-Z]{3}$/, 'must be 3 upper-case letters (ISO 4217)')
     .refine((code) => supportedCurrencies.has(code), 'is not an ISO 4217 currency code'),
   items: z

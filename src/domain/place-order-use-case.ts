@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IdempotencyConflictError } from '../shared/app-error';
 import { parseOrThrow } from '../shared/validation';
+import { customerForNewOrder, type Caller } from './access-policy';
 import { newOrderSchema } from './new-order-schema';
 import { priceOrder } from './order-pricing';
 import { fingerprint } from './request-fingerprint';
@@ -34,10 +35,14 @@ export interface PlaceOrderDependencies {
 
 export async function placeOrder(
   { orders, paymentTimeoutMs, now = () => new Date() }: PlaceOrderDependencies,
+  caller: Caller,
   body: unknown,
   idempotencyKey: string | undefined,
 ): Promise<PlaceOrderResult> {
-  const input = parseOrThrow(newOrderSchema, body, 'The order is not valid');
+  const parsed = parseOrThrow(newOrderSchema, body, 'The order is not valid');
+  // The whole order as it will be stored, so a repeat that leaves out customerId (the token
+  // says who it is) has the same fingerprint as one that names it.
+  const input = { ...parsed, customerId: customerForNewOrder(caller, parsed.customerId) };
   const key =
     idempotencyKey === undefined
       ? null

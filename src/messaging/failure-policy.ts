@@ -31,11 +31,22 @@ export function classifyFailure(error: unknown): FailureKind {
   return 'unknown';
 }
 
+/**
+ * Statuses that say the registry cannot be used right now, whatever the record: refused
+ * credentials (401, 403: a rotated password is an outage to fix, not a reason to dead-letter
+ * every record), a timeout (408) or throttling (429).
+ */
+const REGISTRY_REFUSALS = new Set([401, 403, 408, 429]);
+
 /** The registry client reports network failures as status 400 with the socket error in the text. */
 export function isRegistryUnavailable(error: unknown): boolean {
   const { name, status, message } = error as { name?: string; status?: number; message?: string };
   if (name !== 'ResponseError' || status === undefined) return false;
-  return status >= 500 || (status === 400 && NETWORK_FAILURE.test(message ?? ''));
+  return (
+    status >= 500 ||
+    REGISTRY_REFUSALS.has(status) ||
+    (status === 400 && NETWORK_FAILURE.test(message ?? ''))
+  );
 }
 
 export function errorClassOf(error: unknown): string {

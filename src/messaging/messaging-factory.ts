@@ -1,10 +1,10 @@
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
-import { createKafka } from './kafka-client-factory';
+import { createKafka, kafkaSecurityOf } from './kafka-client-factory';
 import { createGuardedProducer } from './guarded-producer';
 import { createEventEncoder } from './event-encoder';
 import { registerSchemas } from './schema-registration';
-import { createRegistryClient } from './schema-registry-client';
+import { createRegistryClient, registryConnectionOf } from './schema-registry-client';
 import { PRODUCED_TOPICS, type SagaTopic } from './topics';
 
 /** Kafka client, registry client, breaker-guarded producer and encoder, from one config. */
@@ -13,9 +13,10 @@ export function createMessaging(config: Config, logger: Logger) {
     clientId: config.KAFKA_CLIENT_ID,
     brokers: config.KAFKA_BROKERS,
     requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
+    security: kafkaSecurityOf(config),
     logger,
   });
-  const registryClient = createRegistryClient({ url: config.SCHEMA_REGISTRY_URL, retries: 2 });
+  const registryClient = createRegistryClient({ ...registryConnectionOf(config), retries: 2 });
   const { registry } = registryClient;
   const producer = createGuardedProducer(
     kafka,

@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import type { Config } from '../config';
 import { AppError } from '../shared/app-error';
 
 /** The registry's level names as plain strings (the client's enum is not assignable from them). */
@@ -12,6 +16,41 @@ export class RegistryResponseError extends AppError {
   ) {
     super('schema-registry-response', message, 502, status >= 500);
   }
+}
+
+/** Where the registry is and how to reach it: basic auth, and TLS for an https URL. */
+export interface RegistryConnection {
+  url: string;
+  username?: string;
+  password?: string;
+  /** PEM CA bundle for a registry whose certificate no public CA signed. */
+  caFile?: string;
+  /** PEM client certificate and key, for a registry that asks for one (mutual TLS). */
+  certFile?: string;
+  keyFile?: string;
+}
+
+/** The config keys of a registry connection: the service, the DLQ tool and schemas:register. */
+export const REGISTRY_CONNECTION_KEYS = [
+  'SCHEMA_REGISTRY_URL',
+  'SCHEMA_REGISTRY_USERNAME',
+  'SCHEMA_REGISTRY_PASSWORD',
+  'SCHEMA_REGISTRY_CA_FILE',
+  'SCHEMA_REGISTRY_CERT_FILE',
+  'SCHEMA_REGISTRY_KEY_FILE',
+] as const;
+
+export function registryConnectionOf(
+  config: Pick<Config, (typeof REGISTRY_CONNECTION_KEYS)[number]>,
+): RegistryConnection {
+  return {
+    url: config.SCHEMA_REGISTRY_URL,
+    username: config.SCHEMA_REGISTRY_USERNAME,
+    password: config.SCHEMA_REGISTRY_PASSWORD,
+    caFile: config.SCHEMA_REGISTRY_CA_FILE,
+    certFile: config.SCHEMA_REGISTRY_CERT_FILE,
+    keyFile: config.SCHEMA_REGISTRY_KEY_FILE,
+  };
 }
 
 /**
@@ -30,31 +69,40 @@ export interface RegistryClient {
   register(subject: string, schema: object, level: CompatibilityLevel): Promise<number>;
 }
 
-export function createRegistryClient({ url, retries }: { url: string; retries: number }) {
-  const registry = new SchemaRegistry({ host: url, retry: { retries } });
-  const base = url.replace(/\/+$/, '');
+const REQUEST_TIMEOUT_MS = 10_000;
+
+export function createRegistryClient({
+  retries,
+  ...connection
+}: RegistryConnection & { retries: number }) {
+  const agent = registryAgent(connection);
+  const auth =
+    connection.username === undefined
+      ? undefined
+      : { username: connection.username, password: connection.password ?? '' };
+  // The same agent (TLS settings) and credentials for the library's calls and for ours.
+  const registry = new SchemaRegistry({ host: connection.url, retry: { retries }, agent, auth });
+  const headers: Record<string, string> = auth
+    ? {
+        authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
+      }
+    : {};
+  const base = connection.url.replace(/\/+$/, '');
+  const send = (method: string, url: string, body?: string) =>
+    request(url, { method, agent, headers: { ...headers, ...(body && JSON_HEADERS) } }, body);
   const client: RegistryClient = {
     registry,
     async setCompatibility(subject, level) {
       const url = `${base}/config/${encodeURIComponent(subject)}`;
-      const response = await fetch(url, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
-        body: JSON.stringify({ compatibility: level }),
-        signal: AbortSignal.timeout(10_000),
-      });
+      const response = await send('PUT', url, JSON.stringify({ compatibility: level }));
       if (response.ok) return;
       // A concurrent writer may have set it first (some registries then refuse ours): what
       // counts is that the subject ends up with this level.
-      const current = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-      const reported = current.ok
-        ? ((await current.json()) as { compatibilityLevel?: string })
-        : {};
-      if (reported.compatibilityLevel === level) return;
-      const text = (await response.text()).slice(0, 500);
+      const current = await send('GET', url);
+      if (current.ok && levelIn(current.text) === level) return;
       throw new RegistryResponseError(
         response.status,
-        `Confluent_Schema_Registry - setting ${level} on ${subject}: ${response.status} ${text}`,
+        `Confluent_Schema_Registry - setting ${level} on ${subject}: ${response.status} ${response.text.slice(0, 500)}`,
       );
     },
     async register(subject, schema, level) {
@@ -67,4 +115,55 @@ export function createRegistryClient({ url, retries }: { url: string; retries: n
     },
   };
   return client;
+}
+
+function levelIn(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { compatibilityLevel?: string }).compatibilityLevel;
+  } catch {
+    return undefined;
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/vnd.schemaregistry.v1+json' };
+
+/** An agent carrying the TLS settings for an https registry; none needed for plain http. */
+function registryAgent(connection: RegistryConnection): http.Agent | undefined {
+  if (!connection.url.startsWith('https:')) return undefined;
+  const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file));
+  return new https.Agent({
+    keepAlive: true,
+    ca: read(connection.caFile),
+    cert: read(connection.certFile),
+    key: read(connection.keyFile),
+  });
+}
+
+/** One HTTP exchange over node:http(s), so it goes through the same agent as the library. */
+function request(
+  url: string,
+  options: http.RequestOptions,
+  body?: string,
+): Promise<{ ok: boolean; status: number; text: string }> {
+  const transport = url.startsWith('https:') ? https : http;
+  return new Promise((resolve, reject) => {
+    const outgoing = transport.request(url, { ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', reject);
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        resolve({
+          ok: status >= 200 && status < 300,
+          status,
+          text: Buffer.concat(chunks).toString(),
+        });
+      });
+    });
+    outgoing.on('timeout', () =>
+      outgoing.destroy(new Error(`timeout after ${REQUEST_TIMEOUT_MS} ms`)),
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }

@@ -57,3 +57,23 @@ export class ConflictError extends AppError {
     super(code, message, 409, false, { details });
   }
 }
+
+/**
+ * No usable credentials. `challenge` is the WWW-Authenticate value (RFC 6750) the answer
+ * carries, so a client can tell a missing token from a rejected one.
+ */
+export class UnauthorizedError extends AppError {
+  constructor(
+    message: string,
+    readonly challenge: string,
+  ) {
+    super('unauthorized', message, 401);
+  }
+}
+
+/** Authenticated, but this caller may not do this. */
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super('forbidden', message, 403);
+  }
+}

@@ -1,8 +1,14 @@
 import winston from 'winston';
 import { currentRequestContext } from './request-context';
+import { createRedactor, redactDeep, type Redactor } from './redaction';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug' | 'silent';
 export type Logger = winston.Logger;
+
+export interface LoggerOptions {
+  /** Values never to be written (config secrets); URL passwords are always removed. */
+  secrets?: readonly string[];
+}
 
 /** Adds the current request id, when there is one, to every entry. */
 const requestIdFormat = winston.format((info) => {
@@ -12,10 +18,27 @@ const requestIdFormat = winston.format((info) => {
 });
 
 /**
+ * Scrubs every field of every entry, whoever wrote it (our code, kafkajs through its log
+ * creator, a library's error message): the last line of defence for secrets.
+ */
+function redactionFormat(redact: Redactor) {
+  return winston.format((info) => {
+    for (const key of Object.keys(info)) {
+      if (key !== 'level') info[key] = redactDeep(info[key], redact);
+    }
+    return info;
+  })();
+}
+
+/**
  * One JSON object per line on stdout. Child loggers carry a `namespace`
  * (`logger.child({ namespace: 'OutboxRelay' })`), as kafkajs does.
  */
-export function createLogger(level: LogLevel, defaultMeta: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  level: LogLevel,
+  defaultMeta: Record<string, unknown> = {},
+  options: LoggerOptions = {},
+): Logger {
   return winston.createLogger({
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
@@ -24,6 +47,7 @@ export function createLogger(level: LogLevel, defaultMeta: Record<string, unknow
       requestIdFormat(),
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
+      redactionFormat(createRedactor(options.secrets ?? [])),
       winston.format.json(),
     ),
     transports: [new winston.transports.Console()],

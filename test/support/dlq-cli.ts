@@ -24,6 +24,8 @@ export interface DlqCliEnv {
   KAFKA_BROKERS?: string;
   SCHEMA_REGISTRY_URL?: string;
   KAFKA_TOPIC_PREFIX?: string;
+  /** TLS, SASL and registry credentials, as for the service. */
+  [key: string]: string | undefined;
 }
 
 /**

@@ -20,7 +20,10 @@ const BROKER_DIR = path.resolve(__dirname, '../kafka-broker');
 const LIBS_DIR = path.join(BROKER_DIR, 'target', 'libs');
 
 export interface JvmBroker {
+  /** The PLAINTEXT listener. */
   brokers: string[];
+  /** `host:port` of each extra listener asked for, by name. */
+  listeners: Record<string, string>;
   /** For example `Apache Kafka 3.9.1`. */
   version: string;
   pid: number;
@@ -36,10 +39,25 @@ export interface JvmBroker {
   stop(): Promise<void>;
 }
 
+export type ListenerProtocol = 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL';
+
+export interface ScramCredential {
+  mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
+
 export interface StartJvmBrokerOptions {
   startTimeoutMs?: number;
   /** Extra or overriding server.properties lines. */
   properties?: Record<string, string>;
+  /**
+   * Listeners besides PLAINTEXT (which stays the inter-broker one), by upper-case name, each on a
+   * free port; their settings (`listener.name.<name>.*`, `ssl.*`) come through `properties`.
+   */
+  listeners?: Record<string, ListenerProtocol>;
+  /** SCRAM users, written into the cluster metadata when the log directory is formatted. */
+  scramCredentials?: ScramCredential[];
 }
 
 /** Why this machine cannot run the JVM broker, or undefined when it can. */
@@ -71,6 +89,17 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
   const java = findExecutable('java') ?? 'java';
   const classpath = `${libs}/*`;
   const [port, controllerPort] = await Promise.all([freePort(), freePort()]);
+  const extra = Object.entries(options.listeners ?? {});
+  const extraPorts = await Promise.all(extra.map(() => freePort()));
+  const listeners = Object.fromEntries(
+    extra.map(([name], index) => [name, `127.0.0.1:${extraPorts[index]}`]),
+  );
+  const listenerList = (withController: boolean) =>
+    [
+      `PLAINTEXT://127.0.0.1:${port}`,
+      ...(withController ? [`CONTROLLER://127.0.0.1:${controllerPort}`] : []),
+      ...extra.map(([name]) => `${name}://${listeners[name]}`),
+    ].join(',');
   const home = mkdtempSync(path.join(os.tmpdir(), 'kafka-broker-'));
   const logDir = path.join(home, 'data');
   const logFile = path.join(home, 'broker.log');
@@ -79,11 +108,15 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     'process.roles': 'broker,controller',
     'node.id': '1',
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: listenerList(true),
+    'advertised.listeners': listenerList(false),
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': [
+      'PLAINTEXT:PLAINTEXT',
+      'CONTROLLER:PLAINTEXT',
+      ...extra.map(([name, protocol]) => `${name}:${protocol}`),
+    ].join(','),
     'log.dirs': logDir,
     'auto.create.topics.enable': 'false',
     'num.partitions': '1',
@@ -121,6 +154,10 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     clusterId,
     '-c',
     propertiesFile,
+    ...(options.scramCredentials ?? []).flatMap(({ mechanism, username, password }) => [
+      '--add-scram',
+      `${mechanism}=[name=${username},password=${password}]`,
+    ]),
   ]);
 
   let child: ReturnType<typeof spawn> | undefined;
@@ -175,6 +212,7 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
   };
   return {
     brokers: [`127.0.0.1:${port}`],
+    listeners,
     version,
     get pid() {
       return pid();

@@ -9,6 +9,8 @@ import { TEST_PARTITIONS } from './service-topics';
 
 export interface TestService {
   url: string;
+  /** The admin port's base URL: /metrics and the detailed /ready. */
+  adminUrl: string;
   config: Config;
   databaseUrl: string;
   service: RunningService;
@@ -37,12 +39,19 @@ export function brokerSettings(flavour = sharedKafkaStack().flavour): Record<str
       };
 }
 
-/** Config for the service under test: shared broker and registry, fast retries, quiet logs. */
+/**
+ * Config for the service under test: shared broker and registry, fast retries, quiet logs. No
+ * authentication and no rate limit, as tests not about them need neither; tests about them set
+ * AUTH_MODE=jwt (see auth-tokens.ts) and RATE_LIMIT_PER_MINUTE.
+ */
 export function testConfig(env: Record<string, string | undefined>): Config {
   const kafka = sharedKafkaStack();
   return loadConfig({
     ...brokerSettings(),
     PORT: '0',
+    ADMIN_PORT: '0',
+    AUTH_MODE: 'none',
+    RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     KAFKA_BROKERS: kafka.brokers,
     SCHEMA_REGISTRY_URL: kafka.registryUrl,
@@ -69,6 +78,7 @@ export async function startTestService(env: Record<string, string> = {}): Promis
   await sql.connect();
   return {
     url: service.http.url,
+    adminUrl: service.admin.url,
     config,
     databaseUrl: database.url,
     service,

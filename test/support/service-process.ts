@@ -15,30 +15,29 @@ const ROOT = path.resolve(__dirname, '../..');
 export interface ServiceProcess {
   child: ChildProcess;
   url: string;
-  /** The last 20 kB of its stdout and stderr. */
+  /** The admin port: /metrics and the detailed /ready. */
+  adminUrl: string;
+  /** The last `outputLimit` characters (default 20 kB) of its stdout and stderr. */
   output(): string;
   /** SIGKILL, resolving once it is gone. */
   kill(): Promise<void>;
+  /** SIGTERM, resolving with the exit code once it has stopped. */
+  terminate(): Promise<number | null>;
 }
 
-export async function spawnService(env: Record<string, string>): Promise<ServiceProcess> {
-  const command = [process.execPath, '--import', 'tsx', 'src/start.ts'];
-  const setpriv = findExecutable('setpriv');
-  const [file, ...args] = setpriv ? [setpriv, '--pdeathsig', 'KILL', ...command] : command;
-  const port = await freePort();
-  const child = spawn(file as string, args, {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      LOG_LEVEL: 'info',
-      ...env,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export interface SpawnOptions {
+  outputLimit?: number;
+}
+
+export async function spawnService(
+  env: Record<string, string>,
+  { outputLimit = 20_000 }: SpawnOptions = {},
+): Promise<ServiceProcess> {
+  const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+  const child = startProcess({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) });
   let output = '';
   const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
+    output = (output + chunk.toString()).slice(-outputLimit);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
@@ -61,5 +60,50 @@ export async function spawnService(env: Record<string, string>): Promise<Service
     await kill();
     throw new Error(`${(error as Error).message}\nservice output (tail):\n${output.slice(-4_000)}`);
   }
-  return { child, url, output: () => output, kill };
+  const terminate = async (): Promise<number | null> => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number | null];
+    return code;
+  };
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
+  return { child, url, adminUrl, output: () => output, kill, terminate };
+}
+
+/**
+ * Runs the service until it exits by itself (a start-up that must fail), killing it after
+ * `timeoutMs`; resolves with its exit code and everything it wrote.
+ */
+export async function runServiceToExit(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; output: string }> {
+  const child = startProcess({ PORT: '0', ADMIN_PORT: '0', ...env });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/** node + tsx on src/start.ts with PATH, the test defaults and `env`, and nothing else. */
+function startProcess(env: Record<string, string>): ChildProcess {
+  const command = [process.execPath, '--import', 'tsx', 'src/start.ts'];
+  const setpriv = findExecutable('setpriv');
+  const [file, ...args] = setpriv ? [setpriv, '--pdeathsig', 'KILL', ...command] : command;
+  return spawn(file as string, args, {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LOG_LEVEL: 'info',
+      // As testConfig: tests about authentication or the rate limit say so.
+      AUTH_MODE: 'none',
+      RATE_LIMIT_PER_MINUTE: '0',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }

@@ -1,10 +1,20 @@
-import { ConfigError, loadConfig, loadConfigKeys } from '../../src/config';
+import { ConfigError, loadConfig, loadConfigKeys, secretsOf } from '../../src/config';
 
 describe('loadConfig', () => {
   const required = {
     DATABASE_URL: 'postgresql://localhost/orders',
     KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
     SCHEMA_REGISTRY_URL: 'http://registry:8081',
+    AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-chars',
+  };
+  const message = (env: Record<string, string | undefined>) => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('the configuration was accepted');
   };
 
   test('when only the required keys are set, then every other key has its documented default', () => {
@@ -12,7 +22,16 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['kafka-1:9092', 'kafka-2:9092']);
     expect(config).toMatchObject({
       PORT: 3000,
+      ADMIN_PORT: 9464,
+      AUTH_MODE: 'jwt',
+      RATE_LIMIT_PER_MINUTE: 60,
       DATABASE_POOL_SIZE: 10,
+      DATABASE_WORKER_POOL_SIZE: 6,
+      DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
+      HTTP_REQUEST_TIMEOUT_MS: 30_000,
+      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+      KAFKA_SSL: false,
       LOG_LEVEL: 'info',
       TRUST_PROXY: false,
     });
@@ -40,6 +59,156 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/PORT .*\(got "eighty"\)/);
     expect(attempt).toThrow(/LOG_LEVEL .*\(got "loud"\)/);
   });
+
+  describe('authentication', () => {
+    test('when AUTH_MODE=none and NODE_ENV=production, then start-up is refused naming AUTH_MODE', () => {
+      expect(message({ ...required, AUTH_MODE: 'none', NODE_ENV: 'production' })).toBe(
+        'Invalid configuration: AUTH_MODE must be jwt when NODE_ENV=production (got "none")',
+      );
+      expect(loadConfig({ ...required, AUTH_MODE: 'none' }).AUTH_MODE).toBe('none');
+    });
+
+    test('when AUTH_MODE=jwt has neither a secret nor a JWKS URL, or both, then it is refused', () => {
+      expect(message({ ...required, AUTH_JWT_SECRET: undefined })).toMatch(
+        /AUTH_JWT_SECRET or AUTH_JWKS_URL is required when AUTH_MODE=jwt/,
+      );
+      expect(message({ ...required, AUTH_JWKS_URL: 'https://idp.example/jwks' })).toMatch(
+        /AUTH_JWKS_URL and AUTH_JWT_SECRET exclude each other/,
+      );
+    });
+
+    test('when the JWKS URL is plain http off localhost, then it is refused', () => {
+      const jwks = { ...required, AUTH_JWT_SECRET: undefined };
+      expect(message({ ...jwks, AUTH_JWKS_URL: 'http://idp.example/jwks' })).toMatch(
+        /AUTH_JWKS_URL must be https/,
+      );
+      expect(loadConfig({ ...jwks, AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks' })).toBeTruthy();
+    });
+
+    test('when the HS256 secret is too short, then the key is named and the value never shown', () => {
+      const line = message({ ...required, AUTH_JWT_SECRET: 'hunter2-is-short' });
+      expect(line).toMatch(/AUTH_JWT_SECRET must be at least 32 characters/);
+      expect(line).not.toContain('hunter2');
+    });
+  });
+
+  describe('secrets in configuration errors', () => {
+    test('when a malformed DATABASE_URL carries a password, then the error names the key but not the password', () => {
+      const line = message({
+        ...required,
+        DATABASE_URL: 'mysql://orders:Pa55:w/ord@db:5432/orders',
+      });
+      expect(line).toMatch(/DATABASE_URL must be a postgres/);
+      expect(line).not.toMatch(/Pa55/);
+    });
+
+    test('when a password is a query parameter, then it is hidden too', () => {
+      const line = message({
+        ...required,
+        DATABASE_URL: 'mysql://db/orders?user=o&password=Qu3ryS3cret',
+      });
+      expect(line).not.toContain('Qu3ryS3cret');
+    });
+
+    test('when the registry URL carries credentials, then it is refused without echoing them', () => {
+      const line = message({ ...required, SCHEMA_REGISTRY_URL: 'https://svc:R3gS3cret@registry' });
+      expect(line).toMatch(/SCHEMA_REGISTRY_URL must not carry credentials/);
+      expect(line).not.toContain('R3gS3cret');
+    });
+
+    test('when a config holds secrets, then secretsOf lists each of them, the URL password decoded too', () => {
+      const config = loadConfig({
+        ...required,
+        DATABASE_URL: 'postgresql://orders:p%40ss-word@db/orders',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'orders',
+        KAFKA_SASL_PASSWORD: 'sasl-password',
+        SCHEMA_REGISTRY_USERNAME: 'orders',
+        SCHEMA_REGISTRY_PASSWORD: 'registry-password',
+      });
+      expect(secretsOf(config)).toEqual(
+        expect.arrayContaining([
+          'p%40ss-word',
+          'p@ss-word',
+          required.AUTH_JWT_SECRET,
+          'sasl-password',
+          'registry-password',
+        ]),
+      );
+    });
+  });
+
+  describe('Kafka and registry connections', () => {
+    test('when SASL is asked for without credentials, or credentials come without a mechanism, then it is refused', () => {
+      expect(message({ ...required, KAFKA_SASL_MECHANISM: 'scram-sha-256' })).toMatch(
+        /KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM/,
+      );
+      expect(message({ ...required, KAFKA_SASL_USERNAME: 'orders' })).toMatch(
+        /KAFKA_SASL_MECHANISM is required/,
+      );
+      expect(message({ ...required, KAFKA_SASL_MECHANISM: 'gssapi' })).toMatch(
+        /KAFKA_SASL_MECHANISM/,
+      );
+    });
+
+    test('when SASL PLAIN would send the password unencrypted in production, then it is refused', () => {
+      const plain = {
+        ...required,
+        NODE_ENV: 'production',
+        KAFKA_SASL_MECHANISM: 'plain',
+        KAFKA_SASL_USERNAME: 'orders',
+        KAFKA_SASL_PASSWORD: 'sasl-password',
+      };
+      expect(message(plain)).toMatch(/KAFKA_SASL_MECHANISM plain needs KAFKA_SSL=true/);
+      expect(loadConfig({ ...plain, KAFKA_SSL: 'true' }).KAFKA_SASL_MECHANISM).toBe('plain');
+    });
+
+    test('when a certificate file cannot be read or TLS is off, then the key is named', () => {
+      expect(
+        message({ ...required, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: '/no/such.pem' }),
+      ).toMatch(/KAFKA_SSL_CA_FILE must name a readable file \(got "\/no\/such.pem"\)/);
+      expect(message({ ...required, KAFKA_SSL_CA_FILE: __filename })).toMatch(
+        /KAFKA_SSL must be true when KAFKA_SSL_\*_FILE is set/,
+      );
+      expect(message({ ...required, KAFKA_SSL: 'true', KAFKA_SSL_CERT_FILE: __filename })).toMatch(
+        /KAFKA_SSL_KEY_FILE is required together with KAFKA_SSL_CERT_FILE/,
+      );
+    });
+
+    test('when registry settings do not fit together, then the key is named', () => {
+      expect(message({ ...required, SCHEMA_REGISTRY_USERNAME: 'orders' })).toMatch(
+        /SCHEMA_REGISTRY_PASSWORD is required together with SCHEMA_REGISTRY_USERNAME/,
+      );
+      expect(message({ ...required, SCHEMA_REGISTRY_CA_FILE: __filename })).toMatch(
+        /SCHEMA_REGISTRY_URL must be https when SCHEMA_REGISTRY_\*_FILE is set/,
+      );
+      expect(
+        message({
+          ...required,
+          NODE_ENV: 'production',
+          SCHEMA_REGISTRY_USERNAME: 'orders',
+          SCHEMA_REGISTRY_PASSWORD: 'registry-password',
+        }),
+      ).toMatch(/SCHEMA_REGISTRY_URL must be https with SCHEMA_REGISTRY_USERNAME/);
+    });
+
+    test('when an optional key is set to the empty string, as .env files write it, then it counts as unset', () => {
+      const config = loadConfig({ ...required, KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '' });
+      expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
+    });
+  });
+
+  test('when ADMIN_PORT equals PORT or the header timeout exceeds the request timeout, then both are named', () => {
+    const line = message({
+      ...required,
+      PORT: '8080',
+      ADMIN_PORT: '8080',
+      HTTP_HEADERS_TIMEOUT_MS: '60000',
+      HTTP_REQUEST_TIMEOUT_MS: '30000',
+    });
+    expect(line).toMatch(/ADMIN_PORT must differ from PORT/);
+    expect(line).toMatch(/HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+  });
 });
 
 describe('loadConfigKeys', () => {
@@ -54,5 +223,14 @@ describe('loadConfigKeys', () => {
     expect(() => loadConfigKeys(['KAFKA_BROKERS'], { KAFKA_BROKERS: 'nope' })).toThrow(
       /^Invalid configuration: KAFKA_BROKERS must be host:port/,
     );
+  });
+
+  test('when a command reads keys that belong together, then the rules about them apply, and no others', () => {
+    const keys = ['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'] as const;
+    expect(() => loadConfigKeys(keys, { KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      /KAFKA_SASL_USERNAME is required/,
+    );
+    // AUTH_* is not among its keys, so the rule that jwt needs a key does not apply.
+    expect(loadConfigKeys(['AUTH_MODE'], {})).toEqual({ AUTH_MODE: 'jwt' });
   });
 });

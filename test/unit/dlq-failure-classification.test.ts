@@ -43,6 +43,16 @@ describe('failure policy: retry or dead-letter', () => {
       'the registry is down',
       Object.assign(new Error('Service Unavailable'), { name: 'ResponseError', status: 503 }),
     ],
+    [
+      'the registry refuses our credentials',
+      Object.assign(new Error('Unauthorized'), { name: 'ResponseError', status: 401 }),
+    ],
+    [
+      'a statement ran past statement_timeout (57014)',
+      prismaError('P2010', 'canceling statement due to statement timeout', {
+        driverAdapterError: { cause: { kind: 'postgres', code: '57014', originalCode: '57014' } },
+      }),
+    ],
   ])('when %s, then the record is retried (transient)', (_case, error) => {
     expect(classifyFailure(error)).toBe('transient');
   });

@@ -7,7 +7,8 @@
  *   npm run dlq -- replay payment_successful --order-id 6f1c… --dry-run
  *   npm run dlq -- skip payment_successful --offset 10..20
  *
- * Reads DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL and KAFKA_TOPIC_PREFIX only. Results go
+ * Reads DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL and KAFKA_TOPIC_PREFIX, and the same
+ * TLS, SASL and registry credential keys as the service (dlq/cli-config.ts). Results go
  * to stdout, progress to stderr. Exit 0 on success; 2 with one line on stderr for a bad command
  * line; 1 with one line on stderr for anything else (bad configuration, unknown topic,
  * unreachable broker or database). Never a stack trace.
@@ -19,7 +20,8 @@ import { KafkaJSError } from 'kafkajs';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
 import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
-import { ConfigError } from '../../config';
+import { ConfigError, secretsOf } from '../../config';
+import { createRedactor, redactUrls } from '../../shared/redaction';
 import { loadDlqConfig, type DlqConfig } from './dlq/cli-config';
 import { createDlqContext, type DlqContext, type Output } from './dlq/cli-context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, oneLine, UsageError } from './dlq/cli-errors';
@@ -49,12 +51,15 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(`dlq: ${error.message}`);
     return EXIT_FAILURE;
   }
-  const context = createDlqContext(config, output);
+  // A driver's error may quote a connection string: no configured secret reaches the terminal.
+  const redact = createRedactor(secretsOf(config));
+  const safeOutput: Output = { out: output.out, err: (line) => output.err(redact(line)) };
+  const context = createDlqContext(config, safeOutput);
   try {
     await execute(command, context);
     return 0;
   } catch (error) {
-    output.err(`dlq: ${describeFailure(error, config)}`);
+    safeOutput.err(`dlq: ${describeFailure(error, config)}`);
     return EXIT_FAILURE;
   } finally {
     await context.close();
@@ -81,24 +86,14 @@ function describeFailure(error: unknown, config: DlqConfig): string {
     return `Kafka at ${config.KAFKA_BROKERS.join(',')} failed: ${oneLine(error)}`;
   }
   if (isDatabaseUnavailable(error)) {
-    return `database at ${redacted(config.DATABASE_URL)} is not reachable: ${oneLine(error)}`;
+    return `database at ${redactUrls(config.DATABASE_URL)} is not reachable: ${oneLine(error)}`;
   }
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     // P2021: a table is missing, i.e. dead_letter_actions was never migrated there.
     const hint = error.code === 'P2021' ? ' (apply the migrations: npm run db:migrate)' : '';
-    return `database at ${redacted(config.DATABASE_URL)} failed: ${oneLine(error)}${hint}`;
+    return `database at ${redactUrls(config.DATABASE_URL)} failed: ${oneLine(error)}${hint}`;
   }
   return `unexpected error: ${oneLine(error)}`;
-}
-
-function redacted(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }
 
 if (require.main === module) {

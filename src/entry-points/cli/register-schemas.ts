@@ -5,41 +5,52 @@
  *
  *   SCHEMA_REGISTRY_URL=http://registry:8081 KAFKA_TOPIC_PREFIX=staging. npm run schemas:register
  *
- * Reads only SCHEMA_REGISTRY_URL, SCHEMA_COMPATIBILITY, KAFKA_TOPIC_PREFIX and LOG_LEVEL (no
- * database, no broker).
+ * Reads only the registry's keys (SCHEMA_REGISTRY_URL and its credentials and TLS files, as the
+ * service does), SCHEMA_COMPATIBILITY, KAFKA_TOPIC_PREFIX, LOG_LEVEL and NODE_ENV (no database,
+ * no broker).
  * Exit 0 when every schema is registered; exit 1 with one line on stderr when a schema is
  * incompatible, the registry cannot be reached or the configuration is bad.
  */
 import winston from 'winston';
-import { loadConfigKeys } from '../../config';
+import { loadConfigKeys, secretsOf } from '../../config';
 import { registerSchemas, SchemaIncompatibleError } from '../../messaging/schema-registration';
-import { createRegistryClient } from '../../messaging/schema-registry-client';
+import {
+  createRegistryClient,
+  REGISTRY_CONNECTION_KEYS,
+  registryConnectionOf,
+} from '../../messaging/schema-registry-client';
 import { PRODUCED_TOPICS, subjectFor } from '../../messaging/topics';
 import { createLogger } from '../../shared/logger';
+import { createRedactor } from '../../shared/redaction';
 
-/** The four keys this command reads, with the service's own rules; no others are required. */
-function loadCliConfig(env: NodeJS.ProcessEnv) {
-  const config = loadConfigKeys(
-    ['SCHEMA_REGISTRY_URL', 'SCHEMA_COMPATIBILITY', 'KAFKA_TOPIC_PREFIX', 'LOG_LEVEL'],
-    env,
-  );
-  return {
-    registryUrl: config.SCHEMA_REGISTRY_URL,
-    compatibility: config.SCHEMA_COMPATIBILITY,
-    topicPrefix: config.KAFKA_TOPIC_PREFIX,
-    logLevel: config.LOG_LEVEL,
-  };
-}
+/** The keys this command reads, with the service's own rules; no others are required. */
+const KEYS = [
+  ...REGISTRY_CONNECTION_KEYS,
+  'SCHEMA_COMPATIBILITY',
+  'KAFKA_TOPIC_PREFIX',
+  'LOG_LEVEL',
+  'NODE_ENV',
+] as const;
+
+let redact = createRedactor([]);
 
 async function main(): Promise<void> {
-  const { registryUrl, compatibility, topicPrefix, logLevel } = loadCliConfig(process.env);
+  const config = loadConfigKeys(KEYS, process.env);
+  redact = createRedactor(secretsOf(config));
+  const connection = registryConnectionOf(config);
+  const topicPrefix = config.KAFKA_TOPIC_PREFIX;
+  const compatibility = config.SCHEMA_COMPATIBILITY;
   // Logs go to stderr: stdout carries only the result lines.
-  const logger = createLogger(logLevel, { namespace: 'SchemaRegistry' });
+  const logger = createLogger(
+    config.LOG_LEVEL,
+    { namespace: 'SchemaRegistry' },
+    { secrets: secretsOf(config) },
+  );
   logger.clear();
   logger.add(
     new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) }),
   );
-  const registry = createRegistryClient({ url: registryUrl, retries: 2 });
+  const registry = createRegistryClient({ ...connection, retries: 2 });
   let ids: Map<string, number>;
   try {
     ids = await registerSchemas(registry, PRODUCED_TOPICS, {
@@ -49,7 +60,7 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     if (error instanceof SchemaIncompatibleError) throw error;
-    throw new Error(`Schema registry at ${registryUrl} failed: ${messageOf(error)}`);
+    throw new Error(`Schema registry at ${connection.url} failed: ${messageOf(error)}`);
   }
   for (const [topic, id] of ids) {
     process.stdout.write(`subject=${subjectFor(topicPrefix, topic)} id=${id}\n`);
@@ -63,7 +74,7 @@ function messageOf(error: unknown): string {
 main().catch((error: unknown) => {
   // One line, never a stack: a bad key (ConfigError names it), an incompatible schema (the
   // subject) or an unreachable registry (its URL) is the operator's to fix.
-  const reason = messageOf(error).replace(/\s+/g, ' ').trim();
+  const reason = redact(messageOf(error)).replace(/\s+/g, ' ').trim();
   process.stderr.write(`schemas:register failed: ${reason}\n`);
   process.exitCode = 1;
 });

@@ -2,8 +2,10 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { placeOrder } from '../../domain/place-order-use-case';
 import { cancelOrder } from '../../domain/cancel-order-use-case';
+import { customerFilterForList, mayAccessOrder } from '../../domain/access-policy';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { NotFoundError } from '../../shared/app-error';
+import { identifier, safeText } from '../../shared/safe-text';
 import { parseOrThrow } from '../../shared/validation';
 import type { OrderRepository } from '../../data-access/order-repository';
 import type { SagaRepository } from '../../data-access/saga-repository';
@@ -14,10 +16,10 @@ export const ORDERS_PATH = '/api/v1/orders';
 const orderIdSchema = z.uuid({ error: 'must be a UUID' });
 
 const listQuerySchema = z.strictObject({
-  customerId: z.string().trim().min(1).max(64).optional(),
+  customerId: identifier().optional(),
   status: z.enum(ORDER_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(200).optional(),
+  cursor: safeText().max(200).optional(),
 });
 
 export interface OrderRoutesDependencies {
@@ -26,12 +28,14 @@ export interface OrderRoutesDependencies {
   paymentTimeoutMs: number;
 }
 
+/** Who may do what is decided by domain/access-policy.ts; `req.caller` is set by authentication. */
 export function orderRoutes({ orders, saga, paymentTimeoutMs }: OrderRoutesDependencies): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const { order, replayed } = await placeOrder(
       { orders, paymentTimeoutMs },
+      req.caller,
       req.body,
       req.get('idempotency-key'),
     );
@@ -45,7 +49,8 @@ export function orderRoutes({ orders, saga, paymentTimeoutMs }: OrderRoutesDepen
   router.get('/', async (req, res) => {
     const query = parseOrThrow(listQuerySchema, req.query, 'The query parameters are not valid');
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const page = await orders.list({ ...query, after });
+    const customerId = customerFilterForList(req.caller, query.customerId);
+    const page = await orders.list({ ...query, customerId, after });
     const last = page.orders.at(-1);
     res.json({ items: page.orders, nextCursor: page.hasMore && last ? encodeCursor(last) : null });
   });
@@ -53,13 +58,15 @@ export function orderRoutes({ orders, saga, paymentTimeoutMs }: OrderRoutesDepen
   router.get('/:id', async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
     const order = await orders.findById(id);
-    if (!order) throw new NotFoundError(`No order has id ${id}`);
+    if (!order || !mayAccessOrder(req.caller, order)) {
+      throw new NotFoundError(`No order has id ${id}`);
+    }
     res.json(order);
   });
 
   router.post('/:id/cancel', async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
-    res.json(await cancelOrder({ orders, saga }, id, req.body));
+    res.json(await cancelOrder({ orders, saga }, req.caller, id, req.body));
   });
 
   return router;

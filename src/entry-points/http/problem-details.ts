@@ -1,5 +1,10 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { AppError, ValidationError, type FieldError } from '../../shared/app-error';
+import {
+  AppError,
+  UnauthorizedError,
+  ValidationError,
+  type FieldError,
+} from '../../shared/app-error';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import type { Logger } from '../../shared/logger';
 
@@ -14,11 +19,14 @@ export interface Problem {
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -67,11 +75,24 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
       const [status, code, detail] = bodyError;
       return sendProblem(res, status, code, detail);
     }
+    if (error instanceof URIError) {
+      // The router could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate).
+      return sendProblem(res, 400, 'bad-request', 'The request path is not valid UTF-8');
+    }
     if (error instanceof ValidationError) {
       return sendProblem(res, 400, error.code, error.message, { errors: error.fieldErrors });
     }
+    if (error instanceof UnauthorizedError) {
+      res.setHeader('WWW-Authenticate', error.challenge);
+      return sendProblem(res, 401, error.code, error.message);
+    }
     if (error instanceof AppError && !error.retriable) {
       return sendProblem(res, error.httpStatus, error.code, error.message, error.details);
+    }
+    if (error instanceof AppError && error.code === 'authentication-unavailable') {
+      logger.warn('token keys unavailable', { path: req.path, error: messageOf(error.cause) });
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      return sendProblem(res, 503, error.code, error.message);
     }
     if ((error instanceof AppError && error.httpStatus === 503) || isDatabaseUnavailable(error)) {
       logger.warn('database unavailable', { path: req.path, error: messageOf(error) });

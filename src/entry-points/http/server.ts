@@ -1,43 +1,52 @@
 import express from 'express';
-import type { Registry } from 'prom-client';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import helmet from 'helmet';
 import type { Logger } from '../../shared/logger';
-import { requestId } from './request-id';
-import { healthRoutes, type ReadinessCheck } from './health-routes';
+import { authenticate, type AuthenticationSettings } from './authentication';
+import { healthRoutes } from './health-routes';
+import { listen, type HttpTimeouts, type WebServer } from './http-listener';
 import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
+import { orderRateLimit } from './order-rate-limit';
 import { problemDetailsHandler, sendProblem } from './problem-details';
+import type { Readiness } from './readiness';
+import { requestId } from './request-id';
+
+export type { WebServer } from './http-listener';
 
 export interface WebServerDependencies extends OrderRoutesDependencies {
-  readinessChecks: readonly ReadinessCheck[];
-  /** Extra state shown by `/ready` without affecting it. */
-  readinessDetails?: () => Record<string, unknown>;
-  /** Prometheus registry served at GET /metrics. */
-  metricsRegistry?: Registry;
+  readiness: Readiness;
+  authentication: AuthenticationSettings;
+  /** Orders one caller may create per minute (0: no limit). */
+  rateLimitPerMinute: number;
   logger: Logger;
   trustProxy?: boolean;
 }
 
-export interface WebServer {
-  port: number;
-  url: string;
-  /** Stops accepting, lets in-flight requests finish, then cuts what is left after `graceMs`. */
-  stop(graceMs?: number): Promise<void>;
-}
-
+/** The public API: customers' and operators' calls, `/health` and `/ready`. */
 export function createApp(dependencies: WebServerDependencies) {
-  const { readinessChecks, readinessDetails, logger, trustProxy } = dependencies;
+  const { readiness, logger, trustProxy } = dependencies;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy ?? false);
   app.use(requestId(logger));
-  app.use(healthRoutes(readinessChecks, readinessDetails));
-  const { metricsRegistry } = dependencies;
-  if (metricsRegistry) {
-    app.get('/metrics', async (_req, res) => {
-      res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
-    });
-  }
+  // A JSON API: nothing may be framed, sniffed or loaded from its answers.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      },
+      frameguard: { action: 'deny' },
+    }),
+  );
+  app.use(healthRoutes(readiness));
+  // Orders are personal: no cache along the way may keep them. The token is checked before the
+  // body is read, so an anonymous client cannot make us parse a megabyte.
+  app.use(ORDERS_PATH, (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(ORDERS_PATH, authenticate(dependencies.authentication));
+  app.post(ORDERS_PATH, orderRateLimit(dependencies.rateLimitPerMinute));
   app.use((req, res, next) => {
     // Any non-empty body must be JSON; an empty one is left for validation to name.
     const hasContent =
@@ -56,33 +65,10 @@ export function createApp(dependencies: WebServerDependencies) {
   return app;
 }
 
-export async function startWebServer(
+export function startWebServer(
   dependencies: WebServerDependencies,
   port: number,
+  timeouts: HttpTimeouts,
 ): Promise<WebServer> {
-  const app = createApp(dependencies);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(port, (error?: Error) =>
-      error ? reject(error) : resolve(listening),
-    );
-  });
-  const actualPort = (server.address() as AddressInfo).port;
-  dependencies.logger.info('HTTP server listening', { port: actualPort });
-  return {
-    port: actualPort,
-    url: `http://127.0.0.1:${actualPort}`,
-    stop: (graceMs = 10_000) => stopServer(server, graceMs),
-  };
-}
-
-function stopServer(server: Server, graceMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const forceTimer = setTimeout(() => server.closeAllConnections(), graceMs);
-    forceTimer.unref();
-    server.close((error) => {
-      clearTimeout(forceTimer);
-      return error ? reject(error) : resolve();
-    });
-    server.closeIdleConnections();
-  });
+  return listen(createApp(dependencies), port, timeouts, dependencies.logger, 'HTTP server');
 }

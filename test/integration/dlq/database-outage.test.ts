@@ -27,6 +27,7 @@ describe('a database outage during consumption', () => {
   let sql: Client;
   let peers: PeerEvents;
   let baseUrl: string;
+  let adminUrl: string;
   const { logger, entries: logLines } = capturingLogger('warn');
 
   beforeAll(async () => {
@@ -39,6 +40,7 @@ describe('a database outage during consumption', () => {
     });
     service = await startOrderService(config, logger);
     baseUrl = service.http.url;
+    adminUrl = service.admin.url;
     sql = new Client({ connectionString: database.url }); // direct, not through the proxy
     await sql.connect();
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = config;
@@ -74,7 +76,7 @@ describe('a database outage during consumption', () => {
   const deadLettered = () => logLines.filter((line) => line.message === 'record dead-lettered');
 
   async function metric(name: string): Promise<number> {
-    const text = await (await fetch(`${baseUrl}/metrics`)).text();
+    const text = await (await fetch(`${adminUrl}/metrics`)).text();
     return text
       .split('\n')
       .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))

@@ -279,9 +279,10 @@ describe('order-dlq: list, show and failures', () => {
     const result = await runDlqCli(['list'], { ...env, DATABASE_URL: url }, 30_000);
 
     expect(result.code).toBe(1);
+    expect(result.stderr).not.toContain('secret');
     expect(nonEmptyLines(result.stderr)).toEqual([
       expect.stringMatching(
-        /^dlq: database at postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/orders is not reachable: /,
+        /^dlq: database at postgresql:\/\/postgres:\[REDACTED\]@127\.0\.0\.1:\d+\/orders is not reachable: /,
       ),
     ]);
   });

@@ -354,7 +354,7 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     expect(logged).toEqual([
       expect.objectContaining({ orderId: unknownOrderId, eventId, errorClass: 'unknown-order' }),
     ]);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    const metrics = await (await fetch(`${app.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(
       new RegExp(
         `dead_lettered_records_total\\{topic="${escape(prefix)}payment_successful",error_class="unknown-order"\\} 1\\b`,

@@ -71,7 +71,7 @@ describe('a dead-lettered reply, replayed once its cause is fixed', () => {
   }
 
   async function duplicatesSeen(): Promise<number> {
-    const text = await (await fetch(`${app.url}/metrics`)).text();
+    const text = await (await fetch(`${app.adminUrl}/metrics`)).text();
     const line = text
       .split('\n')
       .find((l) => l.startsWith('saga_events_total{') && l.includes('outcome="duplicate"'));

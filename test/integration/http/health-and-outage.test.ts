@@ -9,11 +9,14 @@ import {
 import { createTestDatabase } from '../../support/database';
 
 describe('health, readiness and a database outage', () => {
-  test('when the database answers, then /health and /ready are 200', async () => {
+  test('when the database answers, then /health and /ready are 200, and the admin port says why', async () => {
     const app = await startTestService();
     try {
       expect((await fetch(`${app.url}/health`)).status).toBe(200);
-      const ready = await fetch(`${app.url}/ready`);
+      const publicReady = await fetch(`${app.url}/ready`);
+      expect(publicReady.status).toBe(200);
+      expect(await readJson(publicReady)).toEqual({ status: 'ready' });
+      const ready = await fetch(`${app.adminUrl}/ready`);
       expect(ready.status).toBe(200);
       expect(await readJson(ready)).toEqual({
         status: 'ready',
@@ -27,7 +30,7 @@ describe('health, readiness and a database outage', () => {
     }
   });
 
-  test('when the database goes away, then intake answers 503 with Retry-After, /ready is 503, /health stays 200', async () => {
+  test('when the database goes away, then intake answers 503 with Retry-After, /ready is 503 without the error, /health stays 200', async () => {
     const database = await createTestDatabase();
     const service = await startOrderService(
       testConfig({
@@ -48,7 +51,11 @@ describe('health, readiness and a database outage', () => {
         type: '/problems/database-unavailable',
         status: 503,
       });
-      expect((await fetch(`${service.http.url}/ready`)).status).toBe(503);
+      const ready = await fetch(`${service.http.url}/ready`);
+      expect(ready.status).toBe(503);
+      expect(await readJson(ready)).toEqual({ status: 'not ready' });
+      const report = await readJson(await fetch(`${service.admin.url}/ready`));
+      expect(report.checks.database).toEqual({ ok: false, detail: expect.any(String) });
       expect((await fetch(`${service.http.url}/health`)).status).toBe(200);
     } finally {
       await service.stop();

@@ -23,8 +23,10 @@ async function unpublishedCount(sql: Client): Promise<number> {
   return rows[0].n;
 }
 
-async function readiness(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}/ready`);
+async function readiness(
+  adminUrl: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(`${adminUrl}/ready`);
   return { status: response.status, body: await readJson(response) };
 }
 
@@ -79,7 +81,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     await waitFor(async () => (await unpublishedCount(sql)) === 0, {
       message: 'the first orders published',
     });
-    expect((await readiness(service.http.url)).body.kafkaProducerBreaker).toBe('closed');
+    expect((await readiness(service.admin.url)).body.kafkaProducerBreaker).toBe('closed');
   });
 
   test('when the broker hangs, then orders are still accepted and /ready reports the open breaker while staying ready', async () => {
@@ -106,7 +108,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
 
     const ready = await waitFor(
       async () => {
-        const answer = await readiness(service.http.url);
+        const answer = await readiness(service.admin.url);
         return answer.body.kafkaProducerBreaker === 'open' ? answer : undefined;
       },
       { message: '/ready to report kafkaProducerBreaker open' },
@@ -127,7 +129,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
       message: 'the outbox drained after the outage',
     });
     await waitFor(
-      async () => (await readiness(service.http.url)).body.kafkaProducerBreaker === 'closed',
+      async () => (await readiness(service.admin.url)).body.kafkaProducerBreaker === 'closed',
       { message: 'the breaker closed' },
     );
 

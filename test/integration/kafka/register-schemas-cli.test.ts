@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -7,34 +6,7 @@ import { findSchemasDir } from '../../../src/messaging/avro-schemas';
 import { PRODUCED_TOPICS, subjectFor } from '../../../src/messaging/topics';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { readJson, uniqueTopicPrefix } from '../../support/order-service-harness';
-
-const ROOT = path.resolve(__dirname, '../../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const CLI = path.join(ROOT, 'src/entry-points/cli/register-schemas.ts');
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the command through its real entry point, with only the given environment (no
- * DATABASE_URL, no KAFKA_BROKERS: it must not need them).
- */
-function runCli(env: Record<string, string>): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [CLI],
-      { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+import { runRegisterSchemas as runCli } from '../../support/register-schemas-cli';
 
 const lines = (text: string) => text.split('\n').filter((line) => line.trim() !== '');
 

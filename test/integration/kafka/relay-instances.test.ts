@@ -15,7 +15,7 @@ import { waitFor } from '../../support/wait-for';
 import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
 
 async function isLeader(service: RunningService): Promise<boolean> {
-  const response = await fetch(`${service.http.url}/ready`);
+  const response = await fetch(`${service.admin.url}/ready`);
   expect(response.status).toBe(200);
   return (await readJson(response)).outboxRelayLeader;
 }

@@ -172,12 +172,12 @@ describe('crash after the database commit, before the offset commit', () => {
     second = await startOrderService(config);
 
     // Assert: every event came back and was recognised; nothing was applied twice.
-    const secondUrl = second.http.url;
+    const secondAdminUrl = second.admin.url;
     await waitFor(
-      async () => totalWithOutcome(await sagaEventCounts(secondUrl), 'duplicate') >= delivered,
+      async () => totalWithOutcome(await sagaEventCounts(secondAdminUrl), 'duplicate') >= delivered,
       { timeoutMs: 30_000, message: `${delivered} redelivered events counted as duplicates` },
     );
-    const counts = await sagaEventCounts(secondUrl);
+    const counts = await sagaEventCounts(secondAdminUrl);
     expect(totalWithOutcome(counts, 'duplicate')).toBe(delivered);
     expect(totalWithOutcome(counts, 'applied')).toBe(0);
     expect(totalWithOutcome(counts, 'ignored')).toBe(0);

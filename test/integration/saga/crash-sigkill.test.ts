@@ -142,7 +142,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
       confirmations.set(record.key, ids.add(record.value.eventId));
     }
     expect([...confirmations.values()].every((ids) => ids.size === 1)).toBe(true);
-    const duplicates = totalWithOutcome(await sagaEventCounts(restarted.http.url), 'duplicate');
+    const duplicates = totalWithOutcome(await sagaEventCounts(restarted.admin.url), 'duplicate');
     process.stderr.write(
       `crash-sigkill: redelivered and deduplicated after restart: ${duplicates}\n`,
     );

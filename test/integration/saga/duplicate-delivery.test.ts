@@ -68,17 +68,20 @@ describe('duplicate delivery: an event delivered twice has one effect', () => {
     await waitForStatus(app.url, orders.compensated.id, 'FAILED');
 
     // Every duplicate has been consumed once this holds (one per consumed topic).
-    await waitFor(async () => totalWithOutcome(await sagaEventCounts(app.url), 'duplicate') >= 5, {
-      timeoutMs: 20_000,
-      message: 'five duplicates counted at /metrics',
-    });
+    await waitFor(
+      async () => totalWithOutcome(await sagaEventCounts(app.adminUrl), 'duplicate') >= 5,
+      {
+        timeoutMs: 20_000,
+        message: 'five duplicates counted at /metrics',
+      },
+    );
   });
   afterAll(async () => {
     await saga?.stop();
   });
 
   test('when each consumed topic delivers an event twice, then /metrics counts exactly one duplicate per topic', async () => {
-    const counts = await sagaEventCounts(saga.app.url);
+    const counts = await sagaEventCounts(saga.app.adminUrl);
 
     for (const topic of CONSUMED_TOPICS) expect(counts[`${topic}/duplicate`]).toBe(1);
     expect(totalWithOutcome(counts, 'duplicate')).toBe(5);

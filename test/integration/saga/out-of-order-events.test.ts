@@ -42,7 +42,9 @@ describe('out-of-order and late events', () => {
     expect((await outboxOf(saga.app, order.id)).map((row) => row.topic)).toEqual([
       'process_payment_request',
     ]);
-    expect((await sagaEventCounts(saga.app.url))['inventory_reserved/ignored']).toBeGreaterThan(0);
+    expect(
+      (await sagaEventCounts(saga.app.adminUrl))['inventory_reserved/ignored'],
+    ).toBeGreaterThan(0);
 
     // The early reservation did not count: payment moves the order on to reserving, not further.
     const payment = await saga.events.send('payment_successful', {

@@ -90,7 +90,7 @@ describe('replies bound to their order', () => {
     await waitForStatus(saga.app.url, order.id, 'INVENTORY_RESERVING');
     await saga.events.send('inventory_reservation_failed', { orderId: order.id, reason: 'none' });
     await waitForStatus(saga.app.url, order.id, 'COMPENSATING');
-    const ignoredBefore = (await sagaEventCounts(saga.app.url))['payment_refunded/ignored'] ?? 0;
+    const ignoredBefore = (await sagaEventCounts(saga.app.adminUrl))['payment_refunded/ignored'] ?? 0;
 
     const foreign = await saga.events.send('payment_refunded', {
       orderId: order.id,
@@ -99,7 +99,7 @@ describe('replies bound to their order', () => {
 
     expect(await waitForProcessed(saga.app, String(foreign.eventId))).toBe('ignored');
     expect((await orderDetail(saga.app.url, order.id)).status).toBe('COMPENSATING');
-    expect((await sagaEventCounts(saga.app.url))['payment_refunded/ignored']).toBe(
+    expect((await sagaEventCounts(saga.app.adminUrl))['payment_refunded/ignored']).toBe(
       ignoredBefore + 1,
     );
     expect(logs.filter((line) => line.eventId === foreign.eventId)).toEqual([

@@ -208,9 +208,9 @@ export async function waitForProcessed(app: TestService, eventId: string): Promi
   );
 }
 
-/** Counter values of saga_events_total from GET /metrics, keyed `topic/outcome`. */
-export async function sagaEventCounts(baseUrl: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+/** Counter values of saga_events_total from GET /metrics on the admin port, keyed `topic/outcome`. */
+export async function sagaEventCounts(adminUrl: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
   const counts: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const match = /^saga_events_total\{([^}]*)\} (\d+(?:\.\d+)?)$/.exec(line);

@@ -45,7 +45,8 @@ Options:
 
 replay and skip only select records not yet handled. Handled records are kept in the database
 table dead_letter_actions. Environment: DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
-KAFKA_TOPIC_PREFIX.
+KAFKA_TOPIC_PREFIX, and as for the service KAFKA_SSL*, KAFKA_SASL_* and SCHEMA_REGISTRY_USERNAME,
+_PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (see README, Configuration).
 `;
 
 const OPTIONS = {

@@ -1,13 +1,18 @@
 import { loadConfigKeys, type Config } from '../../../config';
+import { KAFKA_SECURITY_KEYS } from '../../../messaging/kafka-client-factory';
+import { REGISTRY_CONNECTION_KEYS } from '../../../messaging/schema-registry-client';
 
 /**
- * The four keys the DLQ tool reads, with the service's own rules, and nothing else of its
- * configuration: it runs next to the service (same database, brokers, registry and prefix).
+ * The keys the DLQ tool reads, with the service's own rules, and nothing else of its
+ * configuration: it runs next to the service (same database, brokers, registry and prefix, and
+ * the same TLS, SASL and registry credentials).
  */
 const DLQ_KEYS = [
+  'NODE_ENV',
   'DATABASE_URL',
   'KAFKA_BROKERS',
-  'SCHEMA_REGISTRY_URL',
+  ...KAFKA_SECURITY_KEYS,
+  ...REGISTRY_CONNECTION_KEYS,
   'KAFKA_TOPIC_PREFIX',
 ] as const;
 

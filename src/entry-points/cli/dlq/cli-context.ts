@@ -1,4 +1,4 @@
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import {
   createDeadLetterActionsRepository,
@@ -6,6 +6,11 @@ import {
 } from '../../../data-access/dead-letter-actions-repository';
 import { createDatabase, type Database } from '../../../data-access/prisma-client-factory';
 import { createLogger } from '../../../shared/logger';
+import { kafkaConnectionOptions, kafkaSecurityOf } from '../../../messaging/kafka-client-factory';
+import {
+  createRegistryClient,
+  registryConnectionOf,
+} from '../../../messaging/schema-registry-client';
 import type { DlqConfig } from './cli-config';
 import type { ReadOptions } from './dead-letter-records';
 
@@ -35,12 +40,13 @@ export function createDlqContext(config: DlqConfig, output: Output): DlqContext 
   const kafka = new Kafka({
     clientId: 'order-dlq',
     brokers: config.KAFKA_BROKERS,
+    ...kafkaConnectionOptions(kafkaSecurityOf(config)),
     connectionTimeout: 3_000,
     requestTimeout: 10_000,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
     logLevel: logLevel.NOTHING,
   });
-  const registry = new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL, retry: { retries: 1 } });
+  const { registry } = createRegistryClient({ ...registryConnectionOf(config), retries: 1 });
   let admin: Promise<Admin> | undefined;
   let db: Database | undefined;
   return {

@@ -1,0 +1,56 @@
+import express from 'express';
+import type { Registry } from 'prom-client';
+import type { Logger } from '../../shared/logger';
+import { redactDeep, type Redactor } from '../../shared/redaction';
+import { listen, type HttpTimeouts, type WebServer } from './http-listener';
+import { problemDetailsHandler, sendProblem } from './problem-details';
+import type { Readiness } from './readiness';
+import { requestId } from './request-id';
+
+export interface AdminServerDependencies {
+  readiness: Readiness;
+  metricsRegistry: Registry;
+  /** Scrubs secrets from the readiness report (a driver's error text may quote one). */
+  redact: Redactor;
+  logger: Logger;
+}
+
+/**
+ * The operators' port (ADMIN_PORT): Prometheus metrics and the readiness report with its
+ * reasons. It is for the monitoring network only and never published to customers.
+ */
+export function createAdminApp({
+  readiness,
+  metricsRegistry,
+  redact,
+  logger,
+}: AdminServerDependencies) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestId(logger));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+  app.get('/ready', async (_req, res) => {
+    const { ready, checks, details } = await readiness.report();
+    res
+      .status(ready ? 200 : 503)
+      .json(redactDeep({ status: ready ? 'ready' : 'not ready', checks, ...details }, redact));
+  });
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use((req, res) => {
+    sendProblem(res, 404, 'not-found', `No route for ${req.method} ${req.path}`);
+  });
+  app.use(problemDetailsHandler(logger));
+  return app;
+}
+
+export function startAdminServer(
+  dependencies: AdminServerDependencies,
+  port: number,
+  timeouts: HttpTimeouts,
+): Promise<WebServer> {
+  return listen(createAdminApp(dependencies), port, timeouts, dependencies.logger, 'admin server');
+}

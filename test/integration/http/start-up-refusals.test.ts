@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import { sharedKafkaStack } from '../../support/kafka-stack';
+import { runServiceToExit } from '../../support/service-process';
+
+/** The real entry point (src/start.ts) with configurations it must refuse, before it connects. */
+describe('start-up refusals', () => {
+  const valid = () => ({
+    DATABASE_URL: 'postgresql://orders@127.0.0.1:1/orders',
+    KAFKA_BROKERS: sharedKafkaStack().brokers,
+    SCHEMA_REGISTRY_URL: sharedKafkaStack().registryUrl,
+  });
+
+  test('when AUTH_MODE=none and NODE_ENV=production, then the service refuses to start with one line naming AUTH_MODE', async () => {
+    const { code, output } = await runServiceToExit({
+      ...valid(),
+      NODE_ENV: 'production',
+      AUTH_MODE: 'none',
+    });
+    expect(code).toBe(1);
+    expect(output).toBe(
+      'Invalid configuration: AUTH_MODE must be jwt when NODE_ENV=production (got "none")\n',
+    );
+  });
+
+  test('when a bad configuration holds secrets, then the one line names the keys and shows none of the values', async () => {
+    const dbPassword = `db-${randomBytes(8).toString('hex')}`;
+    const jwtSecret = `jwt-${randomBytes(4).toString('hex')}`; // too short to be accepted
+    const { code, output } = await runServiceToExit({
+      ...valid(),
+      DATABASE_URL: `mysql://orders:${dbPassword}@db.internal:3306/orders`,
+      AUTH_JWT_SECRET: jwtSecret,
+    });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toMatch(/^Invalid configuration: /);
+    expect(output).toMatch(/DATABASE_URL must be a postgres/);
+    expect(output).toMatch(/AUTH_JWT_SECRET must be at least 32 characters/);
+    expect(output).not.toContain(dbPassword);
+    expect(output).not.toContain(jwtSecret);
+  });
+});

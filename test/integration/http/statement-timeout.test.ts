@@ -1,0 +1,52 @@
+import { Client } from 'pg';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  startTestService,
+  type TestService,
+} from '../../support/order-service-harness';
+
+describe('statement_timeout: no request waits on the database for ever', () => {
+  let app: TestService;
+  let locker: Client;
+  beforeAll(async () => {
+    app = await startTestService({ DATABASE_STATEMENT_TIMEOUT_MS: '300' });
+    locker = new Client({ connectionString: app.databaseUrl });
+    await locker.connect();
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await app?.stop();
+  });
+
+  test('when a statement waits longer than DATABASE_STATEMENT_TIMEOUT_MS, then Postgres cancels it and the client gets 503, not a hang', async () => {
+    const { id } = await readJson(await postOrder(app.url, aValidOrder()));
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    try {
+      const startedAt = Date.now();
+      const response = await fetch(`${app.url}/api/v1/orders/${id}`);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(await readJson(response)).toMatchObject({ type: '/problems/database-unavailable' });
+      expect(Date.now() - startedAt).toBeLessThan(3_000);
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    // The connection went back to the pool in working order.
+    expect((await fetch(`${app.url}/api/v1/orders/${id}`)).status).toBe(200);
+  });
+
+  test('when the service connects, then the API and the saga use pools of their own, named in pg_stat_activity', async () => {
+    await fetch(`${app.url}/api/v1/orders`);
+    const { rows } = await locker.query(
+      `SELECT DISTINCT application_name FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name LIKE 'order-service-%'`,
+    );
+    expect(rows.map((row) => row.application_name).sort()).toEqual([
+      'order-service-http',
+      'order-service-saga',
+    ]);
+  });
+});
