@@ -90,7 +90,8 @@ describe('replies bound to their order', () => {
     await waitForStatus(saga.app.url, order.id, 'INVENTORY_RESERVING');
     await saga.events.send('inventory_reservation_failed', { orderId: order.id, reason: 'none' });
     await waitForStatus(saga.app.url, order.id, 'COMPENSATING');
-    const ignoredBefore = (await sagaEventCounts(saga.app.adminUrl))['payment_refunded/ignored'] ?? 0;
+    const ignoredBefore =
+      (await sagaEventCounts(saga.app.adminUrl))['payment_refunded/ignored'] ?? 0;
 
     const foreign = await saga.events.send('payment_refunded', {
       orderId: order.id,
