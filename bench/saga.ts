@@ -2,7 +2,7 @@
 // with no latency), until every order is CONFIRMED. Times come from the database's own
 // timestamps (orders.created_at, the CONFIRMED history row, processed_events), not from polling.
 import { Pool } from 'pg';
-import { startPeers, type RunningPeers } from '../src/peer-simulators/start-peers';
+import { startPeers, type RunningPeers } from '../test/peer-simulators/start-peers';
 import { createLogger } from '../src/shared/logger';
 import { waitFor } from '../test/support/wait-for';
 import autocannon from 'autocannon';

@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { startOrderService } from '../src/application';
 import { loadConfig } from '../src/config';
-import { startPeers } from '../src/peer-simulators/start-peers';
+import { startPeers } from '../test/peer-simulators/start-peers';
 import { createLogger } from '../src/shared/logger';
 import { customerToken, jwtSettings } from '../test/support/auth-tokens';
 import { createMigratedDatabase } from '../test/support/database';

@@ -12,9 +12,13 @@ import type { HttpTimeouts } from './entry-points/http/http-listener';
 import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
 import { createRedactor } from './shared/redaction';
 import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
-import { createInboundRecordDecoder } from './entry-points/kafka/inbound-record-decoder';
+import { createSagaRecordProcessor } from './entry-points/kafka/saga-record-processor';
+import { handleReplies } from './domain/handle-replies-use-case';
+import type { StepTimeouts } from './domain/saga-transitions';
+import { createInboundRecordDecoder } from './messaging/inbound-record-decoder';
 import { DEFAULT_AVRO_BOUNDS } from './messaging/avro-bounds';
-import { createDeadLetterPublisher } from './entry-points/kafka/dead-letter-publisher';
+import { createDeadLetterPublisher } from './messaging/dead-letter-publisher';
+import { errorMessage } from './shared/app-error';
 import { createMessaging } from './messaging/messaging-factory';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
@@ -76,18 +80,18 @@ export async function startOrderService(
       throw error;
     }
     logger.warn('schema registry unreachable at start-up; publishing waits for it', {
-      error: error instanceof Error ? error.message : String(error),
+      error: errorMessage(error),
     });
   }
 
-  const stepTimeouts = {
-    paymentMs: config.SAGA_PAYMENT_TIMEOUT_MS,
-    inventoryMs: config.SAGA_INVENTORY_TIMEOUT_MS,
+  const stepTimeouts: StepTimeouts = {
+    payment: config.SAGA_PAYMENT_TIMEOUT_MS,
+    inventory: config.SAGA_INVENTORY_TIMEOUT_MS,
   };
   const orders = createOrderRepository(httpDb);
-  // The same rules on either pool: the API's cancellations, and the consumer's and sweeper's work.
-  const apiSaga = createSagaRepository(httpDb, stepTimeouts);
-  const saga = createSagaRepository(workerDb, stepTimeouts);
+  // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
+  const apiSaga = createSagaRepository(httpDb);
+  const saga = createSagaRepository(workerDb);
 
   const relay = createOutboxRelay(
     {
@@ -107,38 +111,58 @@ export async function startOrderService(
       pruneIntervalMs: config.OUTBOX_PRUNE_INTERVAL_MS,
     },
   );
-  const consumer = createSagaConsumer(
+  const consumerLogger = logger.child({ namespace: 'SagaConsumer' });
+  const retries = {
+    retryMinMs: config.CONSUMER_RETRY_MIN_MS,
+    retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
+  };
+  const processor = createSagaRecordProcessor(
     {
-      kafka: messaging.kafka,
       decoder: createInboundRecordDecoder(messaging.registry, {
         maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
         maxItems: config.CONSUMER_MAX_ITEMS,
         maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
         maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
       }),
-      saga,
+      handleReplies: (replies) => handleReplies({ saga, timeouts: stepTimeouts }, replies),
       deadLetters: createDeadLetterPublisher(messaging.producer, {
         serviceVersion: serviceVersion(),
         metrics,
         logger: logger.child({ namespace: 'DeadLetters' }),
       }),
       metrics,
-      logger: logger.child({ namespace: 'SagaConsumer' }),
+      logger: consumerLogger,
     },
     {
       groupId: config.SAGA_CONSUMER_GROUP,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
-      retryMinMs: config.CONSUMER_RETRY_MIN_MS,
-      retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
       maxUnknownAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      ...retries,
+    },
+  );
+  const consumer = createSagaConsumer(
+    { kafka: messaging.kafka, processor, logger: consumerLogger },
+    {
+      groupId: config.SAGA_CONSUMER_GROUP,
+      partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
+      ...retries,
     },
   );
   const sweeper = createDeadlineSweeper(
-    { saga, metrics, logger: logger.child({ namespace: 'DeadlineSweeper' }) },
-    { intervalMs: config.SAGA_SWEEP_INTERVAL_MS, batchSize: config.SAGA_SWEEP_BATCH_SIZE },
+    {
+      saga,
+      timeouts: stepTimeouts,
+      metrics,
+      logger: logger.child({ namespace: 'DeadlineSweeper' }),
+    },
+    {
+      intervalMs: config.SAGA_SWEEP_INTERVAL_MS,
+      batchSize: config.SAGA_SWEEP_BATCH_SIZE,
+      retryMinMs: config.SAGA_SWEEP_INTERVAL_MS,
+      retryMaxMs: Math.max(config.SAGA_SWEEP_INTERVAL_MS, config.CONSUMER_RETRY_MAX_MS),
+    },
   );
 
   relay.start();
@@ -158,7 +182,7 @@ export async function startOrderService(
     outboxRelayLeader: relay.isLeader(),
     sagaConsumer: consumer.state(),
   }));
-  const timeouts: HttpTimeouts = {
+  const httpTimeouts: HttpTimeouts = {
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
@@ -181,13 +205,13 @@ export async function startOrderService(
         logger: logger.child({ namespace: 'Admin' }),
       },
       config.ADMIN_PORT,
-      timeouts,
+      httpTimeouts,
     );
     http = await startWebServer(
       {
         orders,
         saga: apiSaga,
-        paymentTimeoutMs: config.SAGA_PAYMENT_TIMEOUT_MS,
+        stepTimeouts,
         readiness,
         authentication: {
           mode: config.AUTH_MODE,
@@ -201,7 +225,7 @@ export async function startOrderService(
         trustProxy: config.TRUST_PROXY,
       },
       config.PORT,
-      timeouts,
+      httpTimeouts,
     );
   } catch (error) {
     // A port already taken, say: nothing may keep running behind a failed start.

@@ -3,7 +3,7 @@ import { TERMINAL_STATUSES } from '../../src/domain/saga-transitions';
 
 /**
  * One order per path through the saga. The simulated peers pick the outcome from the order
- * itself (src/peer-simulators/simulator-rules.ts): an amount ending in 13 is declined, one
+ * itself (test/peer-simulators/simulator-rules.ts): an amount ending in 13 is declined, one
  * ending in 77 is paid one cent short, one ending in 99 is never answered; a product 'oos-…' is
  * out of stock, 'slow-…' never answered.
  */

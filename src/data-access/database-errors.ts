@@ -1,4 +1,5 @@
 import { Prisma } from '../generated/prisma/client';
+import { DatabaseUnavailableError } from '../shared/app-error';
 
 /** Adapter error kinds that mean "the database is not there right now", not "your query is wrong". */
 const UNAVAILABLE_KINDS = new Set([
@@ -80,4 +81,29 @@ export function isUniqueViolation(error: unknown): boolean {
   if (error.code === 'P2002') return true;
   const cause = (error.meta?.driverAdapterError as { cause?: AdapterCause } | undefined)?.cause;
   return cause?.kind === 'UniqueConstraintViolation' || cause?.originalCode === '23505';
+}
+
+/**
+ * `store` with every method's failures to reach Postgres turned into DatabaseUnavailableError
+ * (retriable), so nothing outside data-access needs to know what Prisma or pg throw.
+ */
+export function translateDatabaseErrors<Store extends object>(store: Store): Store {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(store)) {
+    wrapped[name] =
+      typeof member === 'function'
+        ? async (...args: unknown[]) => {
+            try {
+              return await (member as (...a: unknown[]) => Promise<unknown>).apply(store, args);
+            } catch (error) {
+              throw isDatabaseUnavailable(error)
+                ? new DatabaseUnavailableError('The database is not reachable right now', {
+                    cause: error,
+                  })
+                : error;
+            }
+          }
+        : member;
+  }
+  return wrapped as Store;
 }

@@ -1,42 +1,28 @@
 import type { Database } from './prisma-client-factory';
-import type { OrderStatus } from '../domain/order-status';
+import {
+  DuplicateIdempotencyKeyError,
+  type OrderListQuery,
+  type OrderStore,
+} from '../domain/order-store';
 import type { OrderView } from '../domain/order-view';
-import type { PricedOrder } from '../domain/order-pricing';
-import type { OutgoingEvent } from '../domain/saga-events';
 import { toOrderView } from './order-mapper';
-import { isUniqueViolation } from './database-errors';
+import { isUniqueViolation, translateDatabaseErrors } from './database-errors';
 
-export interface NewOrderRecord extends PricedOrder {
-  id: string;
-  customerId: string;
-  currency: string;
-  idempotencyKey: string | null;
-  requestHash: string | null;
-  /** When the payment step times out (the saga's first deadline). */
-  stepDeadlineAt: Date;
-}
-
-export interface OrderListQuery {
-  customerId?: string;
-  status?: OrderStatus;
-  limit: number;
-  after?: { createdAt: Date; id: string };
-}
-
-/** Thrown when another request already created the order for this idempotency key. */
-export class DuplicateIdempotencyKey extends Error {
-  override name = 'DuplicateIdempotencyKey';
-}
-
-export function createOrderRepository(db: Database) {
-  return {
+/** The OrderStore on Prisma. */
+export function createOrderRepository(db: Database): OrderStore {
+  return translateDatabaseErrors<OrderStore>({
     /**
      * The order, its items, its first history row and the outbox row announcing it, in ONE
      * statement (data-modifying CTEs): atomic like a transaction, in a single round trip.
      * Intake is the hot path; a Prisma nested create of the same rows takes several round trips.
      */
-    async insertNewOrder(order: NewOrderRecord, event: OutgoingEvent): Promise<OrderView> {
+    async insertNewOrder(order, events): Promise<OrderView> {
       const items = order.items.map((item, position) => ({ position, ...item }));
+      const outbox = events.map(({ topic, payload }) => ({
+        topic,
+        eventId: payload.eventId,
+        payload,
+      }));
       try {
         const [row] = await db.$queryRaw<{ created_at: Date }[]>`
           WITH new_order AS (
@@ -55,11 +41,12 @@ export function createOrderRepository(db: Database) {
               "productId" text, "productName" text, "unitPrice" bigint, quantity int, "lineTotal" bigint)
           ), first_history AS (
             INSERT INTO order_status_history (order_id, to_status, reason)
-            VALUES (${order.id}::uuid, 'PENDING', 'order placed')
-          ), announcement AS (
+            VALUES (${order.id}::uuid, 'PENDING', ${order.reason})
+          ), announcements AS (
             INSERT INTO outbox (event_id, order_id, topic, key, payload)
-            VALUES (${event.payload.eventId}::uuid, ${order.id}::uuid, ${event.topic}, ${order.id},
-                    ${JSON.stringify(event.payload)}::jsonb)
+            SELECT e."eventId", ${order.id}::uuid, e.topic, ${order.id}, e.payload
+            FROM jsonb_to_recordset(${JSON.stringify(outbox)}::jsonb)
+              AS e(topic text, "eventId" uuid, payload jsonb)
           )
           SELECT created_at FROM new_order`;
         const createdAt = (row as { created_at: Date }).created_at.toISOString();
@@ -83,16 +70,13 @@ export function createOrderRepository(db: Database) {
         };
       } catch (error) {
         if (order.idempotencyKey !== null && isUniqueViolation(error)) {
-          throw new DuplicateIdempotencyKey(order.idempotencyKey, { cause: error });
+          throw new DuplicateIdempotencyKeyError(order.idempotencyKey, { cause: error });
         }
         throw error;
       }
     },
 
-    async findByIdempotencyKey(
-      customerId: string,
-      idempotencyKey: string,
-    ): Promise<{ order: OrderView; requestHash: string | null } | null> {
+    async findByIdempotencyKey(customerId, idempotencyKey) {
       const row = await db.order.findUnique({
         where: { customerId_idempotencyKey: { customerId, idempotencyKey } },
         include: { items: true },
@@ -100,7 +84,7 @@ export function createOrderRepository(db: Database) {
       return row && { order: toOrderView(row), requestHash: row.requestHash };
     },
 
-    async findById(id: string): Promise<OrderView | null> {
+    async findById(id) {
       const row = await db.order.findUnique({
         where: { id },
         include: { items: true, history: { orderBy: { id: 'asc' } } },
@@ -109,7 +93,7 @@ export function createOrderRepository(db: Database) {
     },
 
     /** Newest first, keyset-paginated on (createdAt, id) so pages stay stable under inserts. */
-    async list(query: OrderListQuery): Promise<{ orders: OrderView[]; hasMore: boolean }> {
+    async list(query: OrderListQuery) {
       const { after } = query;
       const rows = await db.order.findMany({
         where: {
@@ -131,7 +115,5 @@ export function createOrderRepository(db: Database) {
         hasMore: rows.length > query.limit,
       };
     },
-  };
+  });
 }
-
-export type OrderRepository = ReturnType<typeof createOrderRepository>;

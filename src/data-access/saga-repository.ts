@@ -1,206 +1,147 @@
-import { randomUUID } from 'node:crypto';
 import type { Database } from './prisma-client-factory';
 import type { Prisma } from '../generated/prisma/client';
-import { decide, type SagaDecision, type SagaInput, type SagaOrder } from '../domain/saga-decider';
-import { AppError } from '../shared/app-error';
-
-export type EventOutcome = 'applied' | 'compensated' | 'ignored' | 'duplicate';
-
-/** What an event did, and for an ignored one, why. */
-export interface EventResult {
-  outcome: EventOutcome;
-  reason?: string;
-}
-
-export interface InboundEventRef {
-  eventId: string;
-  topic: string;
-  orderId: string;
-}
-
-export interface StepTimeouts {
-  paymentMs: number;
-  inventoryMs: number;
-}
-
-/** The event names an order this service never created. Not retriable: it goes to the DLQ. */
-export class UnknownOrderError extends AppError {
-  constructor(readonly orderId: string) {
-    super('unknown-order', `No order has id ${orderId}`, 404);
-  }
-}
-
-/**
- * An event id already processed for another topic or another order: not a redelivery, so not
- * to be dropped as one. Not retriable: it goes to the DLQ for someone to look at.
- */
-export class EventIdCollisionError extends AppError {
-  constructor(event: InboundEventRef, seen: { topic: string; orderId: string | null } | null) {
-    super(
-      'event-id-collision',
-      `Event id ${event.eventId} (${event.topic}, order ${event.orderId}) was already processed ` +
-        `for ${seen?.topic ?? 'another topic'}, order ${seen?.orderId ?? 'unknown'}`,
-      409,
-    );
-  }
-}
-
-/** Someone else changed the order between our read and write; trying again will succeed. */
-export class ConcurrentUpdateError extends AppError {
-  constructor(orderId: string) {
-    super('concurrent-update', `Order ${orderId} changed concurrently`, 409, true);
-  }
-}
+import { ConcurrentUpdateError } from '../domain/saga-errors';
+import type { SagaOrder } from '../domain/saga-model';
+import type { EventClaim, SagaStore, SagaUnitOfWork } from '../domain/saga-store';
+import { translateDatabaseErrors } from './database-errors';
+import { toOrderView } from './order-mapper';
 
 type Tx = Prisma.TransactionClient;
 
-/**
- * Applies saga inputs to orders. Each call is ONE transaction: dedupe on the event id, lock the
- * order row (so one order's inputs apply one at a time whoever sends them), decide from the
- * transition table, write the order, its history and its outbox rows, and record the event.
- */
-export function createSagaRepository(db: Database, timeouts: StepTimeouts) {
-  async function applyLocked(
-    tx: Tx,
-    orderId: string,
-    input: SagaInput,
-    causingEventId: string | null,
-    now: Date,
-  ): Promise<SagaDecision> {
-    const row = await tx.order.findUnique({
-      where: { id: orderId },
-      include: {
-        items: { orderBy: { position: 'asc' } },
-        effects: { select: { kind: true, reference: true } },
-      },
-    });
-    if (!row) throw new UnknownOrderError(orderId);
-    const known = (kind: 'payment' | 'reservation') =>
-      new Set(row.effects.filter((e) => e.kind === kind).map((e) => e.reference));
-    const order: SagaOrder = {
-      ...row,
-      totalAmount: Number(row.totalAmount),
-      paidAmount: row.paidAmount === null ? null : Number(row.paidAmount),
-      knownPayments: known('payment'),
-      knownReservations: known('reservation'),
-    };
-    const decision = decide(order, input, { now, newEventId: randomUUID });
-    if (decision.kind === 'ignore') return decision;
+const SAGA_ORDER_SHAPE = {
+  items: { orderBy: { position: 'asc' } },
+  effects: { select: { kind: true, reference: true } },
+} as const satisfies Prisma.OrderInclude;
 
-    const { waitingStep, ...changes } = decision.changes;
-    const timeoutMs = waitingStep === 'payment' ? timeouts.paymentMs : timeouts.inventoryMs;
-    const updated = await tx.order.updateMany({
-      where: { id: orderId, version: row.version },
-      data: {
-        ...changes,
-        paidAmount: changes.paidAmount === undefined ? undefined : BigInt(changes.paidAmount),
-        stepDeadlineAt: waitingStep ? new Date(now.getTime() + timeoutMs) : null,
-        version: { increment: 1 },
-      },
-    });
-    if (updated.count !== 1) throw new ConcurrentUpdateError(orderId);
-    await tx.orderStatusHistory.create({
-      data: {
-        orderId,
-        fromStatus: row.status,
-        toStatus: changes.status,
-        reason: decision.reason,
-        causingEventId,
-      },
-    });
-    if (decision.effect) {
-      const { effect } = decision;
-      await tx.orderEffect.create({
-        data: {
-          orderId,
-          kind: effect.kind,
-          reference: effect.reference,
-          eventId: effect.eventId,
-          ...(effect.kind === 'payment'
-            ? { amount: BigInt(effect.amount), currency: effect.currency }
-            : {}),
-        },
-      });
-    }
-    await tx.outboxMessage.createMany({
-      data: decision.emit.map(({ topic, payload }) => ({
-        eventId: payload.eventId,
-        orderId,
-        topic,
-        key: orderId,
-        payload: payload as unknown as Prisma.InputJsonValue,
-      })),
-    });
-    return decision;
-  }
+type SagaOrderRow = Prisma.OrderGetPayload<{ include: typeof SAGA_ORDER_SHAPE }>;
 
+function toSagaOrder(row: SagaOrderRow): SagaOrder {
+  const known = (kind: 'payment' | 'reservation') =>
+    new Set(row.effects.filter((effect) => effect.kind === kind).map((e) => e.reference));
   return {
-    /** A peer's event, exactly once in effect however often it is delivered. */
-    async handleEvent(
-      event: InboundEventRef,
-      input: SagaInput,
-      now = new Date(),
-    ): Promise<EventResult> {
-      return db.$transaction(async (tx) => {
+    ...row,
+    totalAmount: Number(row.totalAmount),
+    paidAmount: row.paidAmount === null ? null : Number(row.paidAmount),
+    knownPayments: known('payment'),
+    knownReservations: known('reservation'),
+  };
+}
+
+function unitOfWork(tx: Tx): SagaUnitOfWork {
+  const load = async (ids: string[]) =>
+    ids.length === 0
+      ? []
+      : (await tx.order.findMany({ where: { id: { in: ids } }, include: SAGA_ORDER_SHAPE })).map(
+          toSagaOrder,
+        );
+  return {
+    async lockOrders(orderIds) {
+      // Row locks in id order, so two transactions locking the same orders cannot deadlock.
+      const locked = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM orders WHERE id = ANY(${[...orderIds].sort()}::uuid[]) ORDER BY id FOR UPDATE`;
+      const orders = await load(locked.map((row) => row.id));
+      return new Map(orders.map((order) => [order.id, order]));
+    },
+
+    async lockDueOrders(now, limit) {
+      const due = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM orders WHERE step_deadline_at <= ${now}
+        ORDER BY step_deadline_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
+      return load(due.map((row) => row.id));
+    },
+
+    async claimEvents(events) {
+      const claims: EventClaim[] = [];
+      for (const event of events) {
         const fresh = await tx.$executeRaw`
           INSERT INTO processed_events (event_id, topic, order_id)
           VALUES (${event.eventId}, ${event.topic}, ${event.orderId}::uuid)
           ON CONFLICT (event_id) DO NOTHING`;
-        if (fresh === 0) {
-          const seen = await tx.processedEvent.findUnique({ where: { eventId: event.eventId } });
-          if (seen && seen.topic === event.topic && seen.orderId === event.orderId) {
-            return { outcome: 'duplicate' };
-          }
-          throw new EventIdCollisionError(event, seen);
+        if (fresh === 1) {
+          claims.push({ kind: 'fresh' });
+          continue;
         }
-        await tx.$executeRaw`SELECT 1 FROM orders WHERE id = ${event.orderId}::uuid FOR UPDATE`;
-        const decision = await applyLocked(tx, event.orderId, input, event.eventId, now);
-        const outcome: EventOutcome =
-          decision.kind === 'ignore'
-            ? 'ignored'
-            : decision.from === decision.changes.status
-              ? 'compensated'
-              : 'applied';
-        if (outcome !== 'applied') {
-          await tx.processedEvent.update({ where: { eventId: event.eventId }, data: { outcome } });
-        }
-        return { outcome, reason: decision.reason };
+        const seen = await tx.processedEvent.findUnique({ where: { eventId: event.eventId } });
+        claims.push(
+          seen && seen.topic === event.topic && seen.orderId === event.orderId
+            ? { kind: 'duplicate' }
+            : {
+                kind: 'collision',
+                seen: { topic: seen?.topic ?? 'unknown', orderId: seen?.orderId ?? null },
+              },
+        );
+      }
+      return claims;
+    },
+
+    async save({ order, decision, causingEventId, stepDeadlineAt }) {
+      const { waitingStep: _waitingStep, ...changes } = decision.changes;
+      const updated = await tx.order.updateMany({
+        where: { id: order.id, version: order.version },
+        data: {
+          ...changes,
+          paidAmount: changes.paidAmount === undefined ? undefined : BigInt(changes.paidAmount),
+          stepDeadlineAt,
+          version: { increment: 1 },
+        },
+      });
+      if (updated.count !== 1) {
+        throw new ConcurrentUpdateError(`Order ${order.id} changed concurrently`);
+      }
+      await tx.orderStatusHistory.create({
+        data: {
+          orderId: order.id,
+          fromStatus: order.status === 'NEW' ? null : order.status,
+          toStatus: changes.status,
+          reason: decision.reason,
+          causingEventId,
+        },
+      });
+      const { effect } = decision;
+      if (effect) {
+        await tx.orderEffect.create({
+          data: {
+            orderId: order.id,
+            kind: effect.kind,
+            reference: effect.reference,
+            eventId: effect.eventId,
+            ...(effect.kind === 'payment'
+              ? { amount: BigInt(effect.amount), currency: effect.currency }
+              : {}),
+          },
+        });
+      }
+      await tx.outboxMessage.createMany({
+        data: decision.emit.map(({ topic, payload }) => ({
+          eventId: payload.eventId,
+          orderId: order.id,
+          topic,
+          key: order.id,
+          payload: payload as unknown as Prisma.InputJsonValue,
+        })),
       });
     },
 
-    /** A command from the API (cancel): same rules, no event to dedupe. */
-    async applyCommand(orderId: string, input: SagaInput, now = new Date()): Promise<SagaDecision> {
-      return db.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT 1 FROM orders WHERE id = ${orderId}::uuid FOR UPDATE`;
-        return applyLocked(tx, orderId, input, null, now);
-      });
+    async recordOutcome(eventId, outcome) {
+      await tx.processedEvent.update({ where: { eventId }, data: { outcome } });
     },
 
-    /** Ids of orders whose step deadline has passed, oldest first. */
-    async dueOrders(now: Date, limit: number): Promise<string[]> {
-      const rows = await db.order.findMany({
-        where: { stepDeadlineAt: { lte: now } },
-        orderBy: { stepDeadlineAt: 'asc' },
-        take: limit,
-        select: { id: true },
+    async view(orderId) {
+      const row = await tx.order.findUnique({
+        where: { id: orderId },
+        include: { items: true, history: { orderBy: { id: 'asc' } } },
       });
-      return rows.map((row) => row.id);
-    },
-
-    /**
-     * Times out one order if it is still past its deadline and nobody else holds it. SKIP LOCKED
-     * means instances sweeping together, or a consumer applying a reply, never wait on each other.
-     */
-    async expireIfDue(orderId: string, now = new Date()): Promise<SagaDecision | null> {
-      return db.$transaction(async (tx) => {
-        const claimed = await tx.$queryRaw<{ id: string }[]>`
-          SELECT id FROM orders WHERE id = ${orderId}::uuid AND step_deadline_at <= ${now}
-          FOR UPDATE SKIP LOCKED`;
-        if (claimed.length === 0) return null;
-        return applyLocked(tx, orderId, { trigger: 'deadline_passed' }, null, now);
-      });
+      return row && toOrderView(row);
     },
   };
 }
 
-export type SagaRepository = ReturnType<typeof createSagaRepository>;
+/**
+ * The SagaStore on Prisma: each unit of work is one interactive transaction. It stores what
+ * the saga use cases decide; it decides nothing.
+ */
+export function createSagaRepository(db: Database): SagaStore {
+  return translateDatabaseErrors<SagaStore>({
+    transaction: (work) => db.$transaction((tx) => work(unitOfWork(tx))),
+  });
+}

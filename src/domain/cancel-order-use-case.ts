@@ -1,51 +1,58 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../shared/app-error';
+import { NotFoundError } from '../shared/app-error';
 import { parseOrThrow } from '../shared/validation';
 import { safeText } from '../shared/safe-text';
-import type { OrderRepository } from '../data-access/order-repository';
-import { UnknownOrderError, type SagaRepository } from '../data-access/saga-repository';
-import type { OrderView } from './order-view';
 import { defaultCancellationReason, mayAccessOrder, type Caller } from './access-policy';
+import { saveDecision } from './apply-decision';
+import type { OrderView } from './order-view';
+import { decide } from './saga-decider';
+import { OrderNotCancellableError } from './saga-errors';
+import type { SagaStore } from './saga-store';
+import type { StepTimeouts } from './saga-transitions';
 
 const cancelBodySchema = z
   .strictObject({ reason: safeText().trim().min(1).max(500).optional() })
   .optional();
 
 export interface CancelOrderDependencies {
-  orders: OrderRepository;
-  saga: SagaRepository;
+  saga: SagaStore;
+  timeouts: StepTimeouts;
+  now?: () => Date;
 }
 
 /**
  * Cancels an order that is not yet confirmed, through the same transition table as the
- * consumer, so the compensation owed (a refund once paid) is emitted with the cancellation.
- * Someone else's order is answered as unknown (404), as for reading it.
+ * consumer, so the compensation owed (a refund once paid) is emitted with the cancellation; in
+ * one transaction, which also reads the order it answers with. Someone else's order is
+ * answered as unknown (404), as for reading it.
  */
 export async function cancelOrder(
-  { orders, saga }: CancelOrderDependencies,
+  { saga, timeouts, now = () => new Date() }: CancelOrderDependencies,
   caller: Caller,
   orderId: string,
   body: unknown,
 ): Promise<OrderView> {
   const input = parseOrThrow(cancelBodySchema, body, 'The cancellation is not valid');
-  const current = await orders.findById(orderId);
-  if (!current || !mayAccessOrder(caller, current)) {
-    throw new NotFoundError(`No order has id ${orderId}`);
-  }
   const reason = input?.reason ?? defaultCancellationReason(caller);
-  const decision = await saga
-    .applyCommand(orderId, { trigger: 'cancel', reason })
-    .catch((error) => {
-      throw error instanceof UnknownOrderError ? new NotFoundError(error.message) : error;
-    });
-  const order = await orders.findById(orderId);
-  if (!order) throw new NotFoundError(`No order has id ${orderId}`);
-  if (decision.kind === 'ignore') {
-    throw new ConflictError(
-      'order-not-cancellable',
-      `The order is ${order.status} and can no longer be cancelled`,
-      { currentStatus: order.status },
+  return saga.transaction(async (unit) => {
+    const order = (await unit.lockOrders([orderId])).get(orderId);
+    if (!order || !mayAccessOrder(caller, order)) {
+      throw new NotFoundError(`No order has id ${orderId}`);
+    }
+    const at = now();
+    const decision = decide(
+      order,
+      { trigger: 'cancel', reason },
+      { now: at, newEventId: randomUUID },
     );
-  }
-  return order;
+    if (decision.kind === 'ignore') {
+      throw new OrderNotCancellableError(
+        `The order is ${order.status} and can no longer be cancelled`,
+        { details: { currentStatus: order.status } },
+      );
+    }
+    await saveDecision(unit, order, decision, { causingEventId: null, now: at, timeouts });
+    return (await unit.view(orderId)) as OrderView;
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SagaInput } from './saga-decider';
+import type { ReplyInput } from './saga-model';
+import type { ReplyTrigger } from './saga-transitions';
 
 const id = z.string().trim().min(1).max(128);
 const reason = z.string().max(2_000);
@@ -24,7 +25,7 @@ const paymentRefunded = z.object({ ...base, paymentId: id });
 export interface InboundEvent {
   eventId: string;
   orderId: string;
-  input: SagaInput;
+  input: ReplyInput;
 }
 
 /**
@@ -66,6 +67,4 @@ export const INBOUND_EVENT_PARSERS = {
     const { eventId, orderId, paymentId } = paymentRefunded.parse(payload);
     return { eventId, orderId, input: { trigger: 'payment_refunded', eventId, paymentId } };
   },
-} as const;
-
-export type InboundTopic = keyof typeof INBOUND_EVENT_PARSERS;
+} as const satisfies Record<ReplyTrigger, (payload: unknown) => InboundEvent>;

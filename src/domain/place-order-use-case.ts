@@ -6,9 +6,10 @@ import { customerForNewOrder, type Caller } from './access-policy';
 import { newOrderSchema } from './new-order-schema';
 import { priceOrder } from './order-pricing';
 import { fingerprint } from './request-fingerprint';
-import type { ProcessPaymentRequest } from './saga-events';
 import type { OrderView } from './order-view';
-import { DuplicateIdempotencyKey, type OrderRepository } from '../data-access/order-repository';
+import { DuplicateIdempotencyKeyError, type OrderStore } from './order-store';
+import { decide } from './saga-decider';
+import { NEW_ORDER, stepDeadline, type StepTimeouts } from './saga-transitions';
 
 const idempotencyKeySchema = z
   .string()
@@ -22,19 +23,19 @@ export interface PlaceOrderResult {
   replayed: boolean;
 }
 
-/**
- * Validates and prices a new order, then stores it as PENDING together with the
- * `process_payment_request` it owes the payment service, in one transaction.
- */
 export interface PlaceOrderDependencies {
-  orders: OrderRepository;
-  /** The saga's first deadline: how long the order may wait for the payment reply. */
-  paymentTimeoutMs: number;
+  orders: OrderStore;
+  timeouts: StepTimeouts;
   now?: () => Date;
 }
 
+/**
+ * Validates and prices a new order, then stores it as the saga's first row says: PENDING,
+ * together with the `process_payment_request` it owes the payment service, atomically. A
+ * repeated Idempotency-Key with the same body answers with the order it created.
+ */
 export async function placeOrder(
-  { orders, paymentTimeoutMs, now = () => new Date() }: PlaceOrderDependencies,
+  { orders, timeouts, now = () => new Date() }: PlaceOrderDependencies,
   caller: Caller,
   body: unknown,
   idempotencyKey: string | undefined,
@@ -61,14 +62,26 @@ export async function placeOrder(
   const orderId = randomUUID();
   const placedAt = now();
   const priced = priceOrder(input.items);
-  const payment: ProcessPaymentRequest = {
-    eventId: randomUUID(),
-    orderId,
-    customerId: input.customerId,
-    amount: priced.totalAmount,
-    currency: input.currency,
-    occurredAt: placedAt.getTime(),
-  };
+  const decision = decide(
+    {
+      id: orderId,
+      status: NEW_ORDER,
+      customerId: input.customerId,
+      currency: input.currency,
+      totalAmount: priced.totalAmount,
+      failureReason: null,
+      paymentId: null,
+      paidAmount: null,
+      reservationId: null,
+      items: priced.items,
+      version: 0,
+      knownPayments: new Set(),
+      knownReservations: new Set(),
+    },
+    { trigger: 'place_order' },
+    { now: placedAt, newEventId: randomUUID },
+  );
+  if (decision.kind !== 'apply') throw new Error('the saga table has no row for place_order');
   try {
     const order = await orders.insertNewOrder(
       {
@@ -78,14 +91,15 @@ export async function placeOrder(
         currency: input.currency,
         idempotencyKey: key,
         requestHash,
-        stepDeadlineAt: new Date(placedAt.getTime() + paymentTimeoutMs),
+        stepDeadlineAt: stepDeadline(decision.changes.waitingStep, placedAt, timeouts) as Date,
+        reason: decision.reason,
       },
-      { topic: 'process_payment_request', payload: payment },
+      decision.emit,
     );
     return { order, replayed: false };
   } catch (error) {
     // A concurrent request with the same key won the insert: answer with its order.
-    if (error instanceof DuplicateIdempotencyKey && key !== null) {
+    if (error instanceof DuplicateIdempotencyKeyError && key !== null) {
       const winner = await replayOf(orders, input.customerId, key, requestHash);
       if (winner) return winner;
     }
@@ -94,7 +108,7 @@ export async function placeOrder(
 }
 
 async function replayOf(
-  orders: OrderRepository,
+  orders: OrderStore,
   customerId: string,
   key: string,
   requestHash: string | null,

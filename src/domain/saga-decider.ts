@@ -1,77 +1,18 @@
-import type { OrderStatus } from './order-status';
-import type { OutgoingEvent } from './saga-events';
 import { buildEvent } from './saga-event-builders';
+import type {
+  DecisionContext,
+  OrderChanges,
+  PeerEffect,
+  SagaDecision,
+  SagaInput,
+  SagaOrder,
+} from './saga-model';
 import {
   SAGA_TRANSITIONS,
-  WAITING_STEP,
+  waitingStepOf,
   type SagaGuard,
   type SagaTransition,
 } from './saga-transitions';
-
-/** What the saga needs to know about an order to decide. Amounts in minor units. */
-export interface SagaOrder {
-  id: string;
-  status: OrderStatus;
-  customerId: string;
-  currency: string;
-  totalAmount: number;
-  failureReason: string | null;
-  paymentId: string | null;
-  paidAmount: number | null;
-  reservationId: string | null;
-  items: readonly { productId: string; quantity: number }[];
-  /** Every payment and reservation the peers reported for the order (order_effects). */
-  knownPayments: ReadonlySet<string>;
-  knownReservations: ReadonlySet<string>;
-}
-
-export type SagaInput =
-  | {
-      trigger: 'payment_successful';
-      eventId: string;
-      paymentId: string;
-      amount: number;
-      /** Absent when the payment service does not say: the order's currency. */
-      currency?: string;
-    }
-  | { trigger: 'payment_failed'; eventId: string; reason: string }
-  | { trigger: 'inventory_reserved'; eventId: string; reservationId: string }
-  | { trigger: 'inventory_reservation_failed'; eventId: string; reason: string }
-  | { trigger: 'payment_refunded'; eventId: string; paymentId: string }
-  | { trigger: 'cancel'; reason: string }
-  | { trigger: 'deadline_passed' };
-
-export interface OrderChanges {
-  status: OrderStatus;
-  failureReason?: string;
-  paymentId?: string;
-  paidAmount?: number;
-  reservationId?: string;
-  /** The step the order now waits on, if any; the caller turns it into a deadline. */
-  waitingStep: 'payment' | 'inventory' | null;
-}
-
-/** A payment or reservation a peer reported, to be remembered once (order_effects). */
-export type PeerEffect =
-  | { kind: 'payment'; reference: string; amount: number; currency: string; eventId: string }
-  | { kind: 'reservation'; reference: string; eventId: string };
-
-export type SagaDecision =
-  | {
-      kind: 'apply';
-      from: OrderStatus;
-      changes: OrderChanges;
-      emit: OutgoingEvent[];
-      reason: string;
-      /** What the triggering reply reported, when it reported a payment or a reservation. */
-      effect?: PeerEffect;
-    }
-  | { kind: 'ignore'; reason: string };
-
-export interface DecisionContext {
-  now: Date;
-  newEventId: () => string;
-}
 
 /**
  * Pure: finds the row of the transition table for (status, trigger) whose guard holds, and says
@@ -79,7 +20,9 @@ export interface DecisionContext {
  * ignored, with why.
  */
 export function decide(order: SagaOrder, input: SagaInput, context: DecisionContext): SagaDecision {
-  const rows = SAGA_TRANSITIONS.filter((t) => t.from === order.status && t.on === input.trigger);
+  const rows = SAGA_TRANSITIONS.filter(
+    (t) => t.from === order.status && t.trigger === input.trigger,
+  );
   if (rows.length === 0)
     return { kind: 'ignore', reason: `${input.trigger} does not apply to a ${order.status} order` };
   const row = rows.find((candidate) => !candidate.when || guardHolds(candidate.when, order, input));
@@ -148,8 +91,10 @@ function effectOf(order: SagaOrder, input: SagaInput): PeerEffect | undefined {
 }
 
 function changesFor(row: SagaTransition, order: SagaOrder, input: SagaInput): OrderChanges {
-  const changes: OrderChanges = { status: row.to, waitingStep: WAITING_STEP[row.to] ?? null };
+  const changes: OrderChanges = { status: row.to, waitingStep: waitingStepOf(row.to) };
   switch (input.trigger) {
+    case 'place_order':
+      return changes;
     case 'payment_successful':
       // A payment the row refunds is not the order's.
       if (row.emit.includes('refund_payment_request')) {
@@ -182,7 +127,29 @@ function changesFor(row: SagaTransition, order: SagaOrder, input: SagaInput): Or
   }
 }
 
+/** The order as it is once `decision` is applied: what a next input in the same batch sees. */
+export function orderAfter(
+  order: SagaOrder,
+  decision: Extract<SagaDecision, { kind: 'apply' }>,
+): SagaOrder {
+  const { changes, effect } = decision;
+  const remember = (known: ReadonlySet<string>, kind: PeerEffect['kind']) =>
+    effect?.kind === kind ? new Set([...known, effect.reference]) : known;
+  return {
+    ...order,
+    status: changes.status,
+    failureReason: changes.failureReason ?? order.failureReason,
+    paymentId: changes.paymentId ?? order.paymentId,
+    paidAmount: changes.paidAmount ?? order.paidAmount,
+    reservationId: changes.reservationId ?? order.reservationId,
+    version: order.version + 1,
+    knownPayments: remember(order.knownPayments, 'payment'),
+    knownReservations: remember(order.knownReservations, 'reservation'),
+  };
+}
+
 function reasonFor(row: SagaTransition, order: SagaOrder, input: SagaInput): string {
+  if (input.trigger === 'place_order') return 'order placed';
   const emitted = row.emit.length > 0 ? `; emits ${row.emit.join(', ')}` : '';
   const late = row.from === row.to ? 'late ' : '';
   const detail =

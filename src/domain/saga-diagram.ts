@@ -1,17 +1,18 @@
-import { SAGA_TRANSITIONS } from './saga-transitions';
+import { NEW_ORDER, SAGA_TRANSITIONS, TERMINAL_STATUSES } from './saga-transitions';
 
 /**
  * The transition table as a Mermaid state diagram, for README.md. Generated, never drawn by
  * hand: `npm run docs:saga` rewrites README's copy and a test fails if the two differ.
  */
 export function renderSagaDiagram(): string {
-  const lines = ['stateDiagram-v2', '  [*] --> PENDING: POST /orders / process_payment_request'];
-  for (const { from, on, to, emit, when } of SAGA_TRANSITIONS) {
+  const lines = ['stateDiagram-v2'];
+  for (const { from, trigger, to, emit, when } of SAGA_TRANSITIONS) {
     const guard = when ? ` [${when}]` : '';
     const emitted = emit.length > 0 ? ` / ${emit.join(', ')}` : '';
-    lines.push(`  ${from} --> ${to}: ${on}${guard}${emitted}`);
+    const source = from === NEW_ORDER ? '[*]' : from;
+    lines.push(`  ${source} --> ${to}: ${trigger}${guard}${emitted}`);
   }
-  lines.push('  CONFIRMED --> [*]', '  FAILED --> [*]', '  CANCELLED --> [*]');
+  for (const status of TERMINAL_STATUSES) lines.push(`  ${status} --> [*]`);
   return lines.join('\n');
 }
 

@@ -1,5 +1,5 @@
-import type { DecisionContext, SagaInput, SagaOrder } from './saga-decider';
 import type { OutgoingEvent } from './saga-events';
+import type { DecisionContext, SagaInput, SagaOrder } from './saga-model';
 import type { EmittedEvent } from './saga-transitions';
 
 /**
@@ -16,6 +16,16 @@ export function buildEvent(
   const base = { eventId: newEventId(), orderId: order.id, occurredAt: now.getTime() };
   const reason = order.failureReason ?? `late ${input.trigger} for a ${order.status} order`;
   switch (type) {
+    case 'process_payment_request':
+      return {
+        topic: type,
+        payload: {
+          ...base,
+          customerId: order.customerId,
+          amount: order.totalAmount,
+          currency: order.currency,
+        },
+      };
     case 'reserve_inventory_request':
       return {
         topic: type,

@@ -1,7 +1,6 @@
 import { KafkaJSError } from 'kafkajs';
 import { ZodError } from 'zod';
 import { AppError } from '../shared/app-error';
-import { isDatabaseUnavailable } from '../data-access/database-errors';
 
 /**
  * What to do about a record that failed, decided in one place:
@@ -13,18 +12,17 @@ import { isDatabaseUnavailable } from '../data-access/database-errors';
 export type FailureKind = 'transient' | 'poison' | 'unknown';
 
 /** The record can never be processed as it is (bad bytes, unknown schema, invalid fields). */
-export class PoisonRecordError extends AppError {
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(code, message, 422, false, options);
-  }
-}
+export class PoisonRecordError extends AppError {}
 
 const NETWORK_FAILURE =
   /ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|socket hang up|timeout/i;
 
+/**
+ * Errors say whether they are retriable: ours (AppError, among them data-access's
+ * DatabaseUnavailableError) and kafkajs's; the registry client's are read from their status.
+ */
 export function classifyFailure(error: unknown): FailureKind {
-  if (error instanceof PoisonRecordError || error instanceof ZodError) return 'poison';
-  if (isDatabaseUnavailable(error)) return 'transient';
+  if (error instanceof ZodError) return 'poison';
   if (error instanceof AppError) return error.retriable ? 'transient' : 'poison';
   if (error instanceof KafkaJSError) return error.retriable ? 'transient' : 'unknown';
   if (isRegistryUnavailable(error)) return 'transient';
@@ -55,8 +53,4 @@ export function errorClassOf(error: unknown): string {
     : error instanceof Error
       ? error.name
       : typeof error;
-}
-
-export function errorMessageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

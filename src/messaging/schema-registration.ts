@@ -1,14 +1,11 @@
 import type { Logger } from '../shared/logger';
-import { AppError } from '../shared/app-error';
+import { errorMessage, withCode } from '../shared/app-error';
 import { loadAvroSchema } from './avro-schemas';
 import type { CompatibilityLevel, RegistryClient } from './schema-registry-client';
 import { subjectFor, type SagaTopic } from './topics';
 
-export class SchemaIncompatibleError extends AppError {
-  constructor(subject: string, reason: string) {
-    super('schema-incompatible', `Schema for subject ${subject} is incompatible: ${reason}`, 500);
-  }
-}
+/** The registry refused a schema this version produces: a release mistake, start-up stops. */
+export class SchemaIncompatibleError extends withCode('schema-incompatible') {}
 
 export interface RegistrationOptions {
   topicPrefix: string;
@@ -44,8 +41,7 @@ export async function registerSchemas(
       // Only the registry's refusal is a release mistake; its outage (5xx, no answer) is not.
       if (!isRefusal(error)) throw error;
       throw new SchemaIncompatibleError(
-        subject,
-        `the schema registry refused it (${reasonOf(error)})`,
+        `Schema for subject ${subject} is incompatible: the schema registry refused it (${errorMessage(error)})`,
       );
     }
   }
@@ -61,8 +57,4 @@ function isRefusal(error: unknown): boolean {
   const candidate = error as { status?: number; originalError?: { status?: number } };
   const status = candidate.status ?? candidate.originalError?.status;
   return status === 409 || status === 422;
-}
-
-function reasonOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,7 +14,7 @@ export class RegistryResponseError extends AppError {
     readonly status: number,
     message: string,
   ) {
-    super('schema-registry-response', message, 502, status >= 500);
+    super('schema-registry-response', message, { retriable: status >= 500 });
   }
 }
 

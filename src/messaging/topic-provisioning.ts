@@ -1,6 +1,7 @@
 import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
+import { retry } from '../shared/retry';
 import { ALL_TOPICS, CONSUMED_TOPICS, deadLetterTopic, physicalTopic } from './topics';
 
 /** Every topic the service touches: the saga's topics and the consumed ones' dead-letter topics. */
@@ -62,17 +63,19 @@ export async function createTopics(
   }
 }
 
-async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
-    try {
+/**
+ * Until every partition has a leader that serves it: ListOffsets goes to each leader, so it
+ * succeeding means producers and consumers can start (about 25 s at most, then the error).
+ */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  await retry(
+    async () => {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
-      if (metadata.every((topic) => topic.partitions.every((p) => p.leader >= 0))) return;
-    } catch (error) {
-      if (Date.now() + delay > deadline) throw error;
-    }
-    if (Date.now() + delay > deadline)
-      throw new Error(`topics have no leader after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, delay));
-  }
+      if (!metadata.every((topic) => topic.partitions.every((p) => p.leader >= 0))) {
+        throw new Error('a topic has no leader yet');
+      }
+      await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+    },
+    { minMs: 50, maxMs: 1_000, retries: 30 },
+  );
 }

@@ -1,24 +1,12 @@
+import { SAGA_VOCABULARY } from '../domain/saga-transitions';
+
 /**
- * The saga's topics by logical name. The physical topic is the configured prefix plus this
+ * The saga's topics by logical name: the events it emits and the replies it consumes, as the
+ * saga's vocabulary (domain/saga-transitions.ts) lists them. The physical topic is the configured prefix plus this
  * name; each carries one Avro record type, `schemas/<name>.avsc`, under subject `<topic>-value`.
  */
-export const PRODUCED_TOPICS = [
-  'process_payment_request',
-  'reserve_inventory_request',
-  'refund_payment_request',
-  'release_inventory_request',
-  'order_confirmed',
-  'order_failed',
-  'order_cancelled',
-] as const;
-
-export const CONSUMED_TOPICS = [
-  'payment_successful',
-  'payment_failed',
-  'inventory_reserved',
-  'inventory_reservation_failed',
-  'payment_refunded',
-] as const;
+export const PRODUCED_TOPICS = SAGA_VOCABULARY.events;
+export const CONSUMED_TOPICS = SAGA_VOCABULARY.replies;
 
 export type ProducedTopic = (typeof PRODUCED_TOPICS)[number];
 export type ConsumedTopic = (typeof CONSUMED_TOPICS)[number];

@@ -1,60 +1,66 @@
 /**
- * The one error type the service raises on purpose. `httpStatus` tells the HTTP
- * error handler what to answer; `retriable` tells consumers and the relay whether
- * trying again later can succeed (as kafkajs's `KafkaJSError.retriable` does).
+ * The one error type the service raises on purpose. `code` names the failure (it becomes the
+ * problem type on HTTP and the `dlq-error-class` on a dead letter); `retriable` says whether
+ * trying again later can succeed, as kafkajs's `KafkaJSError.retriable` does. An error knows
+ * nothing of HTTP: `entry-points/http/problem-details.ts` maps codes to statuses.
  */
 export class AppError extends Error {
+  readonly retriable: boolean;
+  /** Extra members for whoever reports it (e.g. the order's current status). */
+  readonly details?: Record<string, unknown>;
+
   constructor(
     readonly code: string,
     message: string,
-    readonly httpStatus: number,
-    readonly retriable = false,
-    options?: { cause?: unknown; details?: Record<string, unknown> },
+    options: { retriable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {},
   ) {
-    super(message, options);
+    super(message, { cause: options.cause });
     this.name = new.target.name;
-    this.details = options?.details;
+    this.retriable = options.retriable ?? false;
+    this.details = options.details;
   }
-
-  /** Extra members for the problem document (e.g. the order's current status). */
-  readonly details?: Record<string, unknown>;
 }
+
+/** An error's message, whatever was thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+type ErrorOptions = { cause?: unknown; details?: Record<string, unknown> };
+
+/**
+ * A base for an AppError subclass with a fixed code, so that each is one line, as in
+ * confluent-schema-registry: `export class NotFoundError extends withCode('not-found') {}`.
+ */
+export function withCode(code: string, defaults: { retriable?: boolean } = {}) {
+  return class extends AppError {
+    constructor(message: string, options: ErrorOptions = {}) {
+      super(code, message, { ...defaults, ...options });
+    }
+  };
+}
+
+export class NotFoundError extends withCode('not-found') {}
+export class IdempotencyConflictError extends withCode('idempotency-key-reused') {}
+/** Authenticated, but this caller may not do this. */
+export class ForbiddenError extends withCode('forbidden') {}
+/** Postgres is not there right now (down, unreachable, out of connections, too slow). */
+export class DatabaseUnavailableError extends withCode('database-unavailable', {
+  retriable: true,
+}) {}
 
 export interface FieldError {
   path: string;
   message: string;
 }
 
+/** The input does not fit its schema; `fieldErrors` says where. */
 export class ValidationError extends AppError {
   constructor(
     message: string,
     readonly fieldErrors: FieldError[] = [],
   ) {
-    super('validation', message, 400);
-  }
-}
-
-export class NotFoundError extends AppError {
-  constructor(message: string) {
-    super('not-found', message, 404);
-  }
-}
-
-export class IdempotencyConflictError extends AppError {
-  constructor(message: string) {
-    super('idempotency-key-reused', message, 422);
-  }
-}
-
-export class DatabaseUnavailableError extends AppError {
-  constructor(cause: unknown) {
-    super('database-unavailable', 'The database is not reachable right now', 503, true, { cause });
-  }
-}
-
-export class ConflictError extends AppError {
-  constructor(code: string, message: string, details?: Record<string, unknown>) {
-    super(code, message, 409, false, { details });
+    super('validation', message);
   }
 }
 
@@ -67,13 +73,6 @@ export class UnauthorizedError extends AppError {
     message: string,
     readonly challenge: string,
   ) {
-    super('unauthorized', message, 401);
-  }
-}
-
-/** Authenticated, but this caller may not do this. */
-export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super('forbidden', message, 403);
+    super('unauthorized', message);
   }
 }

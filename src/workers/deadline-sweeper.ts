@@ -1,11 +1,15 @@
-import type { SagaRepository } from '../data-access/saga-repository';
+import { expireDeadlines } from '../domain/expire-deadlines-use-case';
+import type { SagaStore } from '../domain/saga-store';
+import type { StepTimeouts } from '../domain/saga-transitions';
+import { createBackgroundLoop } from '../shared/background-loop';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
-import { WakeSignal } from '../shared/wake-signal';
 
 export interface DeadlineSweeperOptions {
   intervalMs: number;
   batchSize: number;
+  retryMinMs: number;
+  retryMaxMs: number;
 }
 
 export interface DeadlineSweeper {
@@ -17,57 +21,35 @@ export interface DeadlineSweeper {
 
 /**
  * Moves orders stuck past their step deadline through the transition table
- * (`deadline_passed`). Every instance may sweep: each order is claimed with
- * FOR UPDATE SKIP LOCKED and re-checked, so two sweepers never act on the same order.
+ * (`deadline_passed`, domain/expire-deadlines-use-case.ts), every `intervalMs`, and at once
+ * again while a pass fills its batch. Every instance may sweep: orders another instance holds
+ * are skipped, so two sweepers never act on the same order.
  */
 export function createDeadlineSweeper(
-  { saga, metrics, logger }: { saga: SagaRepository; metrics: Metrics; logger: Logger },
+  {
+    saga,
+    timeouts,
+    metrics,
+    logger,
+  }: { saga: SagaStore; timeouts: StepTimeouts; metrics: Metrics; logger: Logger },
   options: DeadlineSweeperOptions,
 ): DeadlineSweeper {
-  const wake = new WakeSignal();
-  let running = false;
-  let loop: Promise<void> | undefined;
-
   async function sweepOnce(now = new Date()): Promise<number> {
-    let moved = 0;
-    for (const orderId of await saga.dueOrders(now, options.batchSize)) {
-      const decision = await saga.expireIfDue(orderId, now);
-      if (decision?.kind !== 'apply') continue;
-      moved++;
-      metrics.deadlinesExpired.inc({ status: decision.from });
-      logger.info('order step deadline passed', {
-        orderId,
-        from: decision.from,
-        to: decision.changes.status,
-      });
+    const expired = await expireDeadlines({ saga, timeouts }, now, options.batchSize);
+    for (const { orderId, from, to } of expired) {
+      metrics.deadlinesExpired.inc({ status: from });
+      logger.info('order step deadline passed', { orderId, from, to });
     }
-    return moved;
+    return expired.length;
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      try {
-        await sweepOnce();
-      } catch (error) {
-        logger.warn('deadline sweep failed; will retry', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-      }
-      await wake.sleep(options.intervalMs);
-    }
-  }
-
-  return {
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    async stop() {
-      running = false;
-      wake.wake();
-      await loop;
-    },
-    sweepOnce,
-  };
+  const loop = createBackgroundLoop({
+    name: 'deadline sweep',
+    step: async () => ((await sweepOnce()) >= options.batchSize ? 'busy' : 'idle'),
+    idleMs: options.intervalMs,
+    retryMinMs: options.retryMinMs,
+    retryMaxMs: options.retryMaxMs,
+    logger,
+  });
+  return { start: loop.start, stop: loop.stop, sweepOnce };
 }

@@ -1,11 +1,15 @@
-import { ConfluentSchemaRegistryValidationError } from '@kafkajs/confluent-schema-registry/dist/errors';
 import type { IHeaders, Message, TopicMessages } from 'kafkajs';
 import type { OutboxRepository, PendingOutboxMessage } from '../data-access/outbox-repository';
 import type { GuardedProducer } from '../messaging/guarded-producer';
-import { UnknownTopicError, type EventEncoder } from '../messaging/event-encoder';
+import {
+  PayloadSchemaMismatchError,
+  UnknownTopicError,
+  type EventEncoder,
+} from '../messaging/event-encoder';
 import { physicalTopic } from '../messaging/topics';
+import { errorMessage } from '../shared/app-error';
+import { createBackgroundLoop, type StepResult } from '../shared/background-loop';
 import type { Logger } from '../shared/logger';
-import { WakeSignal, backoffDelay } from '../shared/wake-signal';
 import { RelayLeadership } from './relay-leadership';
 
 export interface OutboxRelayOptions {
@@ -41,10 +45,6 @@ export function createOutboxRelay(
   { outbox, producer, encoder, logger }: OutboxRelayDependencies,
   options: OutboxRelayOptions,
 ): OutboxRelay {
-  const wake = new WakeSignal();
-  const leadership = new RelayLeadership(options.databaseUrl, () => wake.wake(), logger);
-  const stopping = new AbortController();
-  let loop: Promise<void> | undefined;
   let lastPruneAt = 0;
   /**
    * Orders with a row that cannot be encoded (a bug: a payload that does not fit its schema, or
@@ -75,7 +75,7 @@ export function createOutboxRelay(
     try {
       await producer.send(topicMessages);
     } catch (error) {
-      await outbox.recordFailure(sendable, messageOf(error)).catch(() => undefined);
+      await outbox.recordFailure(sendable, errorMessage(error)).catch(() => undefined);
       throw error;
     }
     await outbox.markPublished(sendable);
@@ -95,13 +95,10 @@ export function createOutboxRelay(
       } catch (error) {
         // A registry outage fails the whole batch (retried); a bad payload, or a topic without
         // a schema, holds its order back (retrying the batch would stall every other order).
-        if (error instanceof ConfluentSchemaRegistryValidationError) {
-          unencodable.push({ row, reason: 'payload does not match the topic schema' });
-        } else if (error instanceof UnknownTopicError) {
-          unencodable.push({ row, reason: error.message });
-        } else {
+        if (!(error instanceof PayloadSchemaMismatchError || error instanceof UnknownTopicError)) {
           throw error;
         }
+        unencodable.push({ row, reason: error.message });
         heldOrders.add(row.orderId);
         continue;
       }
@@ -128,48 +125,34 @@ export function createOutboxRelay(
       logger.info('pruned published outbox rows', { pruned, before: before.toISOString() });
   }
 
-  async function run(): Promise<void> {
-    let failures = 0;
-    while (!stopping.signal.aborted) {
-      try {
-        if (!(await leadership.acquire())) {
-          await wake.sleep(options.pollIntervalMs);
-          continue;
-        }
-        await producer.waitUntilCallable(stopping.signal);
-        if (stopping.signal.aborted) break;
-        const rows = await outbox.nextBatch(options.batchSize, [...heldOrders]);
-        const published = rows.length > 0 ? await publishBatch(rows) : 0;
-        failures = 0;
-        await pruneWhenDue();
-        if (published < options.batchSize) await wake.sleep(options.pollIntervalMs);
-      } catch (error) {
-        failures++;
-        const delay = backoffDelay(failures, options.retryMinMs, options.retryMaxMs);
-        logger.warn('outbox publish failed; retrying', {
-          error: messageOf(error),
-          attempt: failures,
-          delayMs: delay,
-        });
-        await wake.sleep(delay);
-      }
-    }
+  /** One batch, as the leader; a standby only checks whether it can take over. */
+  async function step(signal: AbortSignal): Promise<StepResult> {
+    if (!(await leadership.acquire())) return 'idle';
+    await producer.waitUntilCallable(signal);
+    if (signal.aborted) return 'idle';
+    const rows = await outbox.nextBatch(options.batchSize, [...heldOrders]);
+    const published = rows.length > 0 ? await publishBatch(rows) : 0;
+    await pruneWhenDue();
+    return published < options.batchSize ? 'idle' : 'busy';
   }
 
+  const loop = createBackgroundLoop({
+    name: 'outbox publish',
+    step,
+    idleMs: options.pollIntervalMs,
+    retryMinMs: options.retryMinMs,
+    retryMaxMs: options.retryMaxMs,
+    logger,
+  });
+  // Leadership's connection LISTENs for the insert trigger's NOTIFY: a new row ends the idle wait.
+  const leadership = new RelayLeadership(options.databaseUrl, () => loop.wake(), logger);
+
   return {
-    start() {
-      loop ??= run();
-    },
+    start: loop.start,
     async stop() {
-      stopping.abort();
-      wake.wake();
-      await loop;
+      await loop.stop();
       await leadership.release();
     },
     isLeader: () => leadership.isLeader,
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
-import { createDeadLetterPublisher } from '../../src/entry-points/kafka/dead-letter-publisher';
+import { createDeadLetterPublisher } from '../../src/messaging/dead-letter-publisher';
 import { sharedKafkaStack } from './kafka-stack';
 import { ensureTopics } from './service-topics';
 import { deadLetterTopic } from '../../src/messaging/topics';

@@ -1,8 +1,22 @@
 import { KafkaJSConnectionError, KafkaJSNonRetriableError } from 'kafkajs';
 import { ZodError } from 'zod';
-import { ConcurrentUpdateError, UnknownOrderError } from '../../src/data-access/saga-repository';
+import { ConcurrentUpdateError, UnknownOrderError } from '../../src/domain/saga-errors';
 import { Prisma } from '../../src/generated/prisma/client';
+import { translateDatabaseErrors } from '../../src/data-access/database-errors';
 import { classifyFailure, PoisonRecordError } from '../../src/messaging/failure-policy';
+
+/**
+ * What the consumer sees of `error`: database failures reach it through a store, which turns
+ * an unreachable Postgres into DatabaseUnavailableError; anything else passes unchanged.
+ */
+async function asSeenByConsumer(error: unknown): Promise<unknown> {
+  const store = translateDatabaseErrors({
+    apply: async () => {
+      throw error;
+    },
+  });
+  return store.apply().catch((seen: unknown) => seen);
+}
 
 /** What the Prisma client throws, as built by the adapter for a driver error. */
 function prismaError(code: string, message: string, meta?: Record<string, unknown>) {
@@ -53,16 +67,16 @@ describe('failure policy: retry or dead-letter', () => {
         driverAdapterError: { cause: { kind: 'postgres', code: '57014', originalCode: '57014' } },
       }),
     ],
-  ])('when %s, then the record is retried (transient)', (_case, error) => {
-    expect(classifyFailure(error)).toBe('transient');
+  ])('when %s, then the record is retried (transient)', async (_case, error) => {
+    expect(classifyFailure(await asSeenByConsumer(error))).toBe('transient');
   });
 
   test.each([
     ['the record is not Avro', new PoisonRecordError('not-confluent-avro', 'bad bytes')],
     ['the record fails validation', new ZodError([])],
     ['the order does not exist', new UnknownOrderError('o-1')],
-  ])('when %s, then the record is dead-lettered at once (poison)', (_case, error) => {
-    expect(classifyFailure(error)).toBe('poison');
+  ])('when %s, then the record is dead-lettered at once (poison)', async (_case, error) => {
+    expect(classifyFailure(await asSeenByConsumer(error))).toBe('poison');
   });
 
   test.each([
@@ -77,8 +91,8 @@ describe('failure policy: retry or dead-letter', () => {
     ['the handler has a bug', new TypeError("Cannot read properties of undefined (reading 'x')")],
   ])(
     'when %s, then the record is retried a few times and then dead-lettered (unknown)',
-    (_case, error) => {
-      expect(classifyFailure(error)).toBe('unknown');
+    async (_case, error) => {
+      expect(classifyFailure(await asSeenByConsumer(error))).toBe('unknown');
     },
   );
 });

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Kafka } from 'kafkajs';
 import { createSagaConsumer } from '../../src/entry-points/kafka/saga-consumer';
+import { createSagaRecordProcessor } from '../../src/entry-points/kafka/saga-record-processor';
 import { createLogger } from '../../src/shared/logger';
 import { createMetrics } from '../../src/shared/metrics';
 import { waitFor } from '../support/wait-for';
@@ -37,20 +38,19 @@ describe('saga consumer after a kafkajs crash', () => {
     const consumer = createSagaConsumer(
       {
         kafka,
-        decoder: {} as never,
-        saga: {} as never,
-        deadLetters: {} as never,
-        metrics: createMetrics(),
+        processor: createSagaRecordProcessor(
+          {
+            decoder: {} as never,
+            handleReplies: async () => [],
+            deadLetters: {} as never,
+            metrics: createMetrics(),
+            logger: createLogger('silent'),
+          },
+          { groupId: 'g', topicPrefix: '', retryMinMs: 10, retryMaxMs: 20, maxUnknownAttempts: 3 },
+        ),
         logger: createLogger('silent'),
       },
-      {
-        groupId: 'g',
-        topicPrefix: '',
-        partitionsConcurrency: 1,
-        retryMinMs: 10,
-        retryMaxMs: 20,
-        maxUnknownAttempts: 3,
-      },
+      { groupId: 'g', partitionsConcurrency: 1, retryMinMs: 10, retryMaxMs: 20 },
     );
     await consumer.start();
     expect(consumer.state()).toBe('running');

@@ -5,7 +5,7 @@ import {
   replyDelayMs,
   reservationOutcome,
   validateOutcomeSettings,
-} from '../../src/peer-simulators/simulator-rules';
+} from '../peer-simulators/simulator-rules';
 
 describe('peer simulator rules', () => {
   describe('payment', () => {

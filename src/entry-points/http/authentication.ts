@@ -149,9 +149,7 @@ function verificationFailure(error: unknown): AppError {
   return new AppError(
     'authentication-unavailable',
     'Tokens cannot be checked right now; retry later',
-    503,
-    true,
-    { cause: error },
+    { retriable: true, cause: error },
   );
 }
 

@@ -7,8 +7,9 @@ import { ORDER_STATUSES } from '../../domain/order-status';
 import { NotFoundError } from '../../shared/app-error';
 import { identifier, safeText } from '../../shared/safe-text';
 import { parseOrThrow } from '../../shared/validation';
-import type { OrderRepository } from '../../data-access/order-repository';
-import type { SagaRepository } from '../../data-access/saga-repository';
+import type { OrderStore } from '../../domain/order-store';
+import type { SagaStore } from '../../domain/saga-store';
+import type { StepTimeouts } from '../../domain/saga-transitions';
 import { decodeCursor, encodeCursor } from './list-cursor';
 
 export const ORDERS_PATH = '/api/v1/orders';
@@ -23,18 +24,18 @@ const listQuerySchema = z.strictObject({
 });
 
 export interface OrderRoutesDependencies {
-  orders: OrderRepository;
-  saga: SagaRepository;
-  paymentTimeoutMs: number;
+  orders: OrderStore;
+  saga: SagaStore;
+  stepTimeouts: StepTimeouts;
 }
 
 /** Who may do what is decided by domain/access-policy.ts; `req.caller` is set by authentication. */
-export function orderRoutes({ orders, saga, paymentTimeoutMs }: OrderRoutesDependencies): Router {
+export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependencies): Router {
   const router = Router();
 
   router.post('/', async (req, res) => {
     const { order, replayed } = await placeOrder(
-      { orders, paymentTimeoutMs },
+      { orders, timeouts: stepTimeouts },
       req.caller,
       req.body,
       req.get('idempotency-key'),
@@ -66,7 +67,7 @@ export function orderRoutes({ orders, saga, paymentTimeoutMs }: OrderRoutesDepen
 
   router.post('/:id/cancel', async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
-    res.json(await cancelOrder({ orders, saga }, req.caller, id, req.body));
+    res.json(await cancelOrder({ saga, timeouts: stepTimeouts }, req.caller, id, req.body));
   });
 
   return router;

@@ -1,11 +1,11 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import {
   AppError,
+  errorMessage,
   UnauthorizedError,
   ValidationError,
   type FieldError,
 } from '../../shared/app-error';
-import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import type { Logger } from '../../shared/logger';
 
 /** An RFC 9457 problem document. `type` names an entry in README's "Errors" table. */
@@ -32,6 +32,28 @@ const TITLES: Record<number, string> = {
 };
 
 export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The HTTP status of each error code the API can answer with: the one place errors meet HTTP.
+ * A code not listed is a bug that reached the API: 500, logged.
+ */
+const STATUS_BY_CODE: Record<string, number> = {
+  validation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  'order-not-cancellable': 409,
+  'concurrent-update': 409,
+  'idempotency-key-reused': 422,
+  'authentication-unavailable': 503,
+  'database-unavailable': 503,
+};
+
+/** Codes whose answer tells the client when to try again, with the line each logs. */
+const RETRY_LATER: Record<string, string> = {
+  'authentication-unavailable': 'token keys unavailable',
+  'database-unavailable': 'database unavailable',
+};
 
 export function sendProblem(
   res: Response,
@@ -79,42 +101,38 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
       // The router could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate).
       return sendProblem(res, 400, 'bad-request', 'The request path is not valid UTF-8');
     }
-    if (error instanceof ValidationError) {
-      return sendProblem(res, 400, error.code, error.message, { errors: error.fieldErrors });
-    }
-    if (error instanceof UnauthorizedError) {
-      res.setHeader('WWW-Authenticate', error.challenge);
-      return sendProblem(res, 401, error.code, error.message);
-    }
-    if (error instanceof AppError && !error.retriable) {
-      return sendProblem(res, error.httpStatus, error.code, error.message, error.details);
-    }
-    if (error instanceof AppError && error.code === 'authentication-unavailable') {
-      logger.warn('token keys unavailable', { path: req.path, error: messageOf(error.cause) });
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      return sendProblem(res, 503, error.code, error.message);
-    }
-    if ((error instanceof AppError && error.httpStatus === 503) || isDatabaseUnavailable(error)) {
-      logger.warn('database unavailable', { path: req.path, error: messageOf(error) });
-      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      return sendProblem(
-        res,
-        503,
-        'database-unavailable',
-        'The database is not reachable; retry later',
-      );
+    const status = error instanceof AppError ? STATUS_BY_CODE[error.code] : undefined;
+    if (status !== undefined) {
+      const appError = error as AppError;
+      if (appError instanceof UnauthorizedError) {
+        res.setHeader('WWW-Authenticate', appError.challenge);
+      }
+      const retryLater = RETRY_LATER[appError.code];
+      if (retryLater) {
+        logger.warn(retryLater, {
+          path: req.path,
+          error: errorMessage(appError.cause ?? appError),
+        });
+        res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      }
+      const extra =
+        appError instanceof ValidationError ? { errors: appError.fieldErrors } : appError.details;
+      return sendProblem(res, status, appError.code, publicDetail(appError), extra);
     }
     logger.error('unhandled error', {
       path: req.path,
-      error: messageOf(error),
+      error: errorMessage(error),
       stack: stackOf(error),
     });
     return sendProblem(res, 500, 'internal', 'Something went wrong on our side');
   };
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+/** What the client is told: a database outage is described without its internals. */
+function publicDetail(error: AppError): string {
+  return error.code === 'database-unavailable'
+    ? 'The database is not reachable; retry later'
+    : error.message;
 }
 
 function stackOf(error: unknown): string | undefined {

@@ -1,21 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { createInboundRecordDecoder } from '../../../src/entry-points/kafka/inbound-record-decoder';
+import { createInboundRecordDecoder } from '../../../src/messaging/inbound-record-decoder';
 import { DEFAULT_AVRO_BOUNDS } from '../../../src/messaging/avro-bounds';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import {
-  UnknownOrderError,
-  type InboundEventRef,
-  type SagaRepository,
-} from '../../../src/data-access/saga-repository';
+import type { ReplyResult, SagaReply } from '../../../src/domain/handle-replies-use-case';
+import { UnknownOrderError } from '../../../src/domain/saga-errors';
 import type {
   DeadLetterPublisher,
   FailedRecord,
-} from '../../../src/entry-points/kafka/dead-letter-publisher';
+} from '../../../src/messaging/dead-letter-publisher';
 import {
   createSagaConsumer,
   type SagaConsumer,
 } from '../../../src/entry-points/kafka/saga-consumer';
+import { createSagaRecordProcessor } from '../../../src/entry-points/kafka/saga-record-processor';
 import { createLogger } from '../../../src/shared/logger';
 import { createMetrics } from '../../../src/shared/metrics';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
@@ -49,13 +47,12 @@ describe('when the dead-letter write fails', () => {
     const kafka = new Kafka({ brokers: brokerList, logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
-    const saga = {
-      async handleEvent(event: InboundEventRef) {
-        if (event.eventId === poisonEventId) throw new UnknownOrderError(event.orderId);
-        applied.push(event.eventId);
+    const handleReplies = async (replies: readonly SagaReply[]): Promise<ReplyResult[]> =>
+      replies.map(({ ref }) => {
+        if (ref.eventId === poisonEventId) return { rejected: new UnknownOrderError(ref.orderId) };
+        applied.push(ref.eventId);
         return { outcome: 'applied' };
-      },
-    } as unknown as SagaRepository;
+      });
     const deadLetters: DeadLetterPublisher = {
       async publish(record) {
         publishAttempts.push({ offset: record.message.offset, appliedSoFar: applied.length });
@@ -63,25 +60,26 @@ describe('when the dead-letter write fails', () => {
         deadLettered.push(record);
       },
     };
-    consumer = createSagaConsumer(
+    const retries = { retryMinMs: 20, retryMaxMs: 100 };
+    const processor = createSagaRecordProcessor(
       {
-        kafka,
         decoder: createInboundRecordDecoder(new SchemaRegistry({ host: registryUrl }), {
           ...DEFAULT_AVRO_BOUNDS,
           maxRecordBytes: 1_048_576,
         }),
-        saga,
+        handleReplies,
         deadLetters,
         metrics: createMetrics(),
         logger: createLogger('silent'),
       },
+      { groupId, topicPrefix: prefix, maxUnknownAttempts: 3, ...retries },
+    );
+    consumer = createSagaConsumer(
+      { kafka, processor, logger: createLogger('silent') },
       {
         groupId,
-        topicPrefix: prefix,
         partitionsConcurrency: 1,
-        retryMinMs: 20,
-        retryMaxMs: 100,
-        maxUnknownAttempts: 3,
+        ...retries,
         sessionTimeoutMs: MOCK_BROKER_CONSUMER_TUNING.sessionTimeout,
         heartbeatIntervalMs: MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval,
       },

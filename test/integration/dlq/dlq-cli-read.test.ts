@@ -5,7 +5,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { PoisonRecordError } from '../../../src/messaging/failure-policy';
 import { subjectFor } from '../../../src/messaging/topics';
-import { UnknownOrderError } from '../../../src/data-access/saga-repository';
+import { UnknownOrderError } from '../../../src/domain/saga-errors';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   FIXTURE_CONSUMER_GROUP,

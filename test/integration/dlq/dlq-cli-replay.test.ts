@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { UnknownOrderError } from '../../../src/data-access/saga-repository';
+import { UnknownOrderError } from '../../../src/domain/saga-errors';
 import { PoisonRecordError } from '../../../src/messaging/failure-policy';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {

@@ -3,7 +3,7 @@ import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
-import type { RunningPeers } from '../../../src/peer-simulators/start-peers';
+import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';

@@ -5,11 +5,7 @@
  * and /metrics. Not a test file itself (jest matches *.test.ts only).
  */
 import { PRODUCED_TOPICS, CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
-import {
-  startPeers,
-  type PeersConfig,
-  type RunningPeers,
-} from '../../../src/peer-simulators/start-peers';
+import { startPeers, type PeersConfig, type RunningPeers } from '../../peer-simulators/start-peers';
 import { createLogger } from '../../../src/shared/logger';
 import type { Config } from '../../../src/config';
 import type { OrderView, StatusChangeView } from '../../../src/domain/order-view';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
-import { DLQ_HEADER_PREFIX } from '../../kafka/dead-letter-publisher';
+import { DLQ_HEADER_PREFIX } from '../../../messaging/dead-letter-publisher';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import type { PartitionRange } from '../../../data-access/dead-letter-actions-repository';
 import { CliError } from './cli-errors';

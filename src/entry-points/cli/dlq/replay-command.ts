@@ -1,5 +1,5 @@
 import { Partitioners, type IHeaders, type TopicMessages } from 'kafkajs';
-import { DLQ_HEADER_PREFIX } from '../../kafka/dead-letter-publisher';
+import { DLQ_HEADER_PREFIX } from '../../../messaging/dead-letter-publisher';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';

@@ -1,9 +1,10 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { GuardedProducer } from '../../messaging/guarded-producer';
-import { deadLetterTopic } from '../../messaging/topics';
-import { errorClassOf, errorMessageOf } from '../../messaging/failure-policy';
-import type { Logger } from '../../shared/logger';
-import type { Metrics } from '../../shared/metrics';
+import type { GuardedProducer } from './guarded-producer';
+import { deadLetterTopic } from './topics';
+import { errorClassOf } from './failure-policy';
+import { errorMessage } from '../shared/app-error';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
 
 export interface FailedRecord {
   topic: string;
@@ -46,7 +47,7 @@ export function createDeadLetterPublisher(
         [`${DLQ_HEADER_PREFIX}original-timestamp`]: message.timestamp,
         [`${DLQ_HEADER_PREFIX}consumer-group`]: consumerGroup,
         [`${DLQ_HEADER_PREFIX}error-class`]: errorClass,
-        [`${DLQ_HEADER_PREFIX}error-message`]: errorMessageOf(error).slice(0, MAX_ERROR_MESSAGE),
+        [`${DLQ_HEADER_PREFIX}error-message`]: errorMessage(error).slice(0, MAX_ERROR_MESSAGE),
         [`${DLQ_HEADER_PREFIX}attempts`]: String(attempts),
         [`${DLQ_HEADER_PREFIX}first-failure-at`]: firstFailedAt.toISOString(),
         [`${DLQ_HEADER_PREFIX}last-failure-at`]: new Date().toISOString(),
@@ -64,7 +65,7 @@ export function createDeadLetterPublisher(
         partition,
         offset: message.offset,
         errorClass,
-        error: errorMessageOf(error),
+        error: errorMessage(error),
         orderId: record.orderId ?? message.key?.toString(),
         eventId: record.eventId ?? message.headers?.['event-id']?.toString(),
       });

@@ -2,12 +2,12 @@ import type { KafkaMessage } from 'kafkajs';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro, { type Type } from 'avsc';
 import { ZodError } from 'zod';
-import { INBOUND_EVENT_PARSERS, type InboundEvent } from '../../domain/inbound-events';
-import { loadAvroSchema } from '../../messaging/avro-schemas';
-import { checkAvroBounds, type AvroBounds } from '../../messaging/avro-bounds';
-import { readConfluentFrame } from '../../messaging/confluent-frame';
-import { PoisonRecordError } from '../../messaging/failure-policy';
-import type { ConsumedTopic } from '../../messaging/topics';
+import { INBOUND_EVENT_PARSERS, type InboundEvent } from '../domain/inbound-events';
+import { loadAvroSchema } from './avro-schemas';
+import { checkAvroBounds, type AvroBounds } from './avro-bounds';
+import { readConfluentFrame } from './confluent-frame';
+import { PoisonRecordError } from './failure-policy';
+import type { ConsumedTopic } from './topics';
 
 export interface RecordLimits extends AvroBounds {
   /** Bytes in one record value, framing included. */

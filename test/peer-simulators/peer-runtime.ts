@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
-import { createKafka } from '../messaging/kafka-client-factory';
-import { readConfluentFrame } from '../messaging/confluent-frame';
-import { createRegistryClient } from '../messaging/schema-registry-client';
-import { loadAvroSchema } from '../messaging/avro-schemas';
-import { physicalTopic, subjectFor, type SagaTopic } from '../messaging/topics';
-import type { Logger } from '../shared/logger';
+import { createKafka } from '../../src/messaging/kafka-client-factory';
+import { readConfluentFrame } from '../../src/messaging/confluent-frame';
+import { createRegistryClient } from '../../src/messaging/schema-registry-client';
+import { loadAvroSchema } from '../../src/messaging/avro-schemas';
+import { physicalTopic, subjectFor, type SagaTopic } from '../../src/messaging/topics';
+import type { Logger } from '../../src/shared/logger';
+import { sleep } from '../../src/shared/retry';
 import { replyDelayMs, type OutcomeSettings } from './simulator-rules';
 
 /** Consumer group timings; the mock broker wants short ones (MOCK_BROKER_CONSUMER_TUNING). */
@@ -69,24 +70,9 @@ export function createPeerSimulator(
   const schemaIds = new Map<SagaTopic, number>();
   const answered = new Map<string, { topic: SagaTopic; payload: Record<string, unknown> } | null>();
   const byPhysical = new Map(behaviour.consumes.map((t) => [physicalTopic(topicPrefix, t), t]));
-  const sleepers = new Set<() => void>();
+  const stopping = new AbortController();
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
-  let stopping = false;
-
-  /** Resolves after `ms`, or at once when stopping. */
-  function sleep(ms: number): Promise<void> {
-    if (stopping || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      sleepers.add(done);
-    });
-  }
 
   async function handle(physical: string, message: KafkaMessage): Promise<void> {
     const topic = byPhysical.get(physical) as SagaTopic;
@@ -107,7 +93,7 @@ export function createPeerSimulator(
       if (answered.size >= MAX_REMEMBERED) answered.delete(answered.keys().next().value as string);
       answered.set(requestId, reply);
       // A stop cuts the latency short rather than losing the reply.
-      await sleep(replyDelayMs(behaviour.settings, random()));
+      await sleep(replyDelayMs(behaviour.settings, random()), stopping.signal);
     }
     if (!reply) return;
     const { topic: replyTopic, payload } = reply;
@@ -154,8 +140,7 @@ export function createPeerSimulator(
       logger.info(`${behaviour.name} simulator running`, { groupId: connection.groupId });
     },
     async stop() {
-      stopping = true;
-      for (const wakeUp of [...sleepers]) wakeUp();
+      stopping.abort();
       await consumer?.disconnect();
       await producer?.disconnect();
     },

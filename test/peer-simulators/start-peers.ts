@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from '../shared/logger';
+import { createLogger, type Logger } from '../../src/shared/logger';
 import { createInventorySimulator } from './inventory-simulator';
 import { createPaymentSimulator } from './payment-simulator';
 import type { ConsumerTuning, PeerSimulator } from './peer-runtime';
