@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { GuardedProducer } from '../../messaging/guarded-producer';
+import { DLQ_HEADER_PREFIX } from '../../messaging/dead-letter-headers';
 import { deadLetterTopic } from '../../messaging/topics';
 import { errorClassOf, errorMessageOf } from '../../messaging/failure-policy';
 import type { Logger } from '../../shared/logger';
@@ -22,7 +23,6 @@ export interface DeadLetterPublisher {
   publish(record: FailedRecord, consumerGroup: string): Promise<void>;
 }
 
-export const DLQ_HEADER_PREFIX = 'dlq-';
 const MAX_ERROR_MESSAGE = 1_000;
 
 /**

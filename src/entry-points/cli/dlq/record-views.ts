@@ -6,9 +6,9 @@ import {
 import type { Type } from 'avsc';
 import { checkAvroBounds, DEFAULT_AVRO_BOUNDS } from '../../../messaging/avro-bounds';
 import { readConfluentFrame } from '../../../messaging/confluent-frame';
+import { DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { oneLine } from './cli-errors';
 import {
-  DLQ_HEADERS,
   headerText,
   headersAsText,
   originalTopicOf,
