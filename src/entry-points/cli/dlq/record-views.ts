@@ -15,7 +15,7 @@ import {
   type DeadLetterRecord,
 } from './dead-letter-records';
 import { matchesSelector, type Selector } from './selectors';
-import { cell, formatTable } from './text-table';
+import { cell, formatTable } from '../../../shared/text-table';
 
 export type RecordStatus = 'pending' | 'replayed' | 'skipped';
 
