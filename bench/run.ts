@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { formatTable } from '../src/shared/text-table';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
 import { intakeBaseline, intakeRound } from './intake';
 import { processMemoryMb, round } from './measure';
@@ -187,20 +188,13 @@ async function withStack(services: LocalServices, run: (stack: BenchStack) => Pr
   }
 }
 
+/** Markdown, so a run's table can be pasted into the README's Performance section. */
 function printTable(rows: Row[]): void {
-  const header: Row = {
-    measure: 'measure',
-    result: 'result',
-    baseline: 'baseline (same run)',
-    ratio: 'ratio',
-  };
-  const columns = ['measure', 'result', 'baseline', 'ratio'] as const;
-  const all = [header, ...rows];
-  const widths = columns.map((c) => Math.max(...all.map((row) => row[c].length)));
-  const line = (row: Row) =>
-    `| ${columns.map((c, i) => row[c].padEnd(widths[i] as number)).join(' | ')} |`;
-  process.stdout.write(`${line(header)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n`);
-  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+  const header = ['measure', 'result', 'baseline (same run)', 'ratio'];
+  const cells = rows.map((row) => [row.measure, row.result, row.baseline, row.ratio]);
+  for (const line of formatTable(header, cells, { style: 'markdown' })) {
+    process.stdout.write(`${line}\n`);
+  }
 }
 
 main().catch((error: unknown) => {

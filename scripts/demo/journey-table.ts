@@ -1,3 +1,5 @@
+import { cell, formatTable } from '../../src/shared/text-table';
+
 /** Renders the demo's result: per order a heading, then its status history with timings. */
 export interface Journey {
   scenario: string;
@@ -15,21 +17,20 @@ export function journeyTable(journeys: readonly Journey[]): string {
     const rows = journey.history.map((change) => [
       `+${Date.parse(change.at) - placed} ms`,
       change.from ? `${change.from} → ${change.to}` : `→ ${change.to}`,
-      shorten(change.reason ?? ''),
+      cell(change.reason ?? '', MAX_REASON),
     ]);
     const ended = Date.parse(journey.history.at(-1)?.at ?? journey.placedAt) - placed;
     const heading = `${journey.scenario}  ·  order ${journey.orderId.slice(0, 8)}  ·  ${journey.status} after ${(ended / 1_000).toFixed(1)} s`;
     return { heading, rows };
   });
-  const allRows = blocks.flatMap((block) => block.rows);
-  const widths = [0, 1].map((column) =>
-    Math.max(...allRows.map((row) => row[column]?.length ?? 0)),
+  // One table for every journey, so the columns line up across them; then cut back into blocks.
+  const lines = formatTable(
+    null,
+    blocks.flatMap((block) => block.rows),
+    { align: ['right'], indent: '  ' },
   );
-  const line = ([at = '', step = '', why = '']: string[]) =>
-    `  ${at.padStart(widths[0] ?? 0)}  ${step.padEnd(widths[1] ?? 0)}  ${why}`.trimEnd();
-  return blocks.map(({ heading, rows }) => [heading, ...rows.map(line)].join('\n')).join('\n\n');
-}
-
-function shorten(text: string): string {
-  return text.length <= MAX_REASON ? text : `${text.slice(0, MAX_REASON - 1)}…`;
+  let next = 0;
+  return blocks
+    .map(({ heading, rows }) => [heading, ...lines.slice(next, (next += rows.length))].join('\n'))
+    .join('\n\n');
 }

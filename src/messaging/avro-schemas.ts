@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { RawAvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types';
+import { readAVSC } from '@kafkajs/confluent-schema-registry';
 import type { SagaTopic } from './topics';
 
 /** The repository's `schemas/`, found by walking up, so `src/` and compiled `dist/src/` agree. */
@@ -13,8 +13,11 @@ export function findSchemasDir(start = __dirname): string {
   }
 }
 
-/** The contract with the peer services: one `.avsc` per topic, read as committed. */
-export function loadAvroSchema(topic: SagaTopic, dir?: string): RawAvroSchema {
-  const file = join(dir ?? findSchemasDir(), `${topic}.avsc`);
-  return JSON.parse(readFileSync(file, 'utf8')) as RawAvroSchema;
+/**
+ * The contract with the peer services: one `.avsc` per topic, read as committed. The one
+ * place `.avsc` files are read, with the registry client's own reader, which refuses a file
+ * that is not an Avro record schema.
+ */
+export function loadAvroSchema(topic: SagaTopic, dir?: string) {
+  return readAVSC(join(dir ?? findSchemasDir(), `${topic}.avsc`));
 }

@@ -1,5 +1,6 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { GuardedProducer } from './guarded-producer';
+import { DLQ_HEADERS } from './dead-letter-headers';
 import { deadLetterTopic } from './topics';
 import { errorClassOf } from './failure-policy';
 import { errorMessage } from '../shared/app-error';
@@ -23,7 +24,6 @@ export interface DeadLetterPublisher {
   publish(record: FailedRecord, consumerGroup: string): Promise<void>;
 }
 
-export const DLQ_HEADER_PREFIX = 'dlq-';
 const MAX_ERROR_MESSAGE = 1_000;
 
 /**
@@ -41,17 +41,17 @@ export function createDeadLetterPublisher(
       const errorClass = errorClassOf(error);
       const headers = {
         ...message.headers,
-        [`${DLQ_HEADER_PREFIX}original-topic`]: topic,
-        [`${DLQ_HEADER_PREFIX}original-partition`]: String(partition),
-        [`${DLQ_HEADER_PREFIX}original-offset`]: message.offset,
-        [`${DLQ_HEADER_PREFIX}original-timestamp`]: message.timestamp,
-        [`${DLQ_HEADER_PREFIX}consumer-group`]: consumerGroup,
-        [`${DLQ_HEADER_PREFIX}error-class`]: errorClass,
-        [`${DLQ_HEADER_PREFIX}error-message`]: errorMessage(error).slice(0, MAX_ERROR_MESSAGE),
-        [`${DLQ_HEADER_PREFIX}attempts`]: String(attempts),
-        [`${DLQ_HEADER_PREFIX}first-failure-at`]: firstFailedAt.toISOString(),
-        [`${DLQ_HEADER_PREFIX}last-failure-at`]: new Date().toISOString(),
-        [`${DLQ_HEADER_PREFIX}service-version`]: serviceVersion,
+        [DLQ_HEADERS.originalTopic]: topic,
+        [DLQ_HEADERS.originalPartition]: String(partition),
+        [DLQ_HEADERS.originalOffset]: message.offset,
+        [DLQ_HEADERS.originalTimestamp]: message.timestamp,
+        [DLQ_HEADERS.consumerGroup]: consumerGroup,
+        [DLQ_HEADERS.errorClass]: errorClass,
+        [DLQ_HEADERS.errorMessage]: errorMessage(error).slice(0, MAX_ERROR_MESSAGE),
+        [DLQ_HEADERS.attempts]: String(attempts),
+        [DLQ_HEADERS.firstFailureAt]: firstFailedAt.toISOString(),
+        [DLQ_HEADERS.lastFailureAt]: new Date().toISOString(),
+        [DLQ_HEADERS.serviceVersion]: serviceVersion,
       };
       await producer.send([
         {

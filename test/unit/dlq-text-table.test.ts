@@ -1,4 +1,4 @@
-import { cell, formatTable } from '../../src/entry-points/cli/dlq/text-table';
+import { cell, formatTable } from '../../src/shared/text-table';
 
 describe('DLQ tool tables', () => {
   test('when cells differ in width, then columns line up and the last column is left ragged', () => {

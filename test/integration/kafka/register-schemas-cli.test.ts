@@ -1,8 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { findSchemasDir } from '../../../src/messaging/avro-schemas';
+import { loadAvroSchema } from '../../../src/messaging/avro-schemas';
 import { PRODUCED_TOPICS, subjectFor } from '../../../src/messaging/topics';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { readJson, uniqueTopicPrefix } from '../../support/order-service-harness';
@@ -63,9 +61,7 @@ describe('schemas:register CLI', () => {
   test('when a schema is incompatible with the registered one, then it prints one line naming the subject and exits 1', async () => {
     const prefix = uniqueTopicPrefix();
     const subject = subjectFor(prefix, 'process_payment_request');
-    const committed = JSON.parse(
-      readFileSync(path.join(findSchemasDir(), 'process_payment_request.avsc'), 'utf8'),
-    );
+    const committed = loadAvroSchema('process_payment_request');
     // Consumers on this version need `x`, which the committed schema does not write.
     const registered = {
       ...committed,

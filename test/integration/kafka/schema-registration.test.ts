@@ -1,11 +1,11 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { startOrderService } from '../../../src/application';
-import { findSchemasDir } from '../../../src/messaging/avro-schemas';
+import { findSchemasDir, loadAvroSchema } from '../../../src/messaging/avro-schemas';
 import {
   registerSchemas,
   SchemaIncompatibleError,
@@ -40,9 +40,7 @@ const registryUrl = () => sharedKafkaStack().registryUrl;
 
 /** The committed process_payment_request schema, changed by `edit`. */
 function paymentRequestSchema(edit: (fields: AvroField[]) => AvroField[] = (f) => f): AvroRecord {
-  const schema = JSON.parse(
-    readFileSync(path.join(findSchemasDir(), 'process_payment_request.avsc'), 'utf8'),
-  ) as AvroRecord;
+  const schema = loadAvroSchema('process_payment_request');
   return { ...schema, fields: edit(schema.fields) };
 }
 

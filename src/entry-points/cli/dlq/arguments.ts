@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { UsageError } from './cli-errors';
 import { parseOffsetRange, type Selector } from './selectors';
 
@@ -49,21 +49,12 @@ KAFKA_TOPIC_PREFIX, and as for the service KAFKA_SSL*, KAFKA_SASL_* and SCHEMA_R
 _PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (see README, Configuration).
 `;
 
-const OPTIONS = {
-  limit: { type: 'string' },
-  json: { type: 'boolean' },
-  offset: { type: 'string' },
-  partition: { type: 'string' },
-  'error-class': { type: 'string', multiple: true },
-  'order-id': { type: 'string', multiple: true },
-  'dry-run': { type: 'boolean' },
-  'include-handled': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+type CommandName = Exclude<DlqCommand['name'], 'help'>;
+type OptionName = 'limit' | 'json' | SelectorOption | 'dry-run' | 'include-handled';
+type SelectorOption = 'offset' | 'partition' | 'error-class' | 'order-id';
 
-type OptionName = keyof typeof OPTIONS;
-const SELECTOR_OPTIONS: OptionName[] = ['offset', 'partition', 'error-class', 'order-id'];
-const ALLOWED: Record<Exclude<DlqCommand['name'], 'help'>, OptionName[]> = {
+const SELECTOR_OPTIONS: SelectorOption[] = ['offset', 'partition', 'error-class', 'order-id'];
+const ALLOWED: Record<CommandName, OptionName[]> = {
   list: ['json'],
   show: ['limit', 'json', ...SELECTOR_OPTIONS],
   replay: ['dry-run', 'include-handled', ...SELECTOR_OPTIONS],
@@ -71,22 +62,28 @@ const ALLOWED: Record<Exclude<DlqCommand['name'], 'help'>, OptionName[]> = {
 };
 const DEFAULT_SHOW_LIMIT = 100;
 
+/** What commander stores, by its camel-cased names; values are checked after parsing. */
+interface OptionValues {
+  help?: true;
+  json?: true;
+  dryRun?: true;
+  includeHandled?: true;
+  limit?: string;
+  offset?: string;
+  partition?: string;
+  errorClass?: string[];
+  orderId?: string[];
+}
+
 /** The command line (without `node` and the script) to a command; UsageError when it is wrong. */
 export function parseDlqArguments(argv: string[]): DlqCommand {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(parseErrorMessage(error));
-  }
-  const { values, positionals } = parsed;
+  const { values, given, positionals } = readCommandLine(argv);
   if (values.help) return { name: 'help' };
   const [name, topic, ...extra] = positionals;
   if (name === undefined) throw new UsageError('a command is required: list, show, replay or skip');
   if (!isCommandName(name)) {
     throw new UsageError(`unknown command "${name}" (expected list, show, replay or skip)`);
   }
-  const given = (Object.keys(values) as OptionName[]).filter((key) => values[key] !== undefined);
   const refused = given.find((option) => option !== 'help' && !ALLOWED[name].includes(option));
   if (refused) throw new UsageError(`${name} does not take --${refused}`);
 
@@ -114,32 +111,99 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
         name,
         topic,
         selector,
-        dryRun: values['dry-run'] ?? false,
-        includeHandled: values['include-handled'] ?? false,
+        dryRun: values.dryRun ?? false,
+        includeHandled: values.includeHandled ?? false,
       };
     case 'skip':
-      return { name, topic, selector, dryRun: values['dry-run'] ?? false };
+      return { name, topic, selector, dryRun: values.dryRun ?? false };
   }
 }
 
-function parseSelector(values: {
-  offset?: string;
-  partition?: string;
-  'error-class'?: string[];
-  'order-id'?: string[];
-}): Selector {
+/**
+ * commander splits the command line into options with their values, operands and unknown
+ * options. Every option is declared once for the whole tool, so options may come before the
+ * command (`--dry-run skip t`) and `--help` wins wherever it stands; which command takes which
+ * option, and whether a value makes sense, is checked afterwards. The help text is USAGE, not
+ * commander's, and commander neither prints nor exits: every complaint is one UsageError.
+ */
+function readCommandLine(argv: string[]) {
+  const program = new Command()
+    .helpOption(false)
+    .configureOutput({ outputError: () => undefined })
+    .exitOverride((error) => {
+      // The one error parseOptions raises itself: an option that takes a value ends the line.
+      throw new UsageError(
+        error.code === 'commander.optionMissingArgument'
+          ? `${argv.at(-1)} needs a value`
+          : error.message,
+      );
+    });
+  const value = (flag: string) => (text: string) => optionValue(argv, flag, text);
+  const repeatable = (flag: string) => (text: string, previous: string[] | undefined) => [
+    ...(previous ?? []),
+    optionValue(argv, flag, text),
+  ];
+  program
+    .addOption(new Option('-h, --help'))
+    .addOption(new Option('--json'))
+    .addOption(new Option('--dry-run'))
+    .addOption(new Option('--include-handled'))
+    .addOption(new Option('--limit <n>').argParser(value('--limit')))
+    .addOption(new Option('--offset <range>').argParser(value('--offset')))
+    .addOption(new Option('--partition <n>').argParser(value('--partition')))
+    .addOption(new Option('--error-class <class>').argParser(repeatable('--error-class')))
+    .addOption(new Option('--order-id <id>').argParser(repeatable('--order-id')));
+  /** The options on the command line, in the order they first appear. */
+  const given = new Set<OptionName | 'help'>();
+  for (const option of program.options) {
+    program.on(`option:${option.name()}`, () => given.add(option.name() as OptionName | 'help'));
+  }
+
+  const { operands, unknown } = program.parseOptions(argv);
+  // commander takes `-1` for an operand; before `--` it is an unknown option, as it always was.
+  const literal = argv.includes('--') ? argv.length - argv.indexOf('--') - 1 : 0;
+  const optionLike = operands
+    .slice(0, operands.length - literal)
+    .find((operand) => operand.length > 1 && operand.startsWith('-'));
+  const firstUnknown = optionLike ?? unknown[0];
+  if (firstUnknown !== undefined) {
+    // `--json=yes` is left unknown because --json takes no value; `-xh` names -x first.
+    const flag = firstUnknown.startsWith('--')
+      ? (firstUnknown.split('=')[0] as string)
+      : firstUnknown.slice(0, 2);
+    const known = program.options.some((option) => option.long === flag);
+    throw new UsageError(
+      known && firstUnknown.includes('=')
+        ? `${flag} does not take a value`
+        : `unknown option ${flag}`,
+    );
+  }
+  return { values: program.opts<OptionValues>(), given: [...given], positionals: operands };
+}
+
+/**
+ * A value that looks like an option is a forgotten value (`--order-id --dry-run`), unless it
+ * was given with `=` (`--order-id=-x`).
+ */
+function optionValue(argv: string[], flag: string, text: string): string {
+  if (text.length > 1 && text.startsWith('-') && !argv.includes(`${flag}=${text}`)) {
+    throw new UsageError(`${flag} needs a value`);
+  }
+  return text;
+}
+
+function parseSelector(values: OptionValues): Selector {
   const selector: Selector = {};
   if (values.offset !== undefined) selector.offsets = parseOffsetRange(values.offset);
   if (values.partition !== undefined) {
     selector.partition = wholeNumber('--partition', values.partition);
   }
-  if (values['error-class'])
-    selector.errorClasses = nonEmpty('--error-class', values['error-class']);
-  if (values['order-id']) selector.orderIds = nonEmpty('--order-id', values['order-id']);
+  if (values.errorClass) selector.errorClasses = nonEmpty('--error-class', values.errorClass);
+  if (values.orderId) selector.orderIds = nonEmpty('--order-id', values.orderId);
   return selector;
 }
 
-function isCommandName(name: string): name is keyof typeof ALLOWED {
+function isCommandName(name: string): name is CommandName {
   return Object.hasOwn(ALLOWED, name);
 }
 
@@ -161,22 +225,4 @@ function positiveInteger(option: string, text: string): number {
 function nonEmpty(option: string, values: string[]): string[] {
   if (values.some((value) => value.trim() === '')) throw new UsageError(`${option} needs a value`);
   return values;
-}
-
-/** node:util's messages, shortened to what the operator typed and what is wrong with it. */
-function parseErrorMessage(error: unknown): string {
-  const { code, message } = error as { code?: string; message?: string };
-  const quoted = /'([^']+)'/.exec(message ?? '')?.[1];
-  switch (code) {
-    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
-      return `unknown option ${quoted ?? ''}`.trim();
-    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
-      const option = quoted?.split(' ')[0] ?? 'an option';
-      return /does not take/.test(message ?? '')
-        ? `${option} does not take a value`
-        : `${option} needs a value`;
-    }
-    default:
-      return (message ?? String(error)).split('\n')[0] as string;
-  }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
-import { DLQ_HEADER_PREFIX } from '../../../messaging/dead-letter-publisher';
+import { DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import type { PartitionRange } from '../../../data-access/dead-letter-actions-repository';
 import { CliError } from './cli-errors';
@@ -15,24 +15,6 @@ export interface DeadLetterRecord {
   value: Buffer | null;
   headers: IHeaders;
 }
-
-/** The `dlq-*` headers the saga consumer writes (dead-letter-publisher.ts). */
-export const DLQ_HEADERS = {
-  originalTopic: `${DLQ_HEADER_PREFIX}original-topic`,
-  originalPartition: `${DLQ_HEADER_PREFIX}original-partition`,
-  originalOffset: `${DLQ_HEADER_PREFIX}original-offset`,
-  originalTimestamp: `${DLQ_HEADER_PREFIX}original-timestamp`,
-  consumerGroup: `${DLQ_HEADER_PREFIX}consumer-group`,
-  errorClass: `${DLQ_HEADER_PREFIX}error-class`,
-  errorMessage: `${DLQ_HEADER_PREFIX}error-message`,
-  attempts: `${DLQ_HEADER_PREFIX}attempts`,
-  firstFailureAt: `${DLQ_HEADER_PREFIX}first-failure-at`,
-  lastFailureAt: `${DLQ_HEADER_PREFIX}last-failure-at`,
-  serviceVersion: `${DLQ_HEADER_PREFIX}service-version`,
-  /** Added by `replay` to the re-published record: `<dlq topic>/<partition>/<offset>`. */
-  replayedFrom: `${DLQ_HEADER_PREFIX}replayed-from`,
-  replayedAt: `${DLQ_HEADER_PREFIX}replayed-at`,
-} as const;
 
 /** A header as text (the first value if it was repeated). */
 export function headerText(headers: IHeaders, name: string): string | undefined {

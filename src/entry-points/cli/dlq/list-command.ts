@@ -1,7 +1,7 @@
 import type { DlqContext } from './cli-context';
 import { listDeadLetterTopics, partitionRanges } from './dead-letter-records';
 import { toJson } from './record-views';
-import { formatTable } from './text-table';
+import { formatTable } from '../../../shared/text-table';
 
 /** Each dead-letter topic under the prefix, its record count and how many are still to handle. */
 export async function listCommand(context: DlqContext, { json }: { json: boolean }) {

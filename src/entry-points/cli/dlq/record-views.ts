@@ -6,16 +6,16 @@ import {
 import type { Type } from 'avsc';
 import { checkAvroBounds, DEFAULT_AVRO_BOUNDS } from '../../../messaging/avro-bounds';
 import { readConfluentFrame } from '../../../messaging/confluent-frame';
+import { DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { oneLine } from './cli-errors';
 import {
-  DLQ_HEADERS,
   headerText,
   headersAsText,
   originalTopicOf,
   type DeadLetterRecord,
 } from './dead-letter-records';
 import { matchesSelector, type Selector } from './selectors';
-import { cell, formatTable } from './text-table';
+import { cell, formatTable } from '../../../shared/text-table';
 
 export type RecordStatus = 'pending' | 'replayed' | 'skipped';
 

@@ -1,9 +1,9 @@
 import { Partitioners, type IHeaders, type TopicMessages } from 'kafkajs';
-import { DLQ_HEADER_PREFIX } from '../../../messaging/dead-letter-publisher';
+import { DLQ_HEADER_PREFIX, DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';
-import { DLQ_HEADERS, originalTopicOf, type DeadLetterRecord } from './dead-letter-records';
+import { originalTopicOf, type DeadLetterRecord } from './dead-letter-records';
 import { recordsTable } from './record-views';
 import { selectDeadLetters } from './selection';
 import type { Selector } from './selectors';

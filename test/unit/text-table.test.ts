@@ -1,0 +1,34 @@
+import { formatTable } from '../../src/shared/text-table';
+
+describe('the one text-table renderer', () => {
+  test('when the style is markdown, then every cell is padded between pipes under a delimiter row', () => {
+    expect(
+      formatTable(
+        ['measure', 'result', 'ratio'],
+        [
+          ['intake', '388/s', '0.81x'],
+          ['drain', '6,665 rows/s', ''],
+        ],
+        { style: 'markdown' },
+      ),
+    ).toEqual([
+      '| measure | result       | ratio |',
+      '|---------|--------------|-------|',
+      '| intake  | 388/s        | 0.81x |',
+      '| drain   | 6,665 rows/s |       |',
+    ]);
+  });
+
+  test('when there is no header, a column aligned right and an indent, then the rows line up under the indent', () => {
+    expect(
+      formatTable(
+        null,
+        [
+          ['+3 ms', '→ PENDING', ''],
+          ['+1250 ms', 'PENDING → CONFIRMED', 'inventory reserved'],
+        ],
+        { align: ['right'], indent: '  ' },
+      ),
+    ).toEqual(['     +3 ms  → PENDING', '  +1250 ms  PENDING → CONFIRMED  inventory reserved']);
+  });
+});
