@@ -3,6 +3,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { loadAvroSchema } from '../src/messaging/avro-schemas';
+import { producerSettings } from '../src/messaging/kafka-client-factory';
 import type { BenchStack } from './stack';
 import { ORDER_BODY } from './intake';
 import { percentiles } from './measure';
@@ -157,11 +158,7 @@ export async function drainThroughput(stack: BenchStack, rows: number, batchSize
       logLevel: logLevel.NOTHING,
     });
     // The service's producer settings: idempotent where the broker has it, one request in flight.
-    const producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      maxInFlightRequests: 1,
-      idempotent: stack.flavour !== 'mock',
-    });
+    const producer = kafka.producer(producerSettings(stack.flavour !== 'mock'));
     await stack.ensureTopics([`${stack.topicPrefix}bench_raw_drain`]);
     await producer.connect();
     // Encoded before timing: the baseline is sending alone.

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import CircuitBreaker from 'opossum';
-import { Partitioners, type Kafka, type Producer, type TopicMessages } from 'kafkajs';
+import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import { producerSettings } from './kafka-client-factory';
 import type { Logger } from '../shared/logger';
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -56,21 +57,8 @@ export function createGuardedProducer(
   options: ProducerOptions,
   logger: Logger,
 ): GuardedProducer {
-  // One request in flight keeps each partition's records in the order they were sent;
-  // acks from all in-sync replicas before a row counts as published. With idempotence, a send
-  // retried after a lost acknowledgement is not written twice.
-  // The default (murmur2) partitioner is the Java client's, so peers on any client agree on
-  // which partition an order id maps to. Topics are never created by sending to them.
-  const newProducer = (): Producer =>
-    kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false,
-      maxInFlightRequests: 1,
-      idempotent: options.idempotent,
-      // kafkajs warns that bounded retries weaken idempotence; the breaker and the relay's own
-      // backoff need sends that fail in bounded time, and resending the same batch is deduplicated.
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-    });
+  // Acks from all in-sync replicas before a row counts as published (sendBatch below).
+  const newProducer = (): Producer => kafka.producer(producerSettings(options.idempotent));
   let producer = newProducer();
   let connected: Promise<void> | undefined;
 

@@ -7,6 +7,7 @@ import { loadAvroSchema } from './avro-schemas';
 import { checkAvroBounds, type AvroBounds } from './avro-bounds';
 import { readConfluentFrame } from './confluent-frame';
 import { PoisonRecordError } from './failure-policy';
+import { errorMessage } from '../shared/app-error';
 import type { ConsumedTopic } from './topics';
 
 export interface RecordLimits extends AvroBounds {
@@ -132,10 +133,9 @@ function resolve(reader: Type, schemaId: number, writer: unknown): Resolver | Po
       ignoreNamespaces: true,
     });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     return new PoisonRecordError(
       'incompatible-schema',
-      `Writer schema ${writerName} (id ${schemaId}) does not resolve against ${readerName}: ${reason}`,
+      `Writer schema ${writerName} (id ${schemaId}) does not resolve against ${readerName}: ${errorMessage(error)}`,
       { cause: error },
     );
   }

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type KafkaConfig,
+  type LogEntry,
+  type ProducerConfig,
+  type RetryOptions,
+} from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
 
@@ -68,6 +76,28 @@ export interface KafkaOptions {
   requestTimeoutMs: number;
   security?: KafkaSecurity;
   logger: Logger;
+  /** kafkajs's own retries of a request; its defaults unless a caller wants answers sooner. */
+  retry?: RetryOptions;
+}
+
+/**
+ * How this project produces, everywhere it does (the service's guarded producer, the DLQ
+ * tool's replay, the simulators): one request in flight, so each partition's records stay in
+ * the order they were sent; idempotent where the broker supports it, so a send retried after a
+ * lost acknowledgement is written once; the default (murmur2) partitioner, the Java client's,
+ * so peers on any client agree on which partition an order id maps to; and no topic is ever
+ * created by sending to it. Retries are bounded: callers need sends that fail in bounded time
+ * (kafkajs warns that this weakens idempotence; resending the same batch is still
+ * deduplicated).
+ */
+export function producerSettings(idempotent: boolean): ProducerConfig {
+  return {
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 1,
+    idempotent,
+    retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+  };
 }
 
 /**
@@ -92,11 +122,13 @@ export function createKafka({
   requestTimeoutMs,
   security = {},
   logger,
+  retry,
 }: KafkaOptions): Kafka {
   return new Kafka({
     clientId,
     brokers,
     ...kafkaConnectionOptions(security),
+    ...(retry && { retry }),
     requestTimeout: requestTimeoutMs,
     connectionTimeout: Math.min(requestTimeoutMs, 3_000),
     logLevel: KafkaLogLevel.WARN,

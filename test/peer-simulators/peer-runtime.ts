@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
-import { Partitioners, type Consumer, type KafkaMessage, type Producer } from 'kafkajs';
-import { createKafka } from '../../src/messaging/kafka-client-factory';
+import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import { createKafka, producerSettings } from '../../src/messaging/kafka-client-factory';
 import { readConfluentFrame } from '../../src/messaging/confluent-frame';
 import { createRegistryClient } from '../../src/messaging/schema-registry-client';
 import { loadAvroSchema } from '../../src/messaging/avro-schemas';
@@ -122,7 +122,7 @@ export function createPeerSimulator(
         );
         schemaIds.set(topic, id);
       }
-      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+      producer = kafka.producer(producerSettings(false));
       await producer.connect();
       const tuning = connection.consumer ?? {};
       consumer = kafka.consumer({

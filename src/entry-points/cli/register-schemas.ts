@@ -20,6 +20,7 @@ import {
   registryConnectionOf,
 } from '../../messaging/schema-registry-client';
 import { PRODUCED_TOPICS, subjectFor } from '../../messaging/topics';
+import { errorMessage } from '../../shared/app-error';
 import { createLogger } from '../../shared/logger';
 import { createRedactor } from '../../shared/redaction';
 
@@ -60,21 +61,17 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     if (error instanceof SchemaIncompatibleError) throw error;
-    throw new Error(`Schema registry at ${connection.url} failed: ${messageOf(error)}`);
+    throw new Error(`Schema registry at ${connection.url} failed: ${errorMessage(error)}`);
   }
   for (const [topic, id] of ids) {
     process.stdout.write(`subject=${subjectFor(topicPrefix, topic)} id=${id}\n`);
   }
 }
 
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 main().catch((error: unknown) => {
   // One line, never a stack: a bad key (ConfigError names it), an incompatible schema (the
   // subject) or an unreachable registry (its URL) is the operator's to fix.
-  const reason = redact(messageOf(error)).replace(/\s+/g, ' ').trim();
+  const reason = redact(errorMessage(error)).replace(/\s+/g, ' ').trim();
   process.stderr.write(`schemas:register failed: ${reason}\n`);
   process.exitCode = 1;
 });

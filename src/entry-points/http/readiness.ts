@@ -1,3 +1,4 @@
+import { errorMessage } from '../../shared/app-error';
 /** A dependency readiness asks about; `ok` false makes the service not ready. */
 export interface ReadinessCheck {
   name: string;
@@ -61,7 +62,7 @@ async function runCheck({ name, check }: ReadinessCheck) {
   try {
     return { name, ...(await Promise.race([check(), timeout])) };
   } catch (error) {
-    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+    return { name, ok: false, detail: errorMessage(error) };
   } finally {
     clearTimeout(timer);
   }

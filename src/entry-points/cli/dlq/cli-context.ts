@@ -1,12 +1,12 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import {
   createDeadLetterActionsRepository,
   type DeadLetterActionsRepository,
 } from '../../../data-access/dead-letter-actions-repository';
 import { createDatabase, type Database } from '../../../data-access/prisma-client-factory';
 import { createLogger } from '../../../shared/logger';
-import { kafkaConnectionOptions, kafkaSecurityOf } from '../../../messaging/kafka-client-factory';
+import { createKafka, kafkaSecurityOf } from '../../../messaging/kafka-client-factory';
 import {
   createRegistryClient,
   registryConnectionOf,
@@ -37,14 +37,13 @@ export interface DlqContext {
  * when the broker or the database cannot be reached, not kafkajs's minutes of retrying.
  */
 export function createDlqContext(config: DlqConfig, output: Output): DlqContext {
-  const kafka = new Kafka({
+  const kafka = createKafka({
     clientId: 'order-dlq',
     brokers: config.KAFKA_BROKERS,
-    ...kafkaConnectionOptions(kafkaSecurityOf(config)),
-    connectionTimeout: 3_000,
-    requestTimeout: 10_000,
+    security: kafkaSecurityOf(config),
+    requestTimeoutMs: 10_000,
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
-    logLevel: logLevel.NOTHING,
+    logger: createLogger('silent'),
   });
   const { registry } = createRegistryClient({ ...registryConnectionOf(config), retries: 1 });
   let admin: Promise<Admin> | undefined;

@@ -1,3 +1,5 @@
+import { errorMessage } from '../../../shared/app-error';
+
 /** A bad command line: the operator's to fix. Exit code 2, with a pointer to --help. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -13,7 +15,7 @@ export const EXIT_USAGE = 2;
 
 /** One line, whatever the error: multi-line messages (Prisma's) keep their last, telling line. */
 export function oneLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = errorMessage(error);
   const lines = text
     .split('\n')
     .map((line) => line.trim())

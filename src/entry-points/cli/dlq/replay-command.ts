@@ -1,4 +1,5 @@
-import { Partitioners, type IHeaders, type TopicMessages } from 'kafkajs';
+import type { IHeaders, TopicMessages } from 'kafkajs';
+import { producerSettings } from '../../../messaging/kafka-client-factory';
 import { DLQ_HEADER_PREFIX, DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import { CliError } from './cli-errors';
@@ -40,11 +41,9 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
   }
 
   refuseForeignTargets(topic, selected);
-  const producer = context.kafka.producer({
-    createPartitioner: Partitioners.DefaultPartitioner,
-    allowAutoTopicCreation: false,
-    maxInFlightRequests: 1,
-  });
+  const producer = context.kafka.producer(
+    producerSettings(context.config.KAFKA_IDEMPOTENT_PRODUCER),
+  );
   await producer.connect();
   const perTopic = new Map<string, number>();
   try {
