@@ -131,7 +131,7 @@ export async function startOrderService(
       partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
       retryMinMs: config.CONSUMER_RETRY_MIN_MS,
       retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
-      maxUnknownAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      maxUnknownAttempts: config.CONSUMER_MAX_UNKNOWN_ATTEMPTS,
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
     },
