@@ -1,12 +1,6 @@
-// Rewrites the saga state diagram in README.md from src/domain/saga-transitions.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
+// `npm run docs:saga`: rewrites the saga state diagram in README.md from the transition table.
 import { join } from 'node:path';
-import { withSagaDiagram } from '../src/domain/saga-diagram';
+import { regenerate } from './generated-block';
+import { withSagaDiagram } from './saga-diagram';
 
-const readmePath = join(__dirname, '..', 'README.md');
-const before = readFileSync(readmePath, 'utf8');
-const after = withSagaDiagram(before);
-writeFileSync(readmePath, after);
-console.log(
-  before === after ? 'README.md diagram already up to date' : 'README.md diagram updated',
-);
+regenerate(join(__dirname, '..', 'README.md'), withSagaDiagram);

@@ -136,7 +136,7 @@ export async function startOrderService(
     {
       groupId: config.SAGA_CONSUMER_GROUP,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      maxUnknownAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      maxUnknownAttempts: config.CONSUMER_MAX_UNKNOWN_ATTEMPTS,
       ...retries,
     },
   );

@@ -3,9 +3,60 @@ import { z } from 'zod';
 import { redactUrls, secretsInUrl } from './shared/redaction';
 
 /**
- * The whole environment the service reads, in one schema. Every key is documented in
- * README.md and .env.example; `loadConfig` refuses to start on a bad or missing value.
+ * The groups of keys, in the order README's Configuration and .env.example show them; `note`
+ * says who reads them when that is more than the service.
  */
+export const CONFIG_GROUPS = {
+  http: { title: 'HTTP and the process' },
+  auth: { title: 'Authentication and rate limit' },
+  postgres: { title: 'Postgres' },
+  kafka: {
+    title: 'Kafka',
+    note: "the service, `npm run dlq` and the tests' secured broker read the same connection keys",
+  },
+  registry: {
+    title: 'Schema registry',
+    note: 'the service, `npm run dlq` and `npm run schemas:register` read the same keys',
+  },
+  outbox: { title: 'Outbox relay' },
+  breaker: { title: 'Circuit breaker around every Kafka send (opossum)' },
+  saga: { title: 'Saga consumer, deadlines and retries' },
+} as const satisfies Record<string, { title: string; note?: string }>;
+
+export type ConfigGroup = keyof typeof CONFIG_GROUPS;
+
+/**
+ * What the schema says about a key beyond its type: README's Configuration tables and
+ * .env.example are generated from it (`npm run docs:config`), and the secret flags decide what
+ * is never shown.
+ */
+export interface ConfigKeyDoc {
+  group: ConfigGroup;
+  /** The one text about the key: what it does, its unit, what 0 or unset means. */
+  description: string;
+  /**
+   * `value`: the whole value is a secret, never echoed and scrubbed from every log line.
+   * `url-password`: the password inside the URL is.
+   */
+  secret?: 'value' | 'url-password';
+  /** The value .env.example gives a required key: one for local development. */
+  example?: string;
+  /**
+   * The key's former name, still read for one release: when only it is set, its value is used
+   * and start-up warns (`configDeprecations`); set to another value beside the key, it stops
+   * start-up.
+   */
+  formerName?: string;
+}
+
+const documentation = z.registry<ConfigKeyDoc>();
+
+/** The schema of one key, with what README and .env.example say about it. */
+function documented<Schema extends z.ZodType>(schema: Schema, doc: ConfigKeyDoc): Schema {
+  documentation.add(schema as z.ZodType, doc);
+  return schema;
+}
+
 const booleanFromString = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
@@ -14,201 +65,424 @@ const booleanFromString = z
 const optional = <Schema extends z.ZodType>(schema: Schema) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
-/** A path the process can read now, so a missing certificate stops start-up, not the first send. */
-const readableFile = optional(
-  z.string().refine((path) => {
-    try {
-      accessSync(path, constants.R_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 'must name a readable file'),
-);
+/**
+ * A path the process can read now, so a missing certificate stops start-up, not the first send.
+ * A new schema per key, as each key carries its own documentation.
+ */
+const readableFile = () =>
+  optional(
+    z.string().refine((path) => {
+      try {
+        accessSync(path, constants.R_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must name a readable file'),
+  );
 
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** Loopback hosts, where plain http cannot be intercepted on the way. */
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
+/**
+ * The whole environment the service reads, in one schema, grouped and described key by key.
+ * `loadConfig` refuses to start on a bad or missing value.
+ */
 const configObject = z.object({
-  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
-  /** HTTP port; 0 picks a free one (tests). */
-  PORT: port.default(3000),
-  /** Port of /metrics and the detailed readiness report; never exposed to customers. */
-  ADMIN_PORT: port.default(9464),
-  /** Time a client gets to send all request headers (slowloris). */
-  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  /** Time a client gets to send the whole request, body included. */
-  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  /** Idle keep-alive connections are closed after this; keep it above a proxy's idle timeout. */
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-
-  /** `jwt`: every API call needs a bearer token. `none`: no checks (development, demo, tests). */
-  AUTH_MODE: z.enum(['jwt', 'none']).default('jwt'),
-  /** HS256 shared secret. */
-  AUTH_JWT_SECRET: optional(z.string().min(32, 'must be at least 32 characters')),
-  /** JSON Web Key Set of an identity provider (RS256, ES256); keys are cached and refreshed. */
-  AUTH_JWKS_URL: optional(
-    z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-      .refine(
-        (url) => url.startsWith('https:') || isLoopback(new URL(url)),
-        'must be https (plain http only on localhost)',
-      ),
+  PORT: documented(port.default(3000), {
+    group: 'http',
+    description: 'the public API, `/health` and `/ready`; `0` picks a free port (tests)',
+  }),
+  ADMIN_PORT: documented(port.default(9464), {
+    group: 'http',
+    description:
+      '`/metrics` and the detailed readiness report; for the monitoring network only, never exposed to customers; must differ from `PORT`',
+  }),
+  HTTP_HEADERS_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
+    group: 'http',
+    description: 'a client must send all request headers within this, else 408 (against slowloris)',
+  }),
+  HTTP_REQUEST_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(30_000), {
+    group: 'http',
+    description:
+      'a client must send the whole request, body included, within this, else 408; not less than `HTTP_HEADERS_TIMEOUT_MS`',
+  }),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
+    group: 'http',
+    description:
+      "idle keep-alive connections are closed after this; keep it above a load balancer's idle timeout",
+  }),
+  TRUST_PROXY: documented(booleanFromString.default(false), {
+    group: 'http',
+    description:
+      'honour `X-Forwarded-*` from a reverse proxy in front that sets them (express `trust proxy`)',
+  }),
+  SHUTDOWN_TIMEOUT_MS: documented(z.coerce.number().int().min(0).default(10_000), {
+    group: 'http',
+    description: 'grace for in-flight work on SIGTERM, before connections are cut',
+  }),
+  LOG_LEVEL: documented(
+    z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
+    {
+      group: 'http',
+      description: 'how much is logged; `http` adds one line per request',
+    },
   ),
-  /** Required `iss` of every token, when set. */
-  AUTH_ISSUER: optional(z.string().min(1)),
-  /** Required `aud` of every token, when set. */
-  AUTH_AUDIENCE: optional(z.string().min(1)),
-  /** Orders one subject may create per minute and instance; 0 turns the limit off. */
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  NODE_ENV: documented(z.enum(['development', 'test', 'production']).default('development'), {
+    group: 'http',
+    description:
+      '`production` refuses `AUTH_MODE=none`, SASL PLAIN without TLS and registry basic auth over http',
+  }),
 
-  DATABASE_URL: z
-    .string({ error: 'is required' })
-    .refine((url) => /^postgres(ql)?:\/\//.test(url), 'must be a postgres:// or postgresql:// URL'),
-  /** Connections for the HTTP API. */
-  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-  /**
-   * Connections for the saga consumer, the outbox relay and the deadline sweeper: a pool of
-   * their own, so a flood of API requests cannot make the saga miss its deadlines.
-   */
-  DATABASE_WORKER_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(6),
-  /** How long a request waits for a pooled connection before the API answers 503. */
-  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-  /** Postgres cancels any statement running longer (`statement_timeout`). */
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
-  /** Time allowed for in-flight work to finish on SIGTERM before connections are cut. */
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
-  /** Trust X-Forwarded-* from a proxy in front (express `trust proxy`). */
-  TRUST_PROXY: booleanFromString.default(false),
-
-  /** Comma-separated `host:port` list. */
-  KAFKA_BROKERS: z
-    .string({ error: 'is required' })
-    .transform((list) =>
-      list
-        .split(',')
-        .map((broker) => broker.trim())
-        .filter(Boolean),
-    )
-    .refine(
-      (brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)),
-      'must be host:port[,host:port...]',
+  AUTH_MODE: documented(z.enum(['jwt', 'none']).default('jwt'), {
+    group: 'auth',
+    description:
+      '`jwt`: every API call needs a bearer token; `none`: no checks (local development, the demo, tests), refused with `NODE_ENV=production`',
+  }),
+  AUTH_JWT_SECRET: documented(optional(z.string().min(32, 'must be at least 32 characters')), {
+    group: 'auth',
+    secret: 'value',
+    description:
+      'HS256 shared key, at least 32 characters; `AUTH_MODE=jwt` needs this or `AUTH_JWKS_URL`, not both',
+  }),
+  AUTH_JWKS_URL: documented(
+    optional(
+      z
+        .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+        .refine(
+          (url) => url.startsWith('https:') || isLoopback(new URL(url)),
+          'must be https (plain http only on localhost)',
+        ),
     ),
-  KAFKA_CLIENT_ID: z.string().min(1).default('order-service'),
-  /** Prepended to every topic name (e.g. `staging.`), so environments can share a cluster. */
-  KAFKA_TOPIC_PREFIX: z
-    .string()
-    .regex(/^[\w.-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
-    .default(''),
-  KAFKA_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
-  /**
-   * Kafka's idempotent producer: a send retried after a lost acknowledgement is written once,
-   * and per-partition order holds across retries. Off only for brokers without it (the mock).
-   */
-  KAFKA_IDEMPOTENT_PRODUCER: booleanFromString.default(true),
-  /**
-   * Create the service's topics, and the dead-letter topics of the ones it consumes, at
-   * start-up. Off by default: production clusters usually provision topics themselves.
-   */
-  KAFKA_CREATE_TOPICS: booleanFromString.default(false),
-  KAFKA_TOPIC_PARTITIONS: z.coerce.number().int().min(1).default(6),
-  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).default(3),
-  /** TLS to the brokers; the CA defaults to the system's, the client certificate is optional. */
-  KAFKA_SSL: booleanFromString.default(false),
-  KAFKA_SSL_CA_FILE: readableFile,
-  KAFKA_SSL_CERT_FILE: readableFile,
-  KAFKA_SSL_KEY_FILE: readableFile,
-  KAFKA_SASL_MECHANISM: optional(z.enum(['plain', 'scram-sha-256', 'scram-sha-512'])),
-  KAFKA_SASL_USERNAME: optional(z.string().min(1)),
-  KAFKA_SASL_PASSWORD: optional(z.string().min(1)),
-  SCHEMA_REGISTRY_URL: z
-    .string({ error: 'is required' })
-    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
-    .refine(
-      (url) => !new URL(url).username && !new URL(url).password,
-      'must not carry credentials; set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD',
-    ),
-  /** HTTP basic auth to the registry. */
-  SCHEMA_REGISTRY_USERNAME: optional(z.string().min(1)),
-  SCHEMA_REGISTRY_PASSWORD: optional(z.string().min(1)),
-  /** For an https registry: a private CA, and a client certificate if it asks for one. */
-  SCHEMA_REGISTRY_CA_FILE: readableFile,
-  SCHEMA_REGISTRY_CERT_FILE: readableFile,
-  SCHEMA_REGISTRY_KEY_FILE: readableFile,
-  /**
-   * Compatibility level the service sets on the subjects it produces, before registering; the
-   * registry then refuses any schema change that breaks it. FULL_TRANSITIVE: every registered
-   * version can read data written with every other, so consumers on any version keep working.
-   */
-  SCHEMA_COMPATIBILITY: z
-    .enum([
-      'BACKWARD',
-      'BACKWARD_TRANSITIVE',
-      'FORWARD',
-      'FORWARD_TRANSITIVE',
-      'FULL',
-      'FULL_TRANSITIVE',
-      'NONE',
-    ])
-    .default('FULL_TRANSITIVE'),
+    {
+      group: 'auth',
+      description:
+        "the identity provider's JSON Web Key Set (RS256, ES256), e.g. `https://idp.example.com/.well-known/jwks.json`; https, or http on localhost; its keys are cached and refreshed",
+    },
+  ),
+  AUTH_ISSUER: documented(optional(z.string().min(1)), {
+    group: 'auth',
+    description: "when set, every token's `iss` must equal it",
+  }),
+  AUTH_AUDIENCE: documented(optional(z.string().min(1)), {
+    group: 'auth',
+    description: "when set, every token's `aud` must hold it",
+  }),
+  RATE_LIMIT_PER_MINUTE: documented(z.coerce.number().int().min(0).default(60), {
+    group: 'auth',
+    description:
+      'orders one token subject may create per minute, per instance; `0` turns the limit off',
+  }),
 
-  /** Most outbox rows the relay sends to Kafka in one batch. */
-  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(500),
-  /** Fallback poll when no LISTEN/NOTIFY wake-up arrives (e.g. notifications lost on reconnect). */
-  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
-  /** Backoff after a failed publish: exponential from MIN to MAX, with full jitter. */
-  OUTBOX_RETRY_MIN_MS: z.coerce.number().int().min(1).default(200),
-  OUTBOX_RETRY_MAX_MS: z.coerce.number().int().min(1).default(30_000),
-  /** Published rows older than this are deleted; unpublished rows never are. */
-  OUTBOX_RETENTION_HOURS: z.coerce.number().min(0).default(72),
-  OUTBOX_PRUNE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(600_000),
+  DATABASE_URL: documented(
+    z
+      .string({ error: 'is required' })
+      .refine(
+        (url) => /^postgres(ql)?:\/\//.test(url),
+        'must be a postgres:// or postgresql:// URL',
+      ),
+    {
+      group: 'postgres',
+      secret: 'url-password',
+      example: 'postgresql://order_service@127.0.0.1:5432/orders',
+      description: "`postgresql://` (or `postgres://`) URL of the service's database",
+    },
+  ),
+  DATABASE_POOL_SIZE: documented(z.coerce.number().int().min(1).max(200).default(10), {
+    group: 'postgres',
+    description: 'connections for the HTTP API',
+  }),
+  DATABASE_WORKER_POOL_SIZE: documented(z.coerce.number().int().min(2).max(200).default(6), {
+    group: 'postgres',
+    description:
+      'connections for the saga consumer, the outbox relay and the deadline sweeper: a pool of their own, so a flood of API requests cannot make the saga miss its deadlines',
+  }),
+  DATABASE_CONNECT_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
+    group: 'postgres',
+    description: 'how long a request waits for a pooled connection before the API answers 503',
+  }),
+  DATABASE_STATEMENT_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
+    group: 'postgres',
+    description:
+      'Postgres cancels any statement running longer (`statement_timeout`); the API answers 503',
+  }),
 
-  /** opossum settings for the breaker around every Kafka send. */
-  BREAKER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  BREAKER_ERROR_THRESHOLD_PERCENT: z.coerce.number().min(1).max(100).default(50),
-  BREAKER_VOLUME_THRESHOLD: z.coerce.number().int().min(1).default(3),
-  BREAKER_RESET_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  BREAKER_ROLLING_WINDOW_MS: z.coerce.number().int().min(1_000).default(30_000),
+  KAFKA_BROKERS: documented(
+    z
+      .string({ error: 'is required' })
+      .transform((list) =>
+        list
+          .split(',')
+          .map((broker) => broker.trim())
+          .filter(Boolean),
+      )
+      .refine(
+        (brokers) => brokers.length > 0 && brokers.every((b) => /^[^:\s]+:\d+$/.test(b)),
+        'must be host:port[,host:port...]',
+      ),
+    {
+      group: 'kafka',
+      example: '127.0.0.1:9092',
+      description:
+        "comma-separated `host:port[,host:port...]`; `npm run local-stack` prints a local broker's address",
+    },
+  ),
+  KAFKA_CLIENT_ID: documented(z.string().min(1).default('order-service'), {
+    group: 'kafka',
+    description: 'kafkajs client id',
+  }),
+  KAFKA_TOPIC_PREFIX: documented(
+    z
+      .string()
+      .regex(/^[\w.-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+      .default(''),
+    {
+      group: 'kafka',
+      description:
+        'prepended to every topic name, e.g. `staging.`, so environments can share a cluster; letters, digits, `.`, `_` and `-`',
+    },
+  ),
+  KAFKA_REQUEST_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
+    group: 'kafka',
+    description: 'kafkajs request timeout',
+  }),
+  KAFKA_IDEMPOTENT_PRODUCER: documented(booleanFromString.default(true), {
+    group: 'kafka',
+    description:
+      "Kafka's idempotent producer: a send retried after a lost acknowledgement is written once, and per-partition order holds across retries; `false` only for brokers without it (the kcat mock)",
+  }),
+  KAFKA_CREATE_TOPICS: documented(booleanFromString.default(false), {
+    group: 'kafka',
+    description:
+      'create missing topics, and the dead-letter topics of the ones the service consumes, at start-up; off by default, as production clusters usually provision topics themselves',
+  }),
+  KAFKA_TOPIC_PARTITIONS: documented(z.coerce.number().int().min(1).default(6), {
+    group: 'kafka',
+    description: 'partitions of the topics the service creates',
+  }),
+  KAFKA_REPLICATION_FACTOR: documented(z.coerce.number().int().min(1).default(3), {
+    group: 'kafka',
+    description: 'replication factor of the topics the service creates',
+  }),
+  KAFKA_SSL: documented(booleanFromString.default(false), {
+    group: 'kafka',
+    description: 'TLS to the brokers; their certificates are always verified',
+  }),
+  KAFKA_SSL_CA_FILE: documented(readableFile(), {
+    group: 'kafka',
+    description: "PEM CA bundle; unset: the system's CAs; needs `KAFKA_SSL=true`",
+  }),
+  KAFKA_SSL_CERT_FILE: documented(readableFile(), {
+    group: 'kafka',
+    description:
+      'PEM client certificate, for brokers that require one; optional, with `KAFKA_SSL_KEY_FILE`',
+  }),
+  KAFKA_SSL_KEY_FILE: documented(readableFile(), {
+    group: 'kafka',
+    description:
+      "the client certificate's unencrypted PEM key (protect it as a secret file); with `KAFKA_SSL_CERT_FILE`",
+  }),
+  KAFKA_SASL_MECHANISM: documented(optional(z.enum(['plain', 'scram-sha-256', 'scram-sha-512'])), {
+    group: 'kafka',
+    description: 'SASL mechanism, unset for none; `plain` needs `KAFKA_SSL=true` in production',
+  }),
+  KAFKA_SASL_USERNAME: documented(optional(z.string().min(1)), {
+    group: 'kafka',
+    description: 'SASL username; required with `KAFKA_SASL_MECHANISM`',
+  }),
+  KAFKA_SASL_PASSWORD: documented(optional(z.string().min(1)), {
+    group: 'kafka',
+    secret: 'value',
+    description: 'SASL password; required with `KAFKA_SASL_MECHANISM`',
+  }),
 
-  /** Consumer group of the saga consumer; every instance of the service joins the same one. */
-  SAGA_CONSUMER_GROUP: z.string().min(1).default('order-service-saga'),
-  /** Partitions handled at once per instance; one partition's records are always serial. */
-  SAGA_PARTITIONS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  /** How long an order waits for the payment reply before it fails. */
-  SAGA_PAYMENT_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(15 * 60_000),
-  /** How long a paid order waits for the reservation before its payment is refunded. */
-  SAGA_INVENTORY_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .default(5 * 60_000),
-  /** How often the deadline sweeper looks for orders past their step deadline. */
-  SAGA_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5_000),
-  SAGA_SWEEP_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(200),
-  /** Backoff while a dependency (database, broker) is down: the partition pauses, then retries. */
-  CONSUMER_RETRY_MIN_MS: z.coerce.number().int().min(1).default(250),
-  CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(30_000),
-  /**
-   * Bounds on what one consumed record may hold, checked before it is decoded: anything over
-   * them is dead-lettered as record-too-large. The value's size, framing included (Kafka's own
-   * default message limit); array items and map entries in all, whatever the writer's schema
-   * (a few bytes can claim a billion items); bytes in one string or bytes value.
-   */
-  CONSUMER_MAX_RECORD_BYTES: z.coerce.number().int().min(64).default(1_048_576),
-  CONSUMER_MAX_ITEMS: z.coerce.number().int().min(1).default(10_000),
-  CONSUMER_MAX_STRING_BYTES: z.coerce.number().int().min(16).default(65_536),
-  /** A handler error of no known kind is retried this many times, then dead-lettered. */
-  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  /** kafkajs group session timeout; lower means faster rebalances after a crash. */
-  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(3_000).default(30_000),
-  CONSUMER_HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).default(3_000),
+  SCHEMA_REGISTRY_URL: documented(
+    z
+      .string({ error: 'is required' })
+      .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }))
+      .refine(
+        (url) => !new URL(url).username && !new URL(url).password,
+        'must not carry credentials; set SCHEMA_REGISTRY_USERNAME and SCHEMA_REGISTRY_PASSWORD',
+      ),
+    {
+      group: 'registry',
+      example: 'http://127.0.0.1:8081',
+      description:
+        '`http(s)://` base URL, without credentials in it (`SCHEMA_REGISTRY_USERNAME` and `SCHEMA_REGISTRY_PASSWORD` carry them)',
+    },
+  ),
+  SCHEMA_REGISTRY_USERNAME: documented(optional(z.string().min(1)), {
+    group: 'registry',
+    description:
+      'HTTP basic auth to the registry, with `SCHEMA_REGISTRY_PASSWORD`; https only in production',
+  }),
+  SCHEMA_REGISTRY_PASSWORD: documented(optional(z.string().min(1)), {
+    group: 'registry',
+    secret: 'value',
+    description: 'HTTP basic auth password, with `SCHEMA_REGISTRY_USERNAME`',
+  }),
+  SCHEMA_REGISTRY_CA_FILE: documented(readableFile(), {
+    group: 'registry',
+    description: 'PEM CA bundle for an https registry signed by a private CA',
+  }),
+  SCHEMA_REGISTRY_CERT_FILE: documented(readableFile(), {
+    group: 'registry',
+    description:
+      'PEM client certificate, for an https registry that requires one; with `SCHEMA_REGISTRY_KEY_FILE`',
+  }),
+  SCHEMA_REGISTRY_KEY_FILE: documented(readableFile(), {
+    group: 'registry',
+    description:
+      "the client certificate's unencrypted PEM key (protect it as a secret file); with `SCHEMA_REGISTRY_CERT_FILE`",
+  }),
+  SCHEMA_COMPATIBILITY: documented(
+    z
+      .enum([
+        'BACKWARD',
+        'BACKWARD_TRANSITIVE',
+        'FORWARD',
+        'FORWARD_TRANSITIVE',
+        'FULL',
+        'FULL_TRANSITIVE',
+        'NONE',
+      ])
+      .default('FULL_TRANSITIVE'),
+    {
+      group: 'registry',
+      description:
+        'compatibility level the service sets on the subjects it produces, before registering, so the registry refuses any schema change that breaks it; with `FULL_TRANSITIVE` every registered version can read data written with every other, so consumers on any version keep working',
+    },
+  ),
+
+  OUTBOX_BATCH_SIZE: documented(z.coerce.number().int().min(1).max(10_000).default(500), {
+    group: 'outbox',
+    description: 'most outbox rows the relay sends to Kafka in one batch',
+  }),
+  OUTBOX_POLL_INTERVAL_MS: documented(z.coerce.number().int().min(10).default(1_000), {
+    group: 'outbox',
+    description:
+      "fallback poll when no LISTEN/NOTIFY wake-up arrives (e.g. notifications lost on reconnect); also a standby relay's takeover time",
+  }),
+  OUTBOX_RETRY_MIN_MS: documented(z.coerce.number().int().min(1).default(200), {
+    group: 'outbox',
+    description:
+      'backoff after a failed publish: exponential from this up to `OUTBOX_RETRY_MAX_MS`, with full jitter',
+  }),
+  OUTBOX_RETRY_MAX_MS: documented(z.coerce.number().int().min(1).default(30_000), {
+    group: 'outbox',
+    description: 'longest backoff after failed publishes (see `OUTBOX_RETRY_MIN_MS`)',
+  }),
+  OUTBOX_RETENTION_HOURS: documented(z.coerce.number().min(0).default(72), {
+    group: 'outbox',
+    description:
+      'published rows older than this many hours are deleted; unpublished rows never are',
+  }),
+  OUTBOX_PRUNE_INTERVAL_MS: documented(z.coerce.number().int().min(1_000).default(600_000), {
+    group: 'outbox',
+    description: 'how often published rows past `OUTBOX_RETENTION_HOURS` are deleted',
+  }),
+
+  BREAKER_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
+    group: 'breaker',
+    description: 'a send taking longer counts as failed',
+  }),
+  BREAKER_ERROR_THRESHOLD_PERCENT: documented(z.coerce.number().min(1).max(100).default(50), {
+    group: 'breaker',
+    description: 'failure rate, in percent of sends in the window, that opens the breaker',
+  }),
+  BREAKER_VOLUME_THRESHOLD: documented(z.coerce.number().int().min(1).default(3), {
+    group: 'breaker',
+    description: 'sends in the window before the breaker may open',
+  }),
+  BREAKER_RESET_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
+    group: 'breaker',
+    description: 'the breaker stays open this long before a half-open probe',
+  }),
+  BREAKER_ROLLING_WINDOW_MS: documented(z.coerce.number().int().min(1_000).default(30_000), {
+    group: 'breaker',
+    description: 'the window the failure rate is measured over',
+  }),
+
+  SAGA_CONSUMER_GROUP: documented(z.string().min(1).default('order-service-saga'), {
+    group: 'saga',
+    description:
+      'consumer group of the saga consumer; every instance of the service joins the same one',
+  }),
+  SAGA_PARTITIONS_CONCURRENCY: documented(z.coerce.number().int().min(1).max(64).default(4), {
+    group: 'saga',
+    description:
+      "partitions handled at once per instance; one partition's records are always handled one at a time",
+  }),
+  SAGA_PAYMENT_TIMEOUT_MS: documented(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(15 * 60_000),
+    {
+      group: 'saga',
+      description: 'how long an order waits for the payment reply before it fails',
+    },
+  ),
+  SAGA_INVENTORY_TIMEOUT_MS: documented(
+    z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(5 * 60_000),
+    {
+      group: 'saga',
+      description: 'how long a paid order waits for the reservation before its payment is refunded',
+    },
+  ),
+  SAGA_SWEEP_INTERVAL_MS: documented(z.coerce.number().int().min(10).default(5_000), {
+    group: 'saga',
+    description: 'how often the deadline sweeper looks for orders past their step deadline',
+  }),
+  SAGA_SWEEP_BATCH_SIZE: documented(z.coerce.number().int().min(1).max(10_000).default(200), {
+    group: 'saga',
+    description: 'most orders the deadline sweeper handles in one run',
+  }),
+  CONSUMER_RETRY_MIN_MS: documented(z.coerce.number().int().min(1).default(250), {
+    group: 'saga',
+    description:
+      'while a dependency (database, broker) is down, the partition pauses, then retries: the first pause, growing up to `CONSUMER_RETRY_MAX_MS`',
+  }),
+  CONSUMER_RETRY_MAX_MS: documented(z.coerce.number().int().min(1).default(30_000), {
+    group: 'saga',
+    description: 'longest pause of a partition while a dependency is down',
+  }),
+  CONSUMER_MAX_UNKNOWN_ATTEMPTS: documented(z.coerce.number().int().min(1).default(5), {
+    group: 'saga',
+    formerName: 'CONSUMER_MAX_ATTEMPTS',
+    description:
+      'a record whose handler fails with an error of no known kind is tried this many times in all, then dead-lettered',
+  }),
+  CONSUMER_MAX_RECORD_BYTES: documented(z.coerce.number().int().min(64).default(1_048_576), {
+    group: 'saga',
+    description:
+      "largest record value, framing included (Kafka's own default message limit); a bigger one is dead-lettered as record-too-large before it is decoded",
+  }),
+  CONSUMER_MAX_ITEMS: documented(z.coerce.number().int().min(1).default(10_000), {
+    group: 'saga',
+    description:
+      "array items and map entries in one record, all together, whatever the writer's schema (a few bytes can claim a billion items); a record with more is dead-lettered as record-too-large",
+  }),
+  CONSUMER_MAX_STRING_BYTES: documented(z.coerce.number().int().min(16).default(65_536), {
+    group: 'saga',
+    description:
+      'bytes in one string or bytes value of a record; a record with a longer one is dead-lettered as record-too-large',
+  }),
+  CONSUMER_SESSION_TIMEOUT_MS: documented(z.coerce.number().int().min(3_000).default(30_000), {
+    group: 'saga',
+    description: 'kafkajs group session timeout; lower means faster rebalances after a crash',
+  }),
+  CONSUMER_HEARTBEAT_INTERVAL_MS: documented(z.coerce.number().int().min(100).default(3_000), {
+    group: 'saga',
+    description: 'kafkajs heartbeat interval',
+  }),
 });
 
 type ConfigShape = z.infer<typeof configObject>;
@@ -333,25 +607,58 @@ const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
   },
 ];
 
-/** Keys whose values are secrets: never echoed, not even in a configuration error. */
-const SECRET_KEYS: ReadonlySet<string> = new Set<Key>([
-  'AUTH_JWT_SECRET',
-  'KAFKA_SASL_PASSWORD',
-  'SCHEMA_REGISTRY_PASSWORD',
-]);
-
 export type Config = ConfigShape;
 
 /** Every key the service reads; README's Configuration and .env.example list exactly these. */
 export const CONFIG_KEYS = Object.keys(configObject.shape) as readonly Key[];
 
+/** A key's documentation as the schema holds it, plus what the schema itself says. */
+export interface ConfigKeyDocumentation extends ConfigKeyDoc {
+  key: Key;
+  /** No default: the service refuses to start without it. */
+  required: boolean;
+  /** The value in effect when the key is unset, as the environment spells it. */
+  default?: string;
+  /** The values the key accepts, when it takes one of a fixed set of words. */
+  values?: readonly string[];
+}
+
+/** Every key in schema order, documented: the source of README's tables and .env.example. */
+export function configDocumentation(): ConfigKeyDocumentation[] {
+  return CONFIG_KEYS.map((key) => {
+    const schema: z.ZodType = configObject.shape[key];
+    const doc = documentation.get(schema);
+    if (!doc) throw new Error(`${key} has no documentation in src/config.ts`);
+    const unset = schema.safeParse(undefined);
+    const { enum: words } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+    // Words that parse to themselves; booleans are spelled as words too, but parse to true/false.
+    const values = words?.every((word) => schema.safeParse(word).data === word)
+      ? words.map(String)
+      : undefined;
+    return {
+      key,
+      ...doc,
+      required: !unset.success,
+      ...(unset.success && unset.data !== undefined && { default: String(unset.data) }),
+      ...(values && { values }),
+    };
+  });
+}
+
+const keysWithSecret = (secret: ConfigKeyDoc['secret']) =>
+  CONFIG_KEYS.filter((key) => documentation.get(configObject.shape[key])?.secret === secret);
+
+/** Keys whose values are secrets: never echoed, not even in a configuration error. */
+const SECRET_KEYS: readonly string[] = keysWithSecret('value');
+/** Keys holding a URL whose password is a secret. */
+const URL_PASSWORD_KEYS = keysWithSecret('url-password');
+
 /** Every secret value in a config, to scrub from anything the service writes. */
 export function secretsOf(config: Partial<Config>): string[] {
+  const value = (key: string) => config[key as Key] as string | undefined;
   return [
-    ...secretsInUrl(config.DATABASE_URL),
-    config.AUTH_JWT_SECRET,
-    config.KAFKA_SASL_PASSWORD,
-    config.SCHEMA_REGISTRY_PASSWORD,
+    ...URL_PASSWORD_KEYS.flatMap((key) => secretsInUrl(value(key))),
+    ...SECRET_KEYS.map(value),
   ].filter((secret): secret is string => !!secret);
 }
 
@@ -361,7 +668,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error message names every bad key on one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseEnvironment(withRules(configObject, Object.keys(configObject.shape) as Key[]), env);
+  return parseEnvironment(withRules(configObject, CONFIG_KEYS), CONFIG_KEYS, env);
 }
 
 /**
@@ -374,7 +681,7 @@ export function loadConfigKeys<Key extends keyof Config>(
 ): Pick<Config, Key> {
   const mask = Object.fromEntries(keys.map((key) => [key, true])) as { [K in keyof Config]?: true };
   // zod cannot carry the generic key set through pick(); the parsed object has exactly these keys.
-  return parseEnvironment(withRules(configObject.pick(mask), keys), env) as unknown as Pick<
+  return parseEnvironment(withRules(configObject.pick(mask), keys), keys, env) as unknown as Pick<
     Config,
     Key
   >;
@@ -393,20 +700,73 @@ function withRules<Schema extends z.ZodObject>(schema: Schema, keys: readonly Ke
 
 function parseEnvironment<Schema extends z.ZodType>(
   schema: Schema,
+  keys: readonly Key[],
   env: NodeJS.ProcessEnv,
 ): z.output<Schema> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const renamed = readFormerNames(env, keys);
+  const result = schema.safeParse(renamed.env);
+  if (result.success && renamed.problems.length === 0) return result.data;
+  const problems = (result.error?.issues ?? []).map((issue) => {
     const key = issue.path.join('.');
-    return `${key} ${issue.message} (${received(key, env[key])})`;
+    const formerName = renamed.readFrom.get(key);
+    const named = formerName ? `${key} (set as ${formerName})` : key;
+    return `${named} ${issue.message} (${received(key, renamed.env[key])})`;
   });
-  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  throw new ConfigError(`Invalid configuration: ${[...renamed.problems, ...problems].join('; ')}`);
+}
+
+/** Keys renamed within the last release, with the former name each still answers to. */
+const RENAMED_KEYS = CONFIG_KEYS.flatMap((key) => {
+  const formerName = documentation.get(configObject.shape[key])?.formerName;
+  return formerName ? [{ key, formerName }] : [];
+});
+
+/** Set, as `optional` counts it: an empty value, as `.env` files write it, is not. */
+const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
+
+/**
+ * The environment with each former name's value under the key's name when only the former is
+ * set, which keys were read that way, and the keys whose two names disagree.
+ */
+function readFormerNames(env: NodeJS.ProcessEnv, keys: readonly Key[]) {
+  const resolved = { ...env };
+  const readFrom = new Map<string, string>();
+  const problems: string[] = [];
+  for (const { key, formerName } of RENAMED_KEYS) {
+    const [current, former] = [env[key], env[formerName]];
+    if (!keys.includes(key) || !isSet(former)) continue;
+    if (!isSet(current)) {
+      resolved[key] = former;
+      readFrom.set(key, formerName);
+    } else if (current !== former) {
+      problems.push(
+        `${key} and ${formerName}, its former name, disagree; set only ${key} ` +
+          `(${received(key, current)}; ${formerName} ${received(key, former)})`,
+      );
+    }
+  }
+  return { env: resolved, readFrom, problems };
+}
+
+/**
+ * Warnings for keys set under a former name, for start-up to log: loading stays pure. The
+ * former name still works in this release and is no longer read in the next.
+ */
+export function configDeprecations(
+  env: NodeJS.ProcessEnv = process.env,
+): { message: string; key: string; formerName: string }[] {
+  return RENAMED_KEYS.filter(({ formerName }) => isSet(env[formerName])).map(
+    ({ key, formerName }) => ({
+      message: `${formerName} is deprecated: set ${key} instead, as the next release reads only that name`,
+      key,
+      formerName,
+    }),
+  );
 }
 
 /** What was set, as far as it may be shown: never a secret, never a URL's password. */
 function received(key: string, value: string | undefined): string {
   if (value === undefined) return 'missing';
-  if (SECRET_KEYS.has(key)) return `a value of ${value.length} characters, not shown`;
+  if (SECRET_KEYS.includes(key)) return `a value of ${value.length} characters, not shown`;
   return `got ${JSON.stringify(redactUrls(value))}`;
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, secretsOf, type Config } from './config';
+import { ConfigError, configDeprecations, loadConfig, secretsOf, type Config } from './config';
 import { startOrderService } from './application';
 import { createRedactor } from './shared/redaction';
 
@@ -9,6 +9,7 @@ async function main(): Promise<void> {
   config = loadConfig();
   const service = await startOrderService(config);
   const { logger } = service;
+  for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -6,7 +6,8 @@
 export interface TableOptions {
   /**
    * `plain` (the default): columns two spaces apart, the last one left ragged, no trailing
-   * blanks. `markdown`: a pipe table with a delimiter row under the header, every cell padded.
+   * blanks. `markdown`: a pipe table with a delimiter row under the header, every cell padded
+   * and `|` escaped, exactly as Prettier formats one (so a generated table passes its check).
    */
   style?: 'plain' | 'markdown';
   /** Per column, `left` unless given. */
@@ -21,10 +22,13 @@ export function formatTable(
   rows: readonly (readonly string[])[],
   { style = 'plain', align = [], indent = '' }: TableOptions = {},
 ): string[] {
-  const all = header ? [header, ...rows] : rows;
+  const escape = (row: readonly string[]) =>
+    style === 'markdown' ? row.map((text) => text.replaceAll('|', '\\|')) : row;
+  const all = (header ? [header, ...rows] : rows).map(escape);
   const columns = Math.max(0, ...all.map((row) => row.length));
+  const minimum = style === 'markdown' ? 3 : 0; // Prettier's shortest delimiter, `---`
   const widths = Array.from({ length: columns }, (_, column) =>
-    Math.max(...all.map((row) => (row[column] ?? '').length)),
+    Math.max(minimum, ...all.map((row) => (row[column] ?? '').length)),
   );
   const pad = (text: string, column: number) =>
     align[column] === 'right'
@@ -34,8 +38,9 @@ export function formatTable(
 
   if (style === 'markdown') {
     const line = (row: readonly string[]) => `| ${cells(row).map(pad).join(' | ')} |`;
-    const delimiter = `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`;
-    return [...(header ? [line(header), delimiter] : []), ...rows.map(line)];
+    const delimiter = `| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`;
+    const [first, ...rest] = all;
+    return header && first ? [line(first), delimiter, ...rest.map(line)] : all.map(line);
   }
   const line = (row: readonly string[]) =>
     `${indent}${cells(row)

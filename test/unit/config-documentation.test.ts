@@ -1,11 +1,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { CONFIG_KEYS } from '../../src/config';
+import { CONFIG_KEYS, configDocumentation, loadConfigKeys } from '../../src/config';
+import { renderEnvExample, withConfigTables } from '../../scripts/docs-config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 describe('configuration is documented where operators look', () => {
+  test('when the schema changes, then README must be regenerated (npm run docs:config)', () => {
+    const readme = read('README.md');
+    expect(withConfigTables(readme)).toBe(readme);
+  });
+
+  test('when the schema changes, then .env.example must be regenerated (npm run docs:config)', () => {
+    expect(read('.env.example')).toBe(renderEnvExample());
+  });
+
   test('when the schema has a key, then README documents it in Configuration and .env.example sets it', () => {
     const readme = read('README.md');
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## REST API'));
@@ -15,5 +25,21 @@ describe('configuration is documented where operators look', () => {
     );
     expect([...documented].sort()).toEqual([...CONFIG_KEYS].sort());
     expect([...example].sort()).toEqual([...CONFIG_KEYS].sort());
+  });
+
+  test('when each key is documented, then it has a text of its own', () => {
+    const descriptions = configDocumentation().map((doc) => doc.description);
+    expect(descriptions.every((text) => text.trim().length > 0)).toBe(true);
+    expect(new Set(descriptions).size).toBe(descriptions.length);
+  });
+
+  test('when .env.example sets a key to its default, then the service reads that value as the default', () => {
+    for (const { key, default: value } of configDocumentation()) {
+      if (value === undefined) continue;
+      expect({ key, value: loadConfigKeys([key], { [key]: value })[key] }).toEqual({
+        key,
+        value: loadConfigKeys([key], {})[key],
+      });
+    }
   });
 });

@@ -1,4 +1,12 @@
-import { ConfigError, loadConfig, loadConfigKeys, secretsOf } from '../../src/config';
+import {
+  CONFIG_KEYS,
+  ConfigError,
+  configDeprecations,
+  loadConfig,
+  loadConfigKeys,
+  secretsOf,
+  type Config,
+} from '../../src/config';
 
 describe('loadConfig', () => {
   const required = {
@@ -7,6 +15,87 @@ describe('loadConfig', () => {
     SCHEMA_REGISTRY_URL: 'http://registry:8081',
     AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-chars',
   };
+  /**
+   * What the service runs with when only the required keys are set: every key, so changing a
+   * default means changing this table too. Optional keys without a default are undefined.
+   */
+  const DEFAULTS: { [Key in (typeof CONFIG_KEYS)[number]]: Config[Key] } = {
+    NODE_ENV: 'development',
+    PORT: 3000,
+    ADMIN_PORT: 9464,
+    HTTP_HEADERS_TIMEOUT_MS: 10_000,
+    HTTP_REQUEST_TIMEOUT_MS: 30_000,
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
+    TRUST_PROXY: false,
+    SHUTDOWN_TIMEOUT_MS: 10_000,
+    LOG_LEVEL: 'info',
+
+    AUTH_MODE: 'jwt',
+    AUTH_JWT_SECRET: required.AUTH_JWT_SECRET,
+    AUTH_JWKS_URL: undefined,
+    AUTH_ISSUER: undefined,
+    AUTH_AUDIENCE: undefined,
+    RATE_LIMIT_PER_MINUTE: 60,
+
+    DATABASE_URL: required.DATABASE_URL,
+    DATABASE_POOL_SIZE: 10,
+    DATABASE_WORKER_POOL_SIZE: 6,
+    DATABASE_CONNECT_TIMEOUT_MS: 5_000,
+    DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
+
+    KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9092'],
+    KAFKA_CLIENT_ID: 'order-service',
+    KAFKA_TOPIC_PREFIX: '',
+    KAFKA_REQUEST_TIMEOUT_MS: 5_000,
+    KAFKA_IDEMPOTENT_PRODUCER: true,
+    KAFKA_CREATE_TOPICS: false,
+    KAFKA_TOPIC_PARTITIONS: 6,
+    KAFKA_REPLICATION_FACTOR: 3,
+    KAFKA_SSL: false,
+    KAFKA_SSL_CA_FILE: undefined,
+    KAFKA_SSL_CERT_FILE: undefined,
+    KAFKA_SSL_KEY_FILE: undefined,
+    KAFKA_SASL_MECHANISM: undefined,
+    KAFKA_SASL_USERNAME: undefined,
+    KAFKA_SASL_PASSWORD: undefined,
+
+    SCHEMA_REGISTRY_URL: required.SCHEMA_REGISTRY_URL,
+    SCHEMA_REGISTRY_USERNAME: undefined,
+    SCHEMA_REGISTRY_PASSWORD: undefined,
+    SCHEMA_REGISTRY_CA_FILE: undefined,
+    SCHEMA_REGISTRY_CERT_FILE: undefined,
+    SCHEMA_REGISTRY_KEY_FILE: undefined,
+    SCHEMA_COMPATIBILITY: 'FULL_TRANSITIVE',
+
+    OUTBOX_BATCH_SIZE: 500,
+    OUTBOX_POLL_INTERVAL_MS: 1_000,
+    OUTBOX_RETRY_MIN_MS: 200,
+    OUTBOX_RETRY_MAX_MS: 30_000,
+    OUTBOX_RETENTION_HOURS: 72,
+    OUTBOX_PRUNE_INTERVAL_MS: 600_000,
+
+    BREAKER_TIMEOUT_MS: 10_000,
+    BREAKER_ERROR_THRESHOLD_PERCENT: 50,
+    BREAKER_VOLUME_THRESHOLD: 3,
+    BREAKER_RESET_TIMEOUT_MS: 10_000,
+    BREAKER_ROLLING_WINDOW_MS: 30_000,
+
+    SAGA_CONSUMER_GROUP: 'order-service-saga',
+    SAGA_PARTITIONS_CONCURRENCY: 4,
+    SAGA_PAYMENT_TIMEOUT_MS: 15 * 60_000,
+    SAGA_INVENTORY_TIMEOUT_MS: 5 * 60_000,
+    SAGA_SWEEP_INTERVAL_MS: 5_000,
+    SAGA_SWEEP_BATCH_SIZE: 200,
+    CONSUMER_RETRY_MIN_MS: 250,
+    CONSUMER_RETRY_MAX_MS: 30_000,
+    CONSUMER_MAX_UNKNOWN_ATTEMPTS: 5,
+    CONSUMER_MAX_RECORD_BYTES: 1_048_576,
+    CONSUMER_MAX_ITEMS: 10_000,
+    CONSUMER_MAX_STRING_BYTES: 65_536,
+    CONSUMER_SESSION_TIMEOUT_MS: 30_000,
+    CONSUMER_HEARTBEAT_INTERVAL_MS: 3_000,
+  };
+
   const message = (env: Record<string, string | undefined>) => {
     try {
       loadConfig(env);
@@ -20,21 +109,9 @@ describe('loadConfig', () => {
   test('when only the required keys are set, then every other key has its documented default', () => {
     const config = loadConfig(required);
     expect(config.KAFKA_BROKERS).toEqual(['kafka-1:9092', 'kafka-2:9092']);
-    expect(config).toMatchObject({
-      PORT: 3000,
-      ADMIN_PORT: 9464,
-      AUTH_MODE: 'jwt',
-      RATE_LIMIT_PER_MINUTE: 60,
-      DATABASE_POOL_SIZE: 10,
-      DATABASE_WORKER_POOL_SIZE: 6,
-      DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
-      HTTP_HEADERS_TIMEOUT_MS: 10_000,
-      HTTP_REQUEST_TIMEOUT_MS: 30_000,
-      HTTP_KEEP_ALIVE_TIMEOUT_MS: 5_000,
-      KAFKA_SSL: false,
-      LOG_LEVEL: 'info',
-      TRUST_PROXY: false,
-    });
+    expect(config).toEqual(DEFAULTS);
+    // Every key is in the table, so adding a key means deciding what this test expects of it.
+    expect(Object.keys(DEFAULTS).sort()).toEqual([...CONFIG_KEYS].sort());
   });
 
   test('when DATABASE_URL is missing, then one line names the key', () => {
@@ -195,6 +272,57 @@ describe('loadConfig', () => {
     test('when an optional key is set to the empty string, as .env files write it, then it counts as unset', () => {
       const config = loadConfig({ ...required, KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '' });
       expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
+    });
+  });
+
+  describe('a key under its former name (CONSUMER_MAX_ATTEMPTS, now CONSUMER_MAX_UNKNOWN_ATTEMPTS)', () => {
+    test('when only the former name is set, then its value is used and one deprecation names both', () => {
+      const env = { ...required, CONSUMER_MAX_ATTEMPTS: '3' };
+      expect(loadConfig(env).CONSUMER_MAX_UNKNOWN_ATTEMPTS).toBe(3);
+      expect(configDeprecations(env)).toEqual([
+        {
+          message:
+            'CONSUMER_MAX_ATTEMPTS is deprecated: set CONSUMER_MAX_UNKNOWN_ATTEMPTS instead, as the next release reads only that name',
+          key: 'CONSUMER_MAX_UNKNOWN_ATTEMPTS',
+          formerName: 'CONSUMER_MAX_ATTEMPTS',
+        },
+      ]);
+    });
+
+    test('when both names are set to different values, then start-up is refused with one line naming both', () => {
+      expect(
+        message({ ...required, CONSUMER_MAX_UNKNOWN_ATTEMPTS: '5', CONSUMER_MAX_ATTEMPTS: '3' }),
+      ).toBe(
+        'Invalid configuration: CONSUMER_MAX_UNKNOWN_ATTEMPTS and CONSUMER_MAX_ATTEMPTS, its former name, disagree; set only CONSUMER_MAX_UNKNOWN_ATTEMPTS (got "5"; CONSUMER_MAX_ATTEMPTS got "3")',
+      );
+    });
+
+    test('when both names are set to the same value, then it is used, with the deprecation', () => {
+      const env = { ...required, CONSUMER_MAX_UNKNOWN_ATTEMPTS: '3', CONSUMER_MAX_ATTEMPTS: '3' };
+      expect(loadConfig(env).CONSUMER_MAX_UNKNOWN_ATTEMPTS).toBe(3);
+      expect(configDeprecations(env)).toHaveLength(1);
+    });
+
+    test('when only the new name is set, or the former one is empty, then there is no deprecation', () => {
+      const env = { ...required, CONSUMER_MAX_UNKNOWN_ATTEMPTS: '4', CONSUMER_MAX_ATTEMPTS: '' };
+      expect(loadConfig(env).CONSUMER_MAX_UNKNOWN_ATTEMPTS).toBe(4);
+      expect(configDeprecations(env)).toEqual([]);
+      expect(configDeprecations(required)).toEqual([]);
+    });
+
+    test('when the former name holds a bad value, then the line names the key and the name it was set as', () => {
+      expect(message({ ...required, CONSUMER_MAX_ATTEMPTS: '0' })).toMatch(
+        /^Invalid configuration: CONSUMER_MAX_UNKNOWN_ATTEMPTS \(set as CONSUMER_MAX_ATTEMPTS\) .* \(got "0"\)$/,
+      );
+    });
+
+    test('when a command reads only other keys, then the former name is ignored', () => {
+      expect(
+        loadConfigKeys(['KAFKA_TOPIC_PREFIX'], {
+          CONSUMER_MAX_UNKNOWN_ATTEMPTS: '5',
+          CONSUMER_MAX_ATTEMPTS: '3',
+        }),
+      ).toEqual({ KAFKA_TOPIC_PREFIX: '' });
     });
   });
 

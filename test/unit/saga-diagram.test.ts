@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderSagaDiagram, withSagaDiagram } from '../../src/domain/saga-diagram';
+import { renderSagaDiagram, withSagaDiagram } from '../../scripts/saga-diagram';
 import { SAGA_TRANSITIONS } from '../../src/domain/saga-transitions';
 
 describe('README saga diagram', () => {

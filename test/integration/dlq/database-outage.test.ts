@@ -36,7 +36,7 @@ describe('a database outage during consumption', () => {
     proxy = await startTcpProxy({ host: hostname, port: Number(port || 5432) });
     config = testConfig({
       DATABASE_URL: proxy.proxiedUrl(database.url),
-      CONSUMER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      CONSUMER_MAX_UNKNOWN_ATTEMPTS: String(MAX_ATTEMPTS),
     });
     service = await startOrderService(config, logger);
     baseUrl = service.http.url;

@@ -41,7 +41,7 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
 
   beforeAll(async () => {
     app = await startTestService({
-      CONSUMER_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+      CONSUMER_MAX_UNKNOWN_ATTEMPTS: String(MAX_ATTEMPTS),
       CONSUMER_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
       CONSUMER_MAX_STRING_BYTES: String(MAX_STRING_BYTES),
     });
