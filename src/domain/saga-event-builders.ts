@@ -17,15 +17,7 @@ export function buildEvent(
   const reason = order.failureReason ?? `late ${input.trigger} for a ${order.status} order`;
   switch (type) {
     case 'process_payment_request':
-      return {
-        topic: type,
-        payload: {
-          ...base,
-          customerId: order.customerId,
-          amount: order.totalAmount,
-          currency: order.currency,
-        },
-      };
+      return { topic: type, payload: { ...base, ...charge(order) } };
     case 'reserve_inventory_request':
       return {
         topic: type,
@@ -66,19 +58,16 @@ export function buildEvent(
         },
       };
     case 'order_confirmed':
-      return {
-        topic: type,
-        payload: {
-          ...base,
-          customerId: order.customerId,
-          amount: order.totalAmount,
-          currency: order.currency,
-        },
-      };
+      return { topic: type, payload: { ...base, ...charge(order) } };
     case 'order_failed':
     case 'order_cancelled':
       return { topic: type, payload: { ...base, reason } };
   }
+}
+
+/** Who pays how much for the order: what the payment request asks and the confirmation states. */
+function charge(order: SagaOrder) {
+  return { customerId: order.customerId, amount: order.totalAmount, currency: order.currency };
 }
 
 /** The table only emits refunds and releases where these are known; this guards the table. */

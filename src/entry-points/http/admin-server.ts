@@ -3,7 +3,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger';
 import { redactDeep, type Redactor } from '../../shared/redaction';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
-import { problemDetailsHandler, sendProblem } from './problem-details';
+import { endOfRoutes } from './problem-details';
 import type { Readiness } from './readiness';
 import { requestId } from './request-id';
 
@@ -40,10 +40,7 @@ export function createAdminApp({
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use((req, res) => {
-    sendProblem(res, 404, 'not-found', `No route for ${req.method} ${req.path}`);
-  });
-  app.use(problemDetailsHandler(logger));
+  app.use(endOfRoutes(logger));
   return app;
 }
 

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
   AppError,
   errorMessage,
@@ -84,6 +84,15 @@ const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'request.aborted': [400, 'request-aborted', 'The request was aborted by the client'],
   'request.size.invalid': [400, 'bad-request', 'The body does not match its Content-Length'],
 };
+
+/**
+ * The end of every app's middleware: an answer for paths no route took, then the error handler.
+ */
+export function endOfRoutes(logger: Logger): [RequestHandler, ErrorRequestHandler] {
+  const notFound: RequestHandler = (req, res) =>
+    sendProblem(res, 404, 'not-found', `No route for ${req.method} ${req.path}`);
+  return [notFound, problemDetailsHandler(logger)];
+}
 
 /**
  * The one place errors become HTTP answers. Routes only pass errors on; whatever

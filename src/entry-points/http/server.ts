@@ -6,7 +6,7 @@ import { healthRoutes } from './health-routes';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
 import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
 import { orderRateLimit } from './order-rate-limit';
-import { problemDetailsHandler, sendProblem } from './problem-details';
+import { endOfRoutes, sendProblem } from './problem-details';
 import type { Readiness } from './readiness';
 import { requestId } from './request-id';
 
@@ -58,10 +58,7 @@ export function createApp(dependencies: WebServerDependencies) {
   });
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(ORDERS_PATH, orderRoutes(dependencies));
-  app.use((req, res) => {
-    sendProblem(res, 404, 'not-found', `No route for ${req.method} ${req.path}`);
-  });
-  app.use(problemDetailsHandler(logger));
+  app.use(endOfRoutes(logger));
   return app;
 }
 
