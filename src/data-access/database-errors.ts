@@ -30,9 +30,10 @@ const UNAVAILABLE_PRISMA_CODES = new Set([
 /**
  * SQLSTATE classes 08 (connection), 53 (resources), 57P (operator intervention), 57014 (a
  * statement cancelled, as statement_timeout does to one that waits or runs too long), 40001
- * serialization, 40P01 deadlock.
+ * serialization, 40P01 deadlock, 3D000 (the database is gone), 28 (credentials refused): what
+ * Prisma reports as DatabaseNotReachable, DatabaseDoesNotExist, AuthenticationFailed...
  */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P|57014|40001|40P01)/;
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|57014|40001|40P01|3D000|28)/;
 /** Node-level socket failures and pg's own pool/connect timeouts. */
 const UNAVAILABLE_NODE_CODES = new Set([
   'ECONNREFUSED',
@@ -41,7 +42,9 @@ const UNAVAILABLE_NODE_CODES = new Set([
   'EPIPE',
   'ENOTFOUND',
 ]);
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated/i;
+/** node-postgres's own words for a connection that failed, broke, or stopped answering. */
+const UNAVAILABLE_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|not queryable|Query read timeout/i;
 
 interface AdapterCause {
   kind?: string;
@@ -75,8 +78,12 @@ function isUnavailableCause({ kind, originalCode, code }: AdapterCause): boolean
   );
 }
 
-/** P2002 from model queries; raw queries report the adapter's kind (or SQLSTATE 23505). */
+/**
+ * P2002 from Prisma's model queries; its raw queries report the adapter's kind (or SQLSTATE
+ * 23505); plain `pg` reports the SQLSTATE itself.
+ */
 export function isUniqueViolation(error: unknown): boolean {
+  if ((error as { code?: unknown }).code === '23505') return true;
   if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return false;
   if (error.code === 'P2002') return true;
   const cause = (error.meta?.driverAdapterError as { cause?: AdapterCause } | undefined)?.cause;

@@ -1,4 +1,4 @@
-import type { Database } from './prisma-client-factory';
+import { poolOf, type Database } from './prisma-client-factory';
 import {
   DuplicateIdempotencyKeyError,
   type OrderListQuery,
@@ -8,13 +8,45 @@ import type { OrderView } from '../domain/order-view';
 import { toOrderView } from './order-mapper';
 import { isUniqueViolation, translateDatabaseErrors } from './database-errors';
 
-/** The OrderStore on Prisma. */
-export function createOrderRepository(db: Database): OrderStore {
+/** The statement intake runs: see insertNewOrder. */
+const INSERT_NEW_ORDER = `
+  WITH new_order AS (
+    INSERT INTO orders (id, customer_id, status, currency, total_amount, idempotency_key,
+                        request_hash, step_deadline_at, updated_at)
+    VALUES ($1::uuid, $2, 'PENDING', $3, $4::bigint, $5, $6, $7, now())
+    RETURNING created_at
+  ), new_items AS (
+    INSERT INTO order_items (order_id, position, product_id, product_name, unit_price, quantity,
+                             line_total)
+    SELECT $1::uuid, i.position, i."productId", i."productName", i."unitPrice", i.quantity,
+           i."lineTotal"
+    FROM jsonb_to_recordset($8::jsonb) AS i(position int, "productId" text, "productName" text,
+                                            "unitPrice" bigint, quantity int, "lineTotal" bigint)
+  ), first_history AS (
+    INSERT INTO order_status_history (order_id, to_status, reason) VALUES ($1::uuid, 'PENDING', $9)
+  ), announcements AS (
+    INSERT INTO outbox (event_id, order_id, topic, key, payload)
+    SELECT e."eventId", $1::uuid, e.topic, $1, e.payload
+    FROM jsonb_to_recordset($10::jsonb) AS e(topic text, "eventId" uuid, payload jsonb)
+  )
+  SELECT created_at FROM new_order`;
+
+export interface OrderRepositoryOptions {
+  /** Called after a commit that wrote outbox rows: the relay has work. */
+  onOutboxWritten?: () => void;
+}
+
+/** The OrderStore: Prisma for reads, plain SQL for intake's one statement (the hot path). */
+export function createOrderRepository(
+  db: Database,
+  { onOutboxWritten }: OrderRepositoryOptions = {},
+): OrderStore {
+  const pool = poolOf(db);
   return translateDatabaseErrors<OrderStore>({
     /**
-     * The order, its items, its first history row and the outbox row announcing it, in ONE
-     * statement (data-modifying CTEs): atomic like a transaction, in a single round trip.
-     * Intake is the hot path; a Prisma nested create of the same rows takes several round trips.
+     * The order, its items, its first history row and the outbox rows announcing it, in ONE
+     * statement (data-modifying CTEs): atomic like a transaction, in a single round trip,
+     * sent as a prepared statement.
      */
     async insertNewOrder(order, events): Promise<OrderView> {
       const items = order.items.map((item, position) => ({ position, ...item }));
@@ -24,31 +56,24 @@ export function createOrderRepository(db: Database): OrderStore {
         payload,
       }));
       try {
-        const [row] = await db.$queryRaw<{ created_at: Date }[]>`
-          WITH new_order AS (
-            INSERT INTO orders (id, customer_id, status, currency, total_amount, idempotency_key,
-                                request_hash, step_deadline_at, updated_at)
-            VALUES (${order.id}::uuid, ${order.customerId}, 'PENDING', ${order.currency},
-                    ${order.totalAmount}::bigint, ${order.idempotencyKey}, ${order.requestHash},
-                    ${order.stepDeadlineAt}, now())
-            RETURNING created_at
-          ), new_items AS (
-            INSERT INTO order_items (order_id, position, product_id, product_name, unit_price,
-                                     quantity, line_total)
-            SELECT ${order.id}::uuid, i.position, i."productId", i."productName", i."unitPrice",
-                   i.quantity, i."lineTotal"
-            FROM jsonb_to_recordset(${JSON.stringify(items)}::jsonb) AS i(position int,
-              "productId" text, "productName" text, "unitPrice" bigint, quantity int, "lineTotal" bigint)
-          ), first_history AS (
-            INSERT INTO order_status_history (order_id, to_status, reason)
-            VALUES (${order.id}::uuid, 'PENDING', ${order.reason})
-          ), announcements AS (
-            INSERT INTO outbox (event_id, order_id, topic, key, payload)
-            SELECT e."eventId", ${order.id}::uuid, e.topic, ${order.id}, e.payload
-            FROM jsonb_to_recordset(${JSON.stringify(outbox)}::jsonb)
-              AS e(topic text, "eventId" uuid, payload jsonb)
-          )
-          SELECT created_at FROM new_order`;
+        const { rows } = await pool.query<{ created_at: Date }>({
+          name: 'insert-new-order',
+          text: INSERT_NEW_ORDER,
+          values: [
+            order.id,
+            order.customerId,
+            order.currency,
+            order.totalAmount,
+            order.idempotencyKey,
+            order.requestHash,
+            order.stepDeadlineAt,
+            JSON.stringify(items),
+            order.reason,
+            JSON.stringify(outbox),
+          ],
+        });
+        const [row] = rows;
+        if (outbox.length > 0) onOutboxWritten?.();
         const createdAt = (row as { created_at: Date }).created_at.toISOString();
         return {
           id: order.id,

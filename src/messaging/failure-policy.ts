@@ -47,10 +47,12 @@ export function isRegistryUnavailable(error: unknown): boolean {
   );
 }
 
+/**
+ * What a dead letter's `dlq-error-class` says: our code, else the error's name (node-postgres
+ * names its errors `error`, so their class says more: DatabaseError).
+ */
 export function errorClassOf(error: unknown): string {
-  return error instanceof AppError
-    ? error.code
-    : error instanceof Error
-      ? error.name
-      : typeof error;
+  if (error instanceof AppError) return error.code;
+  if (!(error instanceof Error)) return typeof error;
+  return error.name.toLowerCase() === 'error' ? error.constructor.name : error.name;
 }

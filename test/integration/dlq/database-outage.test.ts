@@ -37,6 +37,9 @@ describe('a database outage during consumption', () => {
     config = testConfig({
       DATABASE_URL: proxy.proxiedUrl(database.url),
       CONSUMER_MAX_UNKNOWN_ATTEMPTS: String(MAX_ATTEMPTS),
+      // A silent server is detected by the client-side query timeout that follows it; keep it
+      // short so several retries fit in the test's window.
+      DATABASE_STATEMENT_TIMEOUT_MS: '1000',
     });
     service = await startOrderService(config, logger);
     baseUrl = service.http.url;

@@ -373,12 +373,7 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     await peers.sendRaw('payment_failed', order.id, value);
     const good = await sendGoodBehind('payment_failed', order);
 
-    const dead = await expectDeadLettered(
-      'payment_failed',
-      value,
-      'PrismaClientKnownRequestError',
-      MAX_ATTEMPTS,
-    );
+    const dead = await expectDeadLettered('payment_failed', value, 'DatabaseError', MAX_ATTEMPTS);
     expect(dead.headers['dlq-error-message']).toMatch(/0x00/);
     await expectApplied(good);
   });
