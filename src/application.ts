@@ -137,6 +137,7 @@ export async function startOrderService(
       groupId: config.SAGA_CONSUMER_GROUP,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       maxUnknownAttempts: config.CONSUMER_MAX_UNKNOWN_ATTEMPTS,
+      maxBatchSize: config.SAGA_BATCH_SIZE,
       ...retries,
     },
   );

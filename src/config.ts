@@ -413,7 +413,12 @@ const configObject = z.object({
   SAGA_PARTITIONS_CONCURRENCY: documented(z.coerce.number().int().min(1).max(64).default(4), {
     group: 'saga',
     description:
-      "partitions handled at once per instance; one partition's records are always handled one at a time",
+      "partitions handled at once per instance; one partition's records are always applied in order",
+  }),
+  SAGA_BATCH_SIZE: documented(z.coerce.number().int().min(1).max(10_000).default(500), {
+    group: 'saga',
+    description:
+      'most replies of one partition applied in one transaction; a fetched batch is applied in as few transactions as this allows',
   }),
   SAGA_PAYMENT_TIMEOUT_MS: documented(
     z.coerce

@@ -1,147 +1,329 @@
-import type { Database } from './prisma-client-factory';
-import type { Prisma } from '../generated/prisma/client';
+import type pg from 'pg';
 import { ConcurrentUpdateError } from '../domain/saga-errors';
 import type { SagaOrder } from '../domain/saga-model';
-import type { EventClaim, SagaStore, SagaUnitOfWork } from '../domain/saga-store';
-import { translateDatabaseErrors } from './database-errors';
-import { toOrderView } from './order-mapper';
+import type {
+  EventClaim,
+  EventOutcome,
+  InboundEventRef,
+  SagaChange,
+  SagaStore,
+  SagaUnitOfWork,
+} from '../domain/saga-store';
+import { isDatabaseUnavailable, translateDatabaseErrors } from './database-errors';
+import { ORDER_VIEW_SELECT, toOrderViewFromRow, type OrderViewRow } from './order-view-sql';
+import { poolOf, type Database } from './prisma-client-factory';
 
-type Tx = Prisma.TransactionClient;
+/** An order locked for the saga, with its items and what peers reported, in one round trip. */
+const SAGA_ORDER_SELECT = `
+  SELECT o.id, o.status, o.customer_id, o.currency, o.total_amount, o.failure_reason,
+         o.payment_id, o.paid_amount, o.reservation_id, o.version,
+         (SELECT coalesce(json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity)
+                                   ORDER BY i.position), '[]')
+            FROM order_items i WHERE i.order_id = o.id) AS items,
+         (SELECT coalesce(json_agg(json_build_object('kind', e.kind, 'reference', e.reference)), '[]')
+            FROM order_effects e WHERE e.order_id = o.id) AS effects
+  FROM orders o`;
 
-const SAGA_ORDER_SHAPE = {
-  items: { orderBy: { position: 'asc' } },
-  effects: { select: { kind: true, reference: true } },
-} as const satisfies Prisma.OrderInclude;
-
-type SagaOrderRow = Prisma.OrderGetPayload<{ include: typeof SAGA_ORDER_SHAPE }>;
+interface SagaOrderRow {
+  id: string;
+  status: SagaOrder['status'];
+  customer_id: string;
+  currency: string;
+  total_amount: string;
+  failure_reason: string | null;
+  payment_id: string | null;
+  paid_amount: string | null;
+  reservation_id: string | null;
+  version: number;
+  items: { productId: string; quantity: number }[];
+  effects: { kind: 'payment' | 'reservation'; reference: string }[];
+}
 
 function toSagaOrder(row: SagaOrderRow): SagaOrder {
   const known = (kind: 'payment' | 'reservation') =>
     new Set(row.effects.filter((effect) => effect.kind === kind).map((e) => e.reference));
   return {
-    ...row,
-    totalAmount: Number(row.totalAmount),
-    paidAmount: row.paidAmount === null ? null : Number(row.paidAmount),
+    id: row.id,
+    status: row.status,
+    customerId: row.customer_id,
+    currency: row.currency,
+    totalAmount: Number(row.total_amount),
+    failureReason: row.failure_reason,
+    paymentId: row.payment_id,
+    paidAmount: row.paid_amount === null ? null : Number(row.paid_amount),
+    reservationId: row.reservation_id,
+    version: row.version,
+    items: row.items,
     knownPayments: known('payment'),
     knownReservations: known('reservation'),
   };
 }
 
-function unitOfWork(tx: Tx): SagaUnitOfWork {
-  const load = async (ids: string[]) =>
-    ids.length === 0
-      ? []
-      : (await tx.order.findMany({ where: { id: { in: ids } }, include: SAGA_ORDER_SHAPE })).map(
-          toSagaOrder,
-        );
-  return {
-    async lockOrders(orderIds) {
-      // Row locks in id order, so two transactions locking the same orders cannot deadlock.
-      const locked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM orders WHERE id = ANY(${[...orderIds].sort()}::uuid[]) ORDER BY id FOR UPDATE`;
-      const orders = await load(locked.map((row) => row.id));
-      return new Map(orders.map((order) => [order.id, order]));
-    },
+/**
+ * One transaction's work. Reads go to Postgres at once; writes are collected and sent together
+ * when the work is done (a few statements whatever the number of changes), so a batch of
+ * replies costs about as many round trips as one.
+ */
+class PgUnitOfWork implements SagaUnitOfWork {
+  /** Per order: its version when locked, and how it is after every change so far. */
+  private readonly changed = new Map<string, { lockedVersion: number; change: SagaChange }>();
+  private readonly history: SagaChange[] = [];
+  private readonly outcomes = new Map<string, EventOutcome>();
+  /** Whether a flush wrote outbox rows: after commit, the relay has work. */
+  wroteOutbox = false;
 
-    async lockDueOrders(now, limit) {
-      const due = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM orders WHERE step_deadline_at <= ${now}
-        ORDER BY step_deadline_at LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
-      return load(due.map((row) => row.id));
-    },
+  constructor(private readonly client: pg.PoolClient) {}
 
-    async claimEvents(events) {
-      const claims: EventClaim[] = [];
-      for (const event of events) {
-        const fresh = await tx.$executeRaw`
-          INSERT INTO processed_events (event_id, topic, order_id)
-          VALUES (${event.eventId}, ${event.topic}, ${event.orderId}::uuid)
-          ON CONFLICT (event_id) DO NOTHING`;
-        if (fresh === 1) {
-          claims.push({ kind: 'fresh' });
-          continue;
-        }
-        const seen = await tx.processedEvent.findUnique({ where: { eventId: event.eventId } });
-        claims.push(
-          seen && seen.topic === event.topic && seen.orderId === event.orderId
-            ? { kind: 'duplicate' }
-            : {
-                kind: 'collision',
-                seen: { topic: seen?.topic ?? 'unknown', orderId: seen?.orderId ?? null },
-              },
-        );
-      }
-      return claims;
-    },
+  async lockOrders(orderIds: readonly string[]): Promise<Map<string, SagaOrder>> {
+    // In id order, so two transactions locking the same orders cannot deadlock.
+    const { rows } = await this.client.query<SagaOrderRow>(
+      `${SAGA_ORDER_SELECT} WHERE o.id = ANY($1::uuid[]) ORDER BY o.id FOR UPDATE OF o`,
+      [[...orderIds].sort()],
+    );
+    return new Map(rows.map((row) => [row.id, toSagaOrder(row)]));
+  }
 
-    async save({ order, decision, causingEventId, stepDeadlineAt }) {
-      const { waitingStep: _waitingStep, ...changes } = decision.changes;
-      const updated = await tx.order.updateMany({
-        where: { id: order.id, version: order.version },
-        data: {
-          ...changes,
-          paidAmount: changes.paidAmount === undefined ? undefined : BigInt(changes.paidAmount),
-          stepDeadlineAt,
-          version: { increment: 1 },
-        },
-      });
-      if (updated.count !== 1) {
-        throw new ConcurrentUpdateError(`Order ${order.id} changed concurrently`);
-      }
-      await tx.orderStatusHistory.create({
-        data: {
-          orderId: order.id,
-          fromStatus: order.status === 'NEW' ? null : order.status,
-          toStatus: changes.status,
-          reason: decision.reason,
-          causingEventId,
-        },
-      });
-      const { effect } = decision;
-      if (effect) {
-        await tx.orderEffect.create({
-          data: {
-            orderId: order.id,
-            kind: effect.kind,
-            reference: effect.reference,
-            eventId: effect.eventId,
-            ...(effect.kind === 'payment'
-              ? { amount: BigInt(effect.amount), currency: effect.currency }
-              : {}),
-          },
+  async lockDueOrders(now: Date, limit: number): Promise<SagaOrder[]> {
+    const { rows } = await this.client.query<SagaOrderRow>(
+      `${SAGA_ORDER_SELECT} WHERE o.step_deadline_at <= $1
+       ORDER BY o.step_deadline_at LIMIT $2 FOR UPDATE OF o SKIP LOCKED`,
+      [now, limit],
+    );
+    return rows.map(toSagaOrder);
+  }
+
+  async claimEvents(events: readonly InboundEventRef[]): Promise<EventClaim[]> {
+    if (events.length === 0) return [];
+    const { rows: inserted } = await this.client.query<{ event_id: string }>(
+      `INSERT INTO processed_events (event_id, topic, order_id)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[])
+       ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+      [events.map((e) => e.eventId), events.map((e) => e.topic), events.map((e) => e.orderId)],
+    );
+    const fresh = new Set(inserted.map((row) => row.event_id));
+    const seenBefore = events.filter((e) => !fresh.has(e.eventId)).map((e) => e.eventId);
+    const { rows: seen } = await (seenBefore.length === 0
+      ? Promise.resolve({ rows: [] as { event_id: string; topic: string; order_id: string }[] })
+      : this.client.query<{ event_id: string; topic: string; order_id: string }>(
+          `SELECT event_id, topic, order_id FROM processed_events WHERE event_id = ANY($1::text[])`,
+          [seenBefore],
+        ));
+    const earlier = new Map(seen.map((row) => [row.event_id, row]));
+    return events.map((event): EventClaim => {
+      if (fresh.delete(event.eventId)) {
+        // A second delivery in this same batch compares with this first one.
+        earlier.set(event.eventId, {
+          event_id: event.eventId,
+          topic: event.topic,
+          order_id: event.orderId,
         });
+        return { kind: 'fresh' };
       }
-      await tx.outboxMessage.createMany({
-        data: decision.emit.map(({ topic, payload }) => ({
-          eventId: payload.eventId,
-          orderId: order.id,
-          topic,
-          key: order.id,
-          payload: payload as unknown as Prisma.InputJsonValue,
-        })),
-      });
-    },
+      const row = earlier.get(event.eventId);
+      return row && row.topic === event.topic && row.order_id === event.orderId
+        ? { kind: 'duplicate' }
+        : {
+            kind: 'collision',
+            seen: { topic: row?.topic ?? 'unknown', orderId: row?.order_id ?? null },
+          };
+    });
+  }
 
-    async recordOutcome(eventId, outcome) {
-      await tx.processedEvent.update({ where: { eventId }, data: { outcome } });
-    },
+  async releaseClaims(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    await this.client.query(`DELETE FROM processed_events WHERE event_id = ANY($1::text[])`, [
+      [...eventIds],
+    ]);
+  }
 
-    async view(orderId) {
-      const row = await tx.order.findUnique({
-        where: { id: orderId },
-        include: { items: true, history: { orderBy: { id: 'asc' } } },
-      });
-      return row && toOrderView(row);
-    },
-  };
+  async save(change: SagaChange): Promise<void> {
+    const earlier = this.changed.get(change.order.id);
+    this.changed.set(change.order.id, {
+      lockedVersion: earlier?.lockedVersion ?? change.order.version,
+      change,
+    });
+    this.history.push(change);
+  }
+
+  async recordOutcome(eventId: string, outcome: EventOutcome): Promise<void> {
+    this.outcomes.set(eventId, outcome);
+  }
+
+  async view(orderId: string) {
+    await this.flush();
+    const { rows } = await this.client.query<OrderViewRow>(`${ORDER_VIEW_SELECT} WHERE o.id = $1`, [
+      orderId,
+    ]);
+    return rows[0] ? toOrderViewFromRow(rows[0]) : null;
+  }
+
+  /** Sends the collected writes: orders, history, effects, outbox, outcomes. */
+  async flush(): Promise<void> {
+    await this.writeOrders();
+    await this.writeHistory();
+    this.changed.clear();
+    this.history.length = 0;
+    await this.writeOutcomes();
+  }
+
+  private async writeOrders(): Promise<void> {
+    if (this.changed.size === 0) return;
+    const finals = [...this.changed.values()].map(({ lockedVersion, change }) => {
+      const { order, decision, stepDeadlineAt } = change;
+      const { changes } = decision;
+      return {
+        id: order.id,
+        status: changes.status,
+        failureReason: changes.failureReason ?? order.failureReason,
+        paymentId: changes.paymentId ?? order.paymentId,
+        paidAmount: changes.paidAmount ?? order.paidAmount,
+        reservationId: changes.reservationId ?? order.reservationId,
+        stepDeadlineAt,
+        lockedVersion,
+        version: order.version + 1,
+      };
+    });
+    const column = <K extends keyof (typeof finals)[number]>(key: K) => finals.map((f) => f[key]);
+    const { rowCount } = await this.client.query(
+      `UPDATE orders o SET status = v.status::"OrderStatus", failure_reason = v.failure_reason,
+         payment_id = v.payment_id, paid_amount = v.paid_amount, reservation_id = v.reservation_id,
+         step_deadline_at = v.step_deadline_at, version = v.version, updated_at = now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                   $7::timestamptz[], $8::int[], $9::int[])
+         AS v(id, status, failure_reason, payment_id, paid_amount, reservation_id,
+              step_deadline_at, locked_version, version)
+       WHERE o.id = v.id AND o.version = v.locked_version`,
+      [
+        column('id'),
+        column('status'),
+        column('failureReason'),
+        column('paymentId'),
+        column('paidAmount'),
+        column('reservationId'),
+        column('stepDeadlineAt'),
+        column('lockedVersion'),
+        column('version'),
+      ],
+    );
+    // The rows are locked, so this only fires if something bypassed the lock.
+    if (rowCount !== finals.length) {
+      throw new ConcurrentUpdateError(`Orders changed concurrently: ${column('id').join(', ')}`);
+    }
+  }
+
+  private async writeHistory(): Promise<void> {
+    if (this.history.length === 0) return;
+    const changes = this.history;
+    await this.client.query(
+      `INSERT INTO order_status_history (order_id, from_status, to_status, reason, causing_event_id)
+       SELECT order_id, from_status::"OrderStatus", to_status::"OrderStatus", reason, causing_event_id
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
+         AS h(order_id, from_status, to_status, reason, causing_event_id)`,
+      [
+        changes.map((c) => c.order.id),
+        changes.map((c) => (c.order.status === 'NEW' ? null : c.order.status)),
+        changes.map((c) => c.decision.changes.status),
+        changes.map((c) => c.decision.reason),
+        changes.map((c) => c.causingEventId),
+      ],
+    );
+    const effects = changes.flatMap((c) =>
+      c.decision.effect ? [{ orderId: c.order.id, effect: c.decision.effect }] : [],
+    );
+    if (effects.length > 0) {
+      await this.client.query(
+        `INSERT INTO order_effects (order_id, kind, reference, amount, currency, event_id)
+         SELECT order_id, kind::order_effect_kind, reference, amount, currency, event_id
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
+           AS e(order_id, kind, reference, amount, currency, event_id)`,
+        [
+          effects.map((e) => e.orderId),
+          effects.map((e) => e.effect.kind),
+          effects.map((e) => e.effect.reference),
+          effects.map((e) => (e.effect.kind === 'payment' ? e.effect.amount : null)),
+          effects.map((e) => (e.effect.kind === 'payment' ? e.effect.currency : null)),
+          effects.map((e) => e.effect.eventId),
+        ],
+      );
+    }
+    // Rows in the order written: the relay publishes one order's events in this order.
+    const events = changes.flatMap((c) =>
+      c.decision.emit.map((event) => ({ orderId: c.order.id, event })),
+    );
+    if (events.length > 0) {
+      this.wroteOutbox = true;
+      await this.client.query(
+        `INSERT INTO outbox (event_id, order_id, topic, key, payload)
+         SELECT event_id, order_id, topic, order_id::text, payload
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])
+           AS e(event_id, order_id, topic, payload)`,
+        [
+          events.map((e) => e.event.payload.eventId),
+          events.map((e) => e.orderId),
+          events.map((e) => e.event.topic),
+          events.map((e) => JSON.stringify(e.event.payload)),
+        ],
+      );
+    }
+  }
+
+  private async writeOutcomes(): Promise<void> {
+    if (this.outcomes.size === 0) return;
+    await this.client.query(
+      `UPDATE processed_events p SET outcome = v.outcome
+       FROM unnest($1::text[], $2::text[]) AS v(event_id, outcome) WHERE p.event_id = v.event_id`,
+      [[...this.outcomes.keys()], [...this.outcomes.values()]],
+    );
+    this.outcomes.clear();
+  }
+}
+
+export interface SagaRepositoryOptions {
+  /** Called after a commit that wrote outbox rows: the relay has work. */
+  onOutboxWritten?: () => void;
 }
 
 /**
- * The SagaStore on Prisma: each unit of work is one interactive transaction. It stores what
- * the saga use cases decide; it decides nothing.
+ * The SagaStore in plain SQL on the client's pool (the saga's hot path: Prisma's per-query cost
+ * was most of the consumer's CPU). Each unit of work is one transaction on one connection.
  */
-export function createSagaRepository(db: Database): SagaStore {
+export function createSagaRepository(
+  db: Database,
+  { onOutboxWritten }: SagaRepositoryOptions = {},
+): SagaStore {
+  const pool = poolOf(db);
   return translateDatabaseErrors<SagaStore>({
-    transaction: (work) => db.$transaction((tx) => work(unitOfWork(tx))),
+    async transaction(work) {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      // Checked out, the client's connection errors come to us, not to the pool: without a
+      // listener a broken connection would crash the process.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
+      try {
+        await client.query('BEGIN');
+        const unit = new PgUnitOfWork(client);
+        const result = await work(unit);
+        await unit.flush();
+        await client.query('COMMIT');
+        if (unit.wroteOutbox) onOutboxWritten?.();
+        return result;
+      } catch (error) {
+        // A connection that broke or stopped answering is dropped, not asked to roll back
+        // (Postgres rolls back what it holds when the session ends).
+        if (isDatabaseUnavailable(error)) broken ??= error as Error;
+        else {
+          await client.query('ROLLBACK').catch((rollbackError: Error) => {
+            broken = rollbackError;
+          });
+        }
+        throw error;
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+      }
+    },
   });
 }

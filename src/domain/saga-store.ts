@@ -37,6 +37,8 @@ export interface SagaUnitOfWork {
   lockDueOrders(now: Date, limit: number): Promise<SagaOrder[]>;
   /** Records each event id as processed, or says why it cannot be. */
   claimEvents(events: readonly InboundEventRef[]): Promise<EventClaim[]>;
+  /** Takes back fresh claims of events this transaction decided not to apply after all. */
+  releaseClaims(eventIds: readonly string[]): Promise<void>;
   /** Writes the order, its history, its outbox events and the effect the reply reported. */
   save(change: SagaChange): Promise<void>;
   /** Records what each claimed event did (claims start as `applied`). */

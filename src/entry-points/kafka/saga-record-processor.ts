@@ -18,6 +18,8 @@ export interface RecordProcessorOptions {
   retryMaxMs: number;
   /** Attempts for a handler error of unknown kind before the record is dead-lettered. */
   maxUnknownAttempts: number;
+  /** Most replies applied in one transaction. */
+  maxBatchSize: number;
 }
 
 export interface RecordProcessorDependencies {
@@ -50,10 +52,11 @@ const LOG_LEVEL: Record<EventOutcome, 'debug' | 'info' | 'warn'> = {
 };
 
 /**
- * Reads one record into the saga: decode, apply, then resolve its offset. Failures go through
+ * Reads a fetched batch of a partition into the saga: decode each record, apply the decoded
+ * ones together in one transaction, then resolve their offsets in order. Failures go through
  * one policy (messaging/failure-policy.ts): transient ones pause the partition and retry from
- * the same offset; poison records are dead-lettered (offset resolved only after the DLQ write
- * is acknowledged) and the partition moves on.
+ * the failed record's offset; poison records are dead-lettered (their offset resolved only
+ * after the DLQ write is acknowledged) and the partition moves on.
  */
 export function createSagaRecordProcessor(
   { decoder, handleReplies, deadLetters, metrics, logger }: RecordProcessorDependencies,
@@ -66,61 +69,129 @@ export function createSagaRecordProcessor(
   const attempts = new Map<string, { count: number; firstFailedAt: Date }>();
   const resumeTimers = new Set<NodeJS.Timeout>();
 
-  async function apply(topic: ConsumedTopic, event: InboundEvent): Promise<void> {
-    const ref = { eventId: event.eventId, topic, orderId: event.orderId };
-    const [result] = await handleReplies([{ ref, input: event.input }]);
-    if (!result) throw new Error('handleReplies returned no result');
-    if ('rejected' in result) throw result.rejected;
-    const { outcome, reason } = result;
-    metrics.sagaEvents.inc({ topic, outcome });
-    // An ignored reply does not fit the order (wrong status, a payment it does not know):
-    // worth an operator's look.
-    logger.log(LOG_LEVEL[outcome], `saga event ${outcome}`, { ...ref, reason });
+  interface Decoded {
+    message: KafkaMessage;
+    event: InboundEvent;
   }
 
-  async function process(topic: string, partition: number, message: KafkaMessage) {
-    const key = `${topic}/${partition}/${message.offset}`;
-    let event: InboundEvent | undefined;
-    try {
-      const logical = topicByPhysical.get(topic) as ConsumedTopic;
-      event = await decoder.decode(logical, message);
-      await apply(logical, event);
-      attempts.delete(key);
-      return 'done';
-    } catch (error) {
-      const kind = classifyFailure(error);
-      const failure = attempts.get(key) ?? { count: 0, firstFailedAt: new Date() };
-      failure.count++;
-      attempts.set(key, failure);
-      if (
-        kind === 'transient' ||
-        (kind === 'unknown' && failure.count < options.maxUnknownAttempts)
-      ) {
-        metrics.consumerRetries.inc({ topic });
-        logger.warn('record failed; partition paused for a retry', {
-          topic,
-          partition,
-          offset: message.offset,
-          kind,
-          attempt: failure.count,
-          error: errorMessage(error),
-        });
-        return 'retry';
-      }
-      const record: FailedRecord = {
+  const keyOf = (topic: string, partition: number, offset: string) =>
+    `${topic}/${partition}/${offset}`;
+
+  /**
+   * A record that could not be processed: retried (transient, or unknown under the limit) or
+   * dead-lettered. 'retry' when the partition must pause at it; a failed DLQ write is a retry.
+   */
+  async function failRecord(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    error: unknown,
+    event?: InboundEvent,
+  ): Promise<RecordResult> {
+    const key = keyOf(topic, partition, message.offset);
+    const kind = classifyFailure(error);
+    const failure = attempts.get(key) ?? { count: 0, firstFailedAt: new Date() };
+    failure.count++;
+    attempts.set(key, failure);
+    if (
+      kind === 'transient' ||
+      (kind === 'unknown' && failure.count < options.maxUnknownAttempts)
+    ) {
+      metrics.consumerRetries.inc({ topic });
+      logger.warn('record failed; partition paused for a retry', {
         topic,
         partition,
-        message,
-        error,
-        attempts: failure.count,
-        firstFailedAt: failure.firstFailedAt,
-        eventId: event?.eventId,
-        orderId: event?.orderId,
-      };
-      await deadLetters.publish(record, options.groupId); // throws if the DLQ write fails: retried
-      attempts.delete(key);
-      return 'done';
+        offset: message.offset,
+        kind,
+        attempt: failure.count,
+        error: errorMessage(error),
+      });
+      return 'retry';
     }
+    const record: FailedRecord = {
+      topic,
+      partition,
+      message,
+      error,
+      attempts: failure.count,
+      firstFailedAt: failure.firstFailedAt,
+      eventId: event?.eventId,
+      orderId: event?.orderId,
+    };
+    try {
+      await deadLetters.publish(record, options.groupId);
+    } catch (dlqError) {
+      logger.warn('dead-letter write failed; record will be retried', {
+        topic,
+        error: errorMessage(dlqError),
+      });
+      return 'retry';
+    }
+    attempts.delete(key);
+    return 'done';
+  }
+
+  /**
+   * Applies decoded replies as ONE transaction (handle-replies-use-case), then resolves each
+   * offset in order, dead-lettering the ones the saga rejected. Returns the record to pause at,
+   * or undefined when all are done. An error of unknown kind for a group is narrowed down by
+   * applying its records one at a time, so only the record at fault is retried and counted.
+   */
+  async function applyGroup(
+    topic: string,
+    partition: number,
+    group: Decoded[],
+    resolveOffset: (offset: string) => void,
+  ): Promise<KafkaMessage | undefined> {
+    const logical = topicByPhysical.get(topic) as ConsumedTopic;
+    let results: Awaited<ReturnType<typeof handleReplies>>;
+    try {
+      results = await handleReplies(
+        group.map(({ event }) => ({
+          ref: { eventId: event.eventId, topic: logical, orderId: event.orderId },
+          input: event.input,
+        })),
+      );
+    } catch (error) {
+      if (group.length > 1 && classifyFailure(error) === 'unknown') {
+        for (const single of group) {
+          const paused = await applyGroup(topic, partition, [single], resolveOffset);
+          if (paused) return paused;
+        }
+        return undefined;
+      }
+      const [first] = group as [Decoded];
+      const result = await failRecord(topic, partition, first.message, error, first.event);
+      if (result === 'retry') return first.message;
+      resolveOffset(first.message.offset);
+      return group.length > 1
+        ? applyGroup(topic, partition, group.slice(1), resolveOffset)
+        : undefined;
+    }
+    for (const [index, { message, event }] of group.entries()) {
+      const result = results[index];
+      if (!result) throw new Error('handleReplies returned fewer results than replies');
+      if ('deferred' in result) {
+        // Behind a rejected reply that is now dealt with: the rest, in a transaction of its own.
+        return applyGroup(topic, partition, group.slice(index), resolveOffset);
+      }
+      if ('rejected' in result) {
+        const outcome = await failRecord(topic, partition, message, result.rejected, event);
+        if (outcome === 'retry') return message;
+      } else {
+        const ref = { topic: logical, eventId: event.eventId, orderId: event.orderId };
+        metrics.sagaEvents.inc({ topic: logical, outcome: result.outcome });
+        // An ignored reply does not fit the order (wrong status, a payment it does not know):
+        // worth an operator's look.
+        logger.log(LOG_LEVEL[result.outcome], `saga event ${result.outcome}`, {
+          ...ref,
+          reason: result.reason,
+        });
+        attempts.delete(keyOf(topic, partition, message.offset));
+      }
+      resolveOffset(message.offset);
+    }
+    return undefined;
   }
 
   /** Stops fetching this partition, rewinds to the failed record, and resumes after a backoff. */
@@ -147,30 +218,38 @@ export function createSagaRecordProcessor(
     topics: [...topicByPhysical.keys()],
     async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }, seek) {
       const { topic, partition } = batch;
+      const logical = topicByPhysical.get(topic) as ConsumedTopic;
+      const pauseAt = (message: KafkaMessage) =>
+        pauseAndRetryLater(keyOf(topic, partition, message.offset), message.offset, pause, seek);
+      let group: Decoded[] = [];
+      /** Applies what is decoded so far; false when the partition paused. */
+      const flush = async (): Promise<boolean> => {
+        if (group.length === 0) return true;
+        const paused = await applyGroup(topic, partition, group, resolveOffset);
+        group = [];
+        if (paused) pauseAt(paused);
+        else await heartbeat();
+        return !paused;
+      };
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) return;
-        let result: RecordResult;
+        let event: InboundEvent;
         try {
-          result = await process(topic, partition, message);
+          event = await decoder.decode(logical, message);
         } catch (error) {
-          logger.warn('dead-letter write failed; record will be retried', {
-            topic,
-            error: errorMessage(error),
-          });
-          result = 'retry';
+          // What is decoded before it is applied first, so offsets resolve in order.
+          if (!(await flush())) return;
+          if ((await failRecord(topic, partition, message, error)) === 'retry') {
+            pauseAt(message);
+            return;
+          }
+          resolveOffset(message.offset);
+          continue;
         }
-        if (result === 'retry') {
-          pauseAndRetryLater(
-            `${topic}/${partition}/${message.offset}`,
-            message.offset,
-            pause,
-            seek,
-          );
-          return;
-        }
-        resolveOffset(message.offset);
-        await heartbeat();
+        group.push({ message, event });
+        if (group.length >= options.maxBatchSize && !(await flush())) return;
       }
+      await flush();
     },
     forgetFailures: () => attempts.clear(),
     cancelRetries() {

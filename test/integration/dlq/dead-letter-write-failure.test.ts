@@ -47,12 +47,16 @@ describe('when the dead-letter write fails', () => {
     const kafka = new Kafka({ brokers: brokerList, logLevel: logLevel.NOTHING });
     admin = kafka.admin();
     await admin.connect();
-    const handleReplies = async (replies: readonly SagaReply[]): Promise<ReplyResult[]> =>
-      replies.map(({ ref }) => {
-        if (ref.eventId === poisonEventId) return { rejected: new UnknownOrderError(ref.orderId) };
+    // The use case's contract: the replies behind a rejected one are deferred, not applied.
+    const handleReplies = async (replies: readonly SagaReply[]): Promise<ReplyResult[]> => {
+      const poison = replies.findIndex(({ ref }) => ref.eventId === poisonEventId);
+      return replies.map(({ ref }, index): ReplyResult => {
+        if (index === poison) return { rejected: new UnknownOrderError(ref.orderId) };
+        if (poison >= 0 && index > poison) return { deferred: true };
         applied.push(ref.eventId);
         return { outcome: 'applied' };
       });
+    };
     const deadLetters: DeadLetterPublisher = {
       async publish(record) {
         publishAttempts.push({ offset: record.message.offset, appliedSoFar: applied.length });
@@ -72,7 +76,7 @@ describe('when the dead-letter write fails', () => {
         metrics: createMetrics(),
         logger: createLogger('silent'),
       },
-      { groupId, topicPrefix: prefix, maxUnknownAttempts: 3, ...retries },
+      { groupId, topicPrefix: prefix, maxUnknownAttempts: 3, maxBatchSize: 100, ...retries },
     );
     consumer = createSagaConsumer(
       { kafka, processor, logger: createLogger('silent') },
