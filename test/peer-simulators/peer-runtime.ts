@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
-import type { Consumer, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
 import { createKafka, producerSettings } from '../../src/messaging/kafka-client-factory';
 import { readConfluentFrame } from '../../src/messaging/confluent-frame';
 import { createRegistryClient } from '../../src/messaging/schema-registry-client';
@@ -52,6 +52,7 @@ const MAX_REMEMBERED = 10_000;
  * `<prefix><topic>-value`), consumes their request topics in a group of their own, decodes
  * through the registry, and replies as Confluent-framed Avro keyed by order id, after the
  * configured latency. Offsets are committed after the reply is sent (at-least-once).
+ * Replies go out a fetched batch at a time, so instant peers keep up with a loaded service.
  */
 export function createPeerSimulator(
   connection: PeerConnection,
@@ -74,13 +75,21 @@ export function createPeerSimulator(
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
 
-  async function handle(physical: string, message: KafkaMessage): Promise<void> {
+  /**
+   * The reply to one request, encoded and ready to send, or null. A request with a latency to
+   * simulate first flushes the replies already decided, so latency is never added to theirs.
+   */
+  async function answerOf(
+    physical: string,
+    message: KafkaMessage,
+    flush: () => Promise<void>,
+  ): Promise<{ topic: string; message: Message } | null> {
     const topic = byPhysical.get(physical) as SagaTopic;
     if (!message.value || !readConfluentFrame(message.value)) {
       logger.warn('request that is not Confluent-framed Avro skipped', { topic });
-      return;
+      return null;
     }
-    // A registry outage throws here: kafkajs retries the record, nothing is skipped.
+    // A registry outage throws here: kafkajs retries the batch from the last resolved offset.
     const request = (await registry.decode(message.value)) as Record<string, unknown>;
     const requestId = String(request.eventId);
     let reply = answered.get(requestId);
@@ -92,23 +101,61 @@ export function createPeerSimulator(
       };
       if (answered.size >= MAX_REMEMBERED) answered.delete(answered.keys().next().value as string);
       answered.set(requestId, reply);
-      // A stop cuts the latency short rather than losing the reply.
-      await sleep(replyDelayMs(behaviour.settings, random()), stopping.signal);
+      const delayMs = replyDelayMs(behaviour.settings, random());
+      if (delayMs > 0) {
+        await flush();
+        // A stop cuts the latency short rather than losing the reply.
+        await sleep(delayMs, stopping.signal);
+      }
     }
-    if (!reply) return;
+    if (!reply) return null;
     const { topic: replyTopic, payload } = reply;
-    const value = await registry.encode(schemaIds.get(replyTopic) as number, payload);
-    await producer?.send({
+    logger.debug('reply ready', { request: topic, reply: replyTopic, orderId: payload.orderId });
+    return {
       topic: physicalTopic(topicPrefix, replyTopic),
-      messages: [
-        {
-          key: String(payload.orderId),
-          value,
-          headers: { 'event-id': String(payload.eventId), 'event-type': replyTopic },
-        },
-      ],
-    });
-    logger.debug('reply sent', { request: topic, reply: replyTopic, orderId: payload.orderId });
+      message: {
+        key: String(payload.orderId),
+        value: await registry.encode(schemaIds.get(replyTopic) as number, payload),
+        headers: { 'event-id': String(payload.eventId), 'event-type': replyTopic },
+      },
+    };
+  }
+
+  /**
+   * A fetched batch answered in order, its replies sent together (one request per broker, so
+   * they keep their order), and its offsets resolved only once their replies are acknowledged.
+   */
+  async function answerBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+  }: EachBatchPayload): Promise<void> {
+    const ready: { topic: string; message: Message }[] = [];
+    let answeredUpTo: string | undefined;
+    const flush = async () => {
+      if (ready.length > 0) {
+        const byTopic = new Map<string, Message[]>();
+        for (const { topic, message } of ready.splice(0)) {
+          const messages = byTopic.get(topic) ?? [];
+          messages.push(message);
+          byTopic.set(topic, messages);
+        }
+        await producer?.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      }
+      if (answeredUpTo !== undefined) resolveOffset(answeredUpTo);
+      await heartbeat();
+    };
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const reply = await answerOf(batch.topic, message, flush);
+      if (reply) ready.push(reply);
+      answeredUpTo = message.offset;
+    }
+    await flush();
   }
 
   return {
@@ -135,7 +182,8 @@ export function createPeerSimulator(
       await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: true });
       await consumer.run({
         partitionsConsumedConcurrently: 4,
-        eachMessage: ({ topic, message }) => handle(topic, message),
+        eachBatchAutoResolve: false,
+        eachBatch: answerBatch,
       });
       logger.info(`${behaviour.name} simulator running`, { groupId: connection.groupId });
     },
