@@ -25,4 +25,5 @@ USER node
 # 3000: the API. 9464: metrics and the readiness report, for the monitoring network only.
 EXPOSE 3000 9464
 # Migrations are applied explicitly (`npm run db:migrate`), never silently at start.
-CMD ["node", "dist/src/start.js"]
+# The same command as `npm start`, heap ceiling included (README, Performance: memory).
+CMD ["node", "--max-old-space-size=256", "dist/src/start.js"]

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createKafka } from '../src/messaging/kafka-client-factory';
 import { createTopics, serviceTopics } from '../src/messaging/topic-provisioning';
@@ -37,6 +38,18 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
+const ROOT = join(__dirname, '..');
+
+/** `npm start`'s node arguments (its heap ceiling included): the bench runs what ships. */
+function startArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [program, ...args] = scripts.start.split(/\s+/);
+  if (program !== 'node') throw new Error(`npm start runs ${program}, not node`);
+  return args;
+}
+
 /** A fresh database, topic set and service process on the run's local services. */
 export async function startBenchStack(
   services: LocalServices,
@@ -57,7 +70,8 @@ export async function startBenchStack(
   };
   await ensureTopics(serviceTopics(topicPrefix));
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const service: ChildProcess = spawn(process.execPath, [join(__dirname, '../dist/src/start.js')], {
+  const service: ChildProcess = spawn(process.execPath, startArguments(), {
+    cwd: ROOT,
     env: {
       PATH: process.env.PATH,
       PORT: String(port),
