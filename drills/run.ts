@@ -1,7 +1,8 @@
 // `npm run drills`: failure drills against two instances of the built service under load, each
 // ending with the shared invariant check (invariants.ts). DRILLS=long for the long version and
 // its figures (README's reliability table); DRILL_SEED=<n> replays a run's random choices;
-// DRILL_ONLY=<words> runs the drills whose name contains one of them. Exits 1 on any violation.
+// DRILL_ONLY=<words> runs the drills whose name contains one of them; DRILL_FREEZE_MS sets the
+// broker hang's freeze. Exits 1 on any violation.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
