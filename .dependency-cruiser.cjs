@@ -70,10 +70,10 @@ module.exports = {
     },
     {
       name: 'src-stands-alone',
-      comment: 'The deployed service carries no test, demo or bench code.',
+      comment: 'The deployed service carries no test, demo, bench or drill code.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^(test|scripts|bench)/' },
+      to: { path: '^(test|scripts|bench|drills)/' },
     },
   ],
   options: {

@@ -41,13 +41,44 @@ export interface BenchStack {
 const ROOT = join(__dirname, '..');
 
 /** `npm start`'s node arguments (its heap ceiling included): the bench runs what ships. */
-function startArguments(): string[] {
+export function startArguments(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
     scripts: { start: string };
   };
   const [program, ...args] = scripts.start.split(/\s+/);
   if (program !== 'node') throw new Error(`npm start runs ${program}, not node`);
   return args;
+}
+
+export interface ServiceEnvironmentOptions {
+  port: number;
+  adminPort: number;
+  databaseUrl: string;
+  kafka: LocalServices['kafka'];
+  topicPrefix: string;
+  /** Extra or overriding settings. */
+  env?: Record<string, string>;
+}
+
+/** The clean environment of a service process on these local services (no `...process.env`). */
+export function serviceEnvironment(options: ServiceEnvironmentOptions): Record<string, string> {
+  const { kafka } = options;
+  return {
+    PATH: process.env.PATH ?? '',
+    PORT: String(options.port),
+    ADMIN_PORT: String(options.adminPort),
+    ...jwtSettings(),
+    RATE_LIMIT_PER_MINUTE: '0',
+    DATABASE_URL: options.databaseUrl,
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    SCHEMA_REGISTRY_URL: kafka.registryUrl,
+    KAFKA_TOPIC_PREFIX: options.topicPrefix,
+    KAFKA_IDEMPOTENT_PRODUCER: String(kafka.flavour !== 'mock'),
+    LOG_LEVEL: 'warn',
+    CONSUMER_SESSION_TIMEOUT_MS: '6000',
+    CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
+    ...options.env,
+  };
 }
 
 /** A fresh database, topic set and service process on the run's local services. */
@@ -72,22 +103,14 @@ export async function startBenchStack(
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
   const service: ChildProcess = spawn(process.execPath, startArguments(), {
     cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      PORT: String(port),
-      ADMIN_PORT: String(adminPort),
-      ...jwtSettings(),
-      RATE_LIMIT_PER_MINUTE: '0',
-      DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafka.brokers.join(','),
-      SCHEMA_REGISTRY_URL: kafka.registryUrl,
-      KAFKA_TOPIC_PREFIX: topicPrefix,
-      KAFKA_IDEMPOTENT_PRODUCER: String(kafka.flavour !== 'mock'),
-      LOG_LEVEL: 'warn',
-      CONSUMER_SESSION_TIMEOUT_MS: '6000',
-      CONSUMER_HEARTBEAT_INTERVAL_MS: '500',
-      ...env,
-    },
+    env: serviceEnvironment({
+      port,
+      adminPort,
+      databaseUrl: database.url,
+      kafka,
+      topicPrefix,
+      env,
+    }),
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const serviceUrl = `http://127.0.0.1:${port}`;

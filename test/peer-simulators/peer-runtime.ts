@@ -26,6 +26,19 @@ export interface PeerConnection {
   logger: Logger;
   /** A draw from [0, 1); Math.random unless a test pins it. */
   random?: () => number;
+  /**
+   * Told of each effect as the peer takes it: a request seen for the first time (by event id)
+   * and what was decided. A redelivered request takes no new effect and is not reported. The
+   * drills build their invariant check from these records (a peer's own books).
+   */
+  onEffect?: (effect: PeerEffect) => void;
+}
+
+/** One request the peer acted on, and its reply (null: left unanswered). */
+export interface PeerEffect {
+  requestTopic: SagaTopic;
+  request: Record<string, unknown>;
+  reply: { topic: SagaTopic; payload: Record<string, unknown> } | null;
 }
 
 /** What a peer answers to one request: a reply (eventId and occurredAt are added) or nothing. */
@@ -101,6 +114,7 @@ export function createPeerSimulator(
       };
       if (answered.size >= MAX_REMEMBERED) answered.delete(answered.keys().next().value as string);
       answered.set(requestId, reply);
+      connection.onEffect?.({ requestTopic: topic, request, reply });
       const delayMs = replyDelayMs(behaviour.settings, random());
       if (delayMs > 0) {
         await flush();

@@ -1,7 +1,7 @@
 import { createLogger, type Logger } from '../../src/shared/logger';
 import { createInventorySimulator } from './inventory-simulator';
 import { createPaymentSimulator } from './payment-simulator';
-import type { ConsumerTuning, PeerSimulator } from './peer-runtime';
+import type { ConsumerTuning, PeerEffect, PeerSimulator } from './peer-runtime';
 import { DEFAULT_OUTCOME_SETTINGS, type OutcomeSettings } from './simulator-rules';
 
 /** One config for both simulated peers. Outcome rules: simulator-rules.ts. */
@@ -17,6 +17,8 @@ export interface PeersConfig {
   consumer?: ConsumerTuning;
   logger?: Logger;
   random?: () => number;
+  /** Each peer's effects as it takes them (see PeerConnection.onEffect). */
+  onEffect?: (peer: 'payment' | 'inventory', effect: PeerEffect) => void;
 }
 
 export interface RunningPeers {
@@ -29,13 +31,14 @@ export interface RunningPeers {
 export async function startPeers(config: PeersConfig): Promise<RunningPeers> {
   const logger = config.logger ?? createLogger('info', { service: 'peer-simulators' });
   const groupIdPrefix = config.groupIdPrefix ?? `${config.topicPrefix}peer-simulator-`;
-  const connection = (name: string) => ({
+  const connection = (name: 'payment' | 'inventory') => ({
     brokers: config.brokers,
     registryUrl: config.registryUrl,
     topicPrefix: config.topicPrefix,
     groupId: `${groupIdPrefix}${name}`,
     consumer: config.consumer,
     random: config.random,
+    onEffect: config.onEffect && ((effect: PeerEffect) => config.onEffect?.(name, effect)),
     logger: logger.child({ namespace: `${name[0]?.toUpperCase()}${name.slice(1)}Simulator` }),
   });
   const payment = createPaymentSimulator(connection('payment'), {

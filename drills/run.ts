@@ -1,0 +1,118 @@
+// `npm run drills`: failure drills against two instances of the built service under load, each
+// ending with the shared invariant check (invariants.ts). DRILLS=long for the long version and
+// its figures (README's reliability table); DRILL_SEED=<n> replays a run's random choices;
+// DRILL_ONLY=<words> runs the drills whose name contains one of them; DRILL_FREEZE_MS sets the
+// broker hang's freeze. Exits 1 on any violation.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { formatTable } from '../src/shared/text-table';
+import { publishKafkaStack } from '../test/support/kafka-stack';
+import { startLocalServices } from '../test/support/local-services';
+import { brokerHangDrill } from './broker-hang-drill';
+import { crashDrill } from './crash-drill';
+import type { DrillMode, DrillResult } from './drill';
+import { hostileHttpDrill } from './hostile-http-drill';
+import { poisonFloodDrill } from './poison-flood-drill';
+import { seededRandom } from './seeded-random';
+
+/** In the order the issue lists them (drills 3, 4, 5 and 7 are not written yet). */
+const DRILLS = [crashDrill, brokerHangDrill, poisonFloodDrill, hostileHttpDrill];
+/**
+ * The short (CI) version: the same drills, smaller, except the broker hang, whose breaker does
+ * not open under the default settings (README, reliability drills): it runs with DRILLS=long.
+ */
+const SHORT = new Set([crashDrill, poisonFloodDrill, hostileHttpDrill]);
+
+const log = (line: string) =>
+  process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+async function main(): Promise<number> {
+  const mode: DrillMode = process.env.DRILLS === 'long' ? 'long' : 'short';
+  const seed = Number(process.env.DRILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
+  const only = (process.env.DRILL_ONLY ?? '').split(/[\s,]+/).filter(Boolean);
+  const drills = DRILLS.filter((drill) =>
+    only.length > 0
+      ? only.some((word) => drill.name.includes(word))
+      : mode === 'long' || SHORT.has(drill),
+  );
+  log(
+    `drills (${mode}), seed ${seed}: replay with DRILL_SEED=${seed}${mode === 'long' ? ' DRILLS=long' : ''}`,
+  );
+  const services = await startLocalServices();
+  log(services.summary);
+  publishKafkaStack(services.kafka); // the test support's topic readers look for it there
+  const results: DrillResult[] = [];
+  try {
+    for (const [index, drill] of drills.entries()) {
+      log(`${drill.name}: starting`);
+      // Each drill draws from its own stream, so one drill replays alone with DRILL_ONLY.
+      const random = seededRandom(seed + DRILLS.indexOf(drill) * 7_919);
+      const result = await drill.run({ services, mode, random, log });
+      results.push(result);
+      log(
+        `${drill.name}: ${result.violations.length === 0 ? 'passed' : 'FAILED'} (${index + 1}/${drills.length})`,
+      );
+      for (const violation of result.violations) log(`  violation: ${violation}`);
+    }
+  } finally {
+    await services.stop();
+  }
+  printTable(results, seed, mode);
+  const out = path.join(
+    mode === 'long' ? path.join(__dirname, '..', 'bench', 'results') : os.tmpdir(),
+    `${new Date().toISOString().slice(0, 10)}-drills-${mode}.json`,
+  );
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify({ seed, mode, services: services.summary, results }, null, 2)}\n`,
+  );
+  log(`results written to ${path.relative(process.cwd(), out)}`);
+  return results.every((result) => result.violations.length === 0) &&
+    results.length === drills.length
+    ? 0
+    : 1;
+}
+
+function printTable(results: DrillResult[], seed: number, mode: DrillMode): void {
+  const header = [
+    'drill',
+    'load',
+    'faults',
+    'accepted',
+    'completed',
+    'lost',
+    'double effects',
+    'DLQ records',
+    'recovery',
+    'verdict',
+  ];
+  const rows = results.map((r) => [
+    r.drill,
+    r.load,
+    r.faults,
+    String(r.invariants.accepted),
+    String(r.invariants.completed),
+    String(r.invariants.lost),
+    String(r.invariants.doubleEffects),
+    String(r.invariants.dlqRecords),
+    r.recovery,
+    r.violations.length === 0 ? 'pass' : `FAIL (${r.violations.length})`,
+  ]);
+  for (const line of formatTable(header, rows, { style: 'markdown' }))
+    process.stdout.write(`${line}\n`);
+  process.stdout.write(
+    `\nreproduce: DRILL_SEED=${seed}${mode === 'long' ? ' DRILLS=long' : ''} npm run drills\n`,
+  );
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    log(
+      `drills failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    process.exit(1);
+  },
+);
