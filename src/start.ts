@@ -1,3 +1,5 @@
+// First: tracing, when on, must patch http, express, pg and kafkajs before they load.
+import { shutdownTracing } from './tracing';
 import { ConfigError, configDeprecations, loadConfig, secretsOf, type Config } from './config';
 import { startOrderService } from './application';
 import { createRedactor } from './shared/redaction';
@@ -16,16 +18,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { signal });
-    service.stop().then(
-      () => {
-        logger.info('stopped cleanly');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error('shutdown failed', { error: String(error) });
-        process.exit(1);
-      },
-    );
+    service
+      .stop()
+      .then(() => shutdownTracing())
+      .then(
+        () => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error('shutdown failed', { error: String(error) });
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

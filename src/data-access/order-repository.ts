@@ -6,6 +6,7 @@ import {
 } from '../domain/order-store';
 import type { OrderView } from '../domain/order-view';
 import { toOrderView } from './order-mapper';
+import { traceparentForRow } from '../shared/trace-context';
 import { isUniqueViolation, translateDatabaseErrors } from './database-errors';
 
 /** The statement intake runs: see insertNewOrder. */
@@ -25,9 +26,10 @@ const INSERT_NEW_ORDER = `
   ), first_history AS (
     INSERT INTO order_status_history (order_id, to_status, reason) VALUES ($1::uuid, 'PENDING', $9)
   ), announcements AS (
-    INSERT INTO outbox (event_id, order_id, topic, key, payload)
-    SELECT e."eventId", $1::uuid, e.topic, $1, e.payload
-    FROM jsonb_to_recordset($10::jsonb) AS e(topic text, "eventId" uuid, payload jsonb)
+    INSERT INTO outbox (event_id, order_id, topic, key, payload, traceparent)
+    SELECT e."eventId", $1::uuid, e.topic, $1, e.payload, e.traceparent
+    FROM jsonb_to_recordset($10::jsonb) AS e(topic text, "eventId" uuid, payload jsonb,
+                                             traceparent text)
   )
   SELECT created_at FROM new_order`;
 
@@ -50,10 +52,13 @@ export function createOrderRepository(
      */
     async insertNewOrder(order, events): Promise<OrderView> {
       const items = order.items.map((item, position) => ({ position, ...item }));
+      // The request's trace context, so the relay's send continues this trace.
+      const traceparent = traceparentForRow();
       const outbox = events.map(({ topic, payload }) => ({
         topic,
         eventId: payload.eventId,
         payload,
+        traceparent,
       }));
       try {
         const { rows } = await pool.query<{ created_at: Date }>({

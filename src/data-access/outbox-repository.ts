@@ -8,6 +8,8 @@ export interface PendingOutboxMessage {
   key: string;
   payload: object;
   headers: Record<string, string>;
+  /** The trace context of the work that wrote it (null when tracing was off). */
+  traceparent: string | null;
 }
 
 const PRUNE_CHUNK = 5_000;
@@ -34,6 +36,7 @@ export function createOutboxRepository(db: Database) {
           key: true,
           payload: true,
           headers: true,
+          traceparent: true,
         },
       });
       return rows.map((row) => ({

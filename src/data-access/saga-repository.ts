@@ -12,6 +12,7 @@ import type {
 import { isDatabaseUnavailable, translateDatabaseErrors } from './database-errors';
 import { ORDER_VIEW_SELECT, toOrderViewFromRow, type OrderViewRow } from './order-view-sql';
 import { poolOf, type Database } from './prisma-client-factory';
+import { traceparentForRow } from '../shared/trace-context';
 
 /** An order locked for the saga, with its items and what peers reported, in one round trip. */
 const SAGA_ORDER_SELECT = `
@@ -248,20 +249,26 @@ class PgUnitOfWork implements SagaUnitOfWork {
     }
     // Rows in the order written: the relay publishes one order's events in this order.
     const events = changes.flatMap((c) =>
-      c.decision.emit.map((event) => ({ orderId: c.order.id, event })),
+      c.decision.emit.map((event) => ({
+        orderId: c.order.id,
+        event,
+        // The handling of the reply that caused it (or the active context): the trace goes on.
+        traceparent: traceparentForRow(c.causingEventId),
+      })),
     );
     if (events.length > 0) {
       this.wroteOutbox = true;
       await this.client.query(
-        `INSERT INTO outbox (event_id, order_id, topic, key, payload)
-         SELECT event_id, order_id, topic, order_id::text, payload
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[])
-           AS e(event_id, order_id, topic, payload)`,
+        `INSERT INTO outbox (event_id, order_id, topic, key, payload, traceparent)
+         SELECT event_id, order_id, topic, order_id::text, payload, traceparent
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[])
+           AS e(event_id, order_id, topic, payload, traceparent)`,
         [
           events.map((e) => e.event.payload.eventId),
           events.map((e) => e.orderId),
           events.map((e) => e.event.topic),
           events.map((e) => JSON.stringify(e.event.payload)),
+          events.map((e) => e.traceparent),
         ],
       );
     }

@@ -1,5 +1,6 @@
 import winston from 'winston';
 import { currentRequestContext } from './request-context';
+import { activeTraceId } from './trace-context';
 import { createRedactor, redactDeep, type Redactor } from './redaction';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'http' | 'debug' | 'silent';
@@ -10,10 +11,16 @@ export interface LoggerOptions {
   secrets?: readonly string[];
 }
 
-/** Adds the current request id, when there is one, to every entry. */
+/**
+ * Adds the current request id and order id, when there are, to every entry, and the trace id
+ * when tracing is on (src/shared/trace-context.ts).
+ */
 const requestIdFormat = winston.format((info) => {
   const context = currentRequestContext();
   if (context && info.requestId === undefined) info.requestId = context.requestId;
+  if (context?.orderId && info.orderId === undefined) info.orderId = context.orderId;
+  const traceId = activeTraceId();
+  if (traceId && info.trace_id === undefined) info.trace_id = traceId;
   return info;
 });
 

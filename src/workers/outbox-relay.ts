@@ -10,6 +10,7 @@ import { physicalTopic } from '../messaging/topics';
 import { errorMessage } from '../shared/app-error';
 import { createBackgroundLoop, type StepResult } from '../shared/background-loop';
 import type { Logger } from '../shared/logger';
+import { sendInStoredContexts, traceHeaders } from '../shared/trace-context';
 import { RelayLeadership } from './relay-leadership';
 
 export interface OutboxRelayOptions {
@@ -73,7 +74,7 @@ export function createOutboxRelay(
       messages,
     }));
     try {
-      await producer.send(topicMessages);
+      await sendInStoredContexts(topicMessages, (messages) => producer.send(messages));
     } catch (error) {
       await outbox.recordFailure(sendable, errorMessage(error)).catch(() => undefined);
       throw error;
@@ -105,6 +106,7 @@ export function createOutboxRelay(
       const topic = physicalTopic(options.topicPrefix, row.topic);
       const headers: IHeaders = {
         ...row.headers,
+        ...traceHeaders(row.traceparent),
         'event-id': row.eventId,
         'event-type': row.topic,
       };

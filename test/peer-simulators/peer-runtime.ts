@@ -130,7 +130,12 @@ export function createPeerSimulator(
       message: {
         key: String(payload.orderId),
         value: await registry.encode(schemaIds.get(replyTopic) as number, payload),
-        headers: { 'event-id': String(payload.eventId), 'event-type': replyTopic },
+        headers: {
+          'event-id': String(payload.eventId),
+          'event-type': replyTopic,
+          // As an instrumented peer would: the reply continues the request's trace (W3C).
+          ...traceHeadersOf(message),
+        },
       },
     };
   }
@@ -207,4 +212,14 @@ export function createPeerSimulator(
       await producer?.disconnect();
     },
   };
+}
+
+/** The W3C trace context headers of a request, to be carried on by its reply. */
+function traceHeadersOf(message: KafkaMessage): Record<string, string> {
+  const carried: Record<string, string> = {};
+  for (const name of ['traceparent', 'tracestate']) {
+    const value = message.headers?.[name];
+    if (value !== undefined) carried[name] = value.toString();
+  }
+  return carried;
 }

@@ -1,3 +1,4 @@
+import { setContextOrderId } from '../../shared/request-context';
 import { Router } from 'express';
 import { z } from 'zod';
 import { placeOrder } from '../../domain/place-order-use-case';
@@ -40,6 +41,7 @@ export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependenc
       req.body,
       req.get('idempotency-key'),
     );
+    setContextOrderId(order.id);
     res
       .status(202)
       .location(`${ORDERS_PATH}/${order.id}`)
@@ -58,6 +60,7 @@ export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependenc
 
   router.get('/:id', async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
+    setContextOrderId(id);
     const order = await orders.findById(id);
     if (!order || !mayAccessOrder(req.caller, order)) {
       throw new NotFoundError(`No order has id ${id}`);
@@ -67,6 +70,7 @@ export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependenc
 
   router.post('/:id/cancel', async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
+    setContextOrderId(id);
     res.json(await cancelOrder({ saga, timeouts: stepTimeouts }, req.caller, id, req.body));
   });
 

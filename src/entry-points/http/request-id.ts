@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { runWithRequestContext } from '../../shared/request-context';
+import { runWithRequestContext, type RequestContext } from '../../shared/request-context';
 import type { Logger } from '../../shared/logger';
 
 /** An incoming id is honoured only if it is short and plain, so it is safe in logs and headers. */
@@ -23,16 +23,18 @@ export function requestId(logger: Logger): RequestHandler {
     const id = incoming && ACCEPTABLE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
     req.id = id;
     res.setHeader('X-Request-Id', id);
+    const context: RequestContext = { requestId: id };
     const startedAt = process.hrtime.bigint();
     res.on('finish', () => {
       logger.http('request completed', {
         requestId: id,
+        orderId: context.orderId,
         method: req.method,
         path: req.originalUrl.split('?')[0],
         status: res.statusCode,
         durationMs: Number(process.hrtime.bigint() - startedAt) / 1e6,
       });
     });
-    runWithRequestContext({ requestId: id }, next);
+    runWithRequestContext(context, next);
   };
 }

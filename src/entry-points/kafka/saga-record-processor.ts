@@ -10,6 +10,12 @@ import { errorMessage } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
 import { backoffDelay } from '../../shared/retry';
+import {
+  runInContext,
+  runWithCausingTraces,
+  startRecordSpan,
+  type RecordSpan,
+} from '../../shared/trace-context';
 
 export interface RecordProcessorOptions {
   groupId: string;
@@ -44,6 +50,15 @@ export interface SagaRecordProcessor {
 
 type RecordResult = 'done' | 'retry';
 
+/** Per event id, the traceparent of its handling: what the events it causes carry on. */
+function causingTraces(group: ReadonlyArray<{ event: InboundEvent; traced?: RecordSpan }>) {
+  const traces = new Map<string, string>();
+  for (const { event, traced } of group) {
+    if (traced?.traceparent) traces.set(event.eventId, traced.traceparent);
+  }
+  return traces;
+}
+
 const LOG_LEVEL: Record<EventOutcome, 'debug' | 'info' | 'warn'> = {
   applied: 'debug',
   duplicate: 'debug',
@@ -72,6 +87,8 @@ export function createSagaRecordProcessor(
   interface Decoded {
     message: KafkaMessage;
     event: InboundEvent;
+    /** The span of handling it, a child of its headers' trace (tracing on only). */
+    traced: RecordSpan | undefined;
   }
 
   const keyOf = (topic: string, partition: number, offset: string) =>
@@ -100,6 +117,7 @@ export function createSagaRecordProcessor(
       metrics.consumerRetries.inc({ topic });
       logger.warn('record failed; partition paused for a retry', {
         topic,
+        orderId: event?.orderId,
         partition,
         offset: message.offset,
         kind,
@@ -145,13 +163,14 @@ export function createSagaRecordProcessor(
   ): Promise<KafkaMessage | undefined> {
     const logical = topicByPhysical.get(topic) as ConsumedTopic;
     let results: Awaited<ReturnType<typeof handleReplies>>;
+    const replies = group.map(({ event }) => ({
+      ref: { eventId: event.eventId, topic: logical, orderId: event.orderId },
+      input: event.input,
+    }));
     try {
-      results = await handleReplies(
-        group.map(({ event }) => ({
-          ref: { eventId: event.eventId, topic: logical, orderId: event.orderId },
-          input: event.input,
-        })),
-      );
+      results = group[0]?.traced
+        ? await runWithCausingTraces(causingTraces(group), () => handleReplies(replies))
+        : await handleReplies(replies);
     } catch (error) {
       if (group.length > 1 && classifyFailure(error) === 'unknown') {
         for (const single of group) {
@@ -161,14 +180,16 @@ export function createSagaRecordProcessor(
         return undefined;
       }
       const [first] = group as [Decoded];
-      const result = await failRecord(topic, partition, first.message, error, first.event);
+      const result = await runInContext(first.traced?.context, () =>
+        failRecord(topic, partition, first.message, error, first.event),
+      );
       if (result === 'retry') return first.message;
       resolveOffset(first.message.offset);
       return group.length > 1
         ? applyGroup(topic, partition, group.slice(1), resolveOffset)
         : undefined;
     }
-    for (const [index, { message, event }] of group.entries()) {
+    for (const [index, { message, event, traced }] of group.entries()) {
       const result = results[index];
       if (!result) throw new Error('handleReplies returned fewer results than replies');
       if ('deferred' in result) {
@@ -176,17 +197,21 @@ export function createSagaRecordProcessor(
         return applyGroup(topic, partition, group.slice(index), resolveOffset);
       }
       if ('rejected' in result) {
-        const outcome = await failRecord(topic, partition, message, result.rejected, event);
+        const outcome = await runInContext(traced?.context, () =>
+          failRecord(topic, partition, message, result.rejected, event),
+        );
         if (outcome === 'retry') return message;
       } else {
         const ref = { topic: logical, eventId: event.eventId, orderId: event.orderId };
         metrics.sagaEvents.inc({ topic: logical, outcome: result.outcome });
         // An ignored reply does not fit the order (wrong status, a payment it does not know):
         // worth an operator's look.
-        logger.log(LOG_LEVEL[result.outcome], `saga event ${result.outcome}`, {
-          ...ref,
-          reason: result.reason,
-        });
+        runInContext(traced?.context, () =>
+          logger.log(LOG_LEVEL[result.outcome], `saga event ${result.outcome}`, {
+            ...ref,
+            reason: result.reason,
+          }),
+        );
         attempts.delete(keyOf(topic, partition, message.offset));
       }
       resolveOffset(message.offset);
@@ -222,34 +247,45 @@ export function createSagaRecordProcessor(
       const pauseAt = (message: KafkaMessage) =>
         pauseAndRetryLater(keyOf(topic, partition, message.offset), message.offset, pause, seek);
       let group: Decoded[] = [];
-      /** Applies what is decoded so far; false when the partition paused. */
-      const flush = async (): Promise<boolean> => {
-        if (group.length === 0) return true;
-        const paused = await applyGroup(topic, partition, group, resolveOffset);
-        group = [];
-        if (paused) pauseAt(paused);
-        else await heartbeat();
-        return !paused;
-      };
-      for (const message of batch.messages) {
-        if (!isRunning() || isStale()) return;
-        let event: InboundEvent;
-        try {
-          event = await decoder.decode(logical, message);
-        } catch (error) {
-          // What is decoded before it is applied first, so offsets resolve in order.
-          if (!(await flush())) return;
-          if ((await failRecord(topic, partition, message, error)) === 'retry') {
-            pauseAt(message);
-            return;
+      const spans: RecordSpan[] = [];
+      try {
+        /** Applies what is decoded so far; false when the partition paused. */
+        const flush = async (): Promise<boolean> => {
+          if (group.length === 0) return true;
+          const paused = await applyGroup(topic, partition, group, resolveOffset);
+          group = [];
+          if (paused) pauseAt(paused);
+          else await heartbeat();
+          return !paused;
+        };
+        for (const message of batch.messages) {
+          if (!isRunning() || isStale()) return;
+          const traced = startRecordSpan(topic, message.headers);
+          if (traced) spans.push(traced);
+          let event: InboundEvent;
+          try {
+            event = await decoder.decode(logical, message);
+          } catch (error) {
+            // What is decoded before it is applied first, so offsets resolve in order.
+            if (!(await flush())) return;
+            const result = await runInContext(traced?.context, () =>
+              failRecord(topic, partition, message, error),
+            );
+            if (result === 'retry') {
+              pauseAt(message);
+              return;
+            }
+            resolveOffset(message.offset);
+            continue;
           }
-          resolveOffset(message.offset);
-          continue;
+          traced?.span.setAttribute('order.id', event.orderId);
+          group.push({ message, event, traced });
+          if (group.length >= options.maxBatchSize && !(await flush())) return;
         }
-        group.push({ message, event });
-        if (group.length >= options.maxBatchSize && !(await flush())) return;
+        await flush();
+      } finally {
+        for (const { span } of spans) span.end();
       }
-      await flush();
     },
     forgetFailures: () => attempts.clear(),
     cancelRetries() {
