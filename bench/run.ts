@@ -140,9 +140,9 @@ async function main(): Promise<void> {
           ratio: `${round(record.relay.p50Ms / record.raw.p50Ms, 1)}x (p50)`,
         },
         {
-          measure: 'idle, NOTIFY trigger disabled (poll only)',
+          measure: 'idle, a write that does not wake the relay (poll only)',
           result: `p50 ${ms(pollOnly.p50Ms)}`,
-          baseline: `with NOTIFY p50 ${ms(record.relay.p50Ms)}`,
+          baseline: `woken p50 ${ms(record.relay.p50Ms)}`,
           ratio: `${round(pollOnly.p50Ms / record.relay.p50Ms, 0)}x slower`,
         },
       );

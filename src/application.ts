@@ -23,6 +23,7 @@ import { createMessaging } from './messaging/messaging-factory';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
+import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 
 export interface RunningService {
@@ -33,6 +34,8 @@ export interface RunningService {
   logger: Logger;
   metrics: Metrics;
   sweeper: DeadlineSweeper;
+  /** What the stores call after each commit that wrote outbox rows (outbox-signal.ts). */
+  outboxSignal: OutboxSignal;
   /**
    * Stops in an order that loses no work: intake first, then the consumer (its offsets are
    * committed only after each record's transaction), the sweeper, the relay (it finishes the
@@ -88,6 +91,8 @@ export async function startOrderService(
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventory: config.SAGA_INVENTORY_TIMEOUT_MS,
   };
+  // The stores call outboxSignal.outboxWritten after each commit that wrote outbox rows.
+  const outboxSignal = createOutboxSignal({ notifyIntervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS });
   const orders = createOrderRepository(httpDb);
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
   const apiSaga = createSagaRepository(httpDb);
@@ -98,6 +103,7 @@ export async function startOrderService(
       outbox: createOutboxRepository(workerDb),
       producer: messaging.producer,
       encoder: messaging.encoder,
+      signal: outboxSignal,
       logger: logger.child({ namespace: 'OutboxRelay' }),
     },
     {
@@ -242,6 +248,7 @@ export async function startOrderService(
     logger,
     metrics,
     sweeper,
+    outboxSignal,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
       await stopWorkers();

@@ -11,6 +11,7 @@ import { errorMessage } from '../shared/app-error';
 import { createBackgroundLoop, type StepResult } from '../shared/background-loop';
 import type { Logger } from '../shared/logger';
 import { RelayLeadership } from './relay-leadership';
+import type { OutboxSignal } from './outbox-signal';
 
 export interface OutboxRelayOptions {
   databaseUrl: string;
@@ -27,6 +28,8 @@ export interface OutboxRelayDependencies {
   outbox: OutboxRepository;
   producer: GuardedProducer;
   encoder: EventEncoder;
+  /** Commits that wrote outbox rows, here and in other instances, wake the relay through it. */
+  signal: OutboxSignal;
   logger: Logger;
 }
 
@@ -42,7 +45,7 @@ export interface OutboxRelay {
  * only after Kafka acknowledged them; a failed batch is retried with backoff, never dropped.
  */
 export function createOutboxRelay(
-  { outbox, producer, encoder, logger }: OutboxRelayDependencies,
+  { outbox, producer, encoder, signal, logger }: OutboxRelayDependencies,
   options: OutboxRelayOptions,
 ): OutboxRelay {
   let lastPruneAt = 0;
@@ -144,8 +147,14 @@ export function createOutboxRelay(
     retryMaxMs: options.retryMaxMs,
     logger,
   });
-  // Leadership's connection LISTENs for the insert trigger's NOTIFY: a new row ends the idle wait.
+  // A local write, or another instance's notification, ends the leader's idle wait.
   const leadership = new RelayLeadership(options.databaseUrl, () => loop.wake(), logger);
+  signal.connect({
+    wake: () => {
+      if (leadership.isLeader) loop.wake();
+    },
+    notifyOthers: () => leadership.notifyOthers(),
+  });
 
   return {
     start: loop.start,

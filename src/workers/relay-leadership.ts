@@ -3,13 +3,14 @@ import type { Logger } from '../shared/logger';
 
 /** Arbitrary, fixed: every instance of this service contends for the same advisory lock. */
 const RELAY_LOCK_KEY = 7_201_884_113;
-export const OUTBOX_CHANNEL = 'outbox_inserted';
+/** What relays tell each other: "outbox rows were committed" (see outbox-signal.ts). */
+export const OUTBOX_CHANNEL = 'outbox_written';
 
 /**
  * One relay at a time publishes, so one order's events can never race each other out of order
  * across instances. Leadership is a session-level advisory lock on a dedicated connection: if
  * the leader dies or loses its connection, Postgres releases the lock and a standby takes over.
- * The same connection LISTENs for the outbox insert trigger's NOTIFY.
+ * The same connection LISTENs for, and sends, the other instances' outbox notifications.
  */
 export class RelayLeadership {
   private client: Client | undefined;
@@ -41,6 +42,11 @@ export class RelayLeadership {
     return this.leader;
   }
 
+  /** Tells the other instances' relays that outbox rows were committed (when connected). */
+  async notifyOthers(): Promise<void> {
+    await this.client?.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
+  }
+
   async release(): Promise<void> {
     const client = this.client;
     this.client = undefined;
@@ -54,8 +60,9 @@ export class RelayLeadership {
     const client = new Client({
       connectionString: this.databaseUrl,
       application_name: 'outbox-relay',
+      // Its only writes are notifications: they need not wait for the WAL flush.
+      options: '-c synchronous_commit=off',
     });
-    client.on('notification', () => this.onNotify());
     client.on('error', (error) => {
       // The session, and with it the lock, is gone: stop publishing until re-acquired.
       if (this.leader) this.logger.warn('outbox relay lost leadership', { error: error.message });
@@ -63,6 +70,10 @@ export class RelayLeadership {
       this.leader = false;
     });
     await client.connect();
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    client.on('notification', ({ processId }) => {
+      if (processId !== rows[0]?.pid) this.onNotify(); // our own writes woke us already
+    });
     this.client = client;
     return client;
   }
