@@ -91,12 +91,13 @@ export async function startOrderService(
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventory: config.SAGA_INVENTORY_TIMEOUT_MS,
   };
-  // The stores call outboxSignal.outboxWritten after each commit that wrote outbox rows.
+  // Every store wakes the relay after each commit that wrote outbox rows.
   const outboxSignal = createOutboxSignal({ notifyIntervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS });
-  const orders = createOrderRepository(httpDb);
+  const wakesRelay = { onOutboxWritten: outboxSignal.outboxWritten };
+  const orders = createOrderRepository(httpDb, wakesRelay);
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
-  const apiSaga = createSagaRepository(httpDb);
-  const saga = createSagaRepository(workerDb);
+  const apiSaga = createSagaRepository(httpDb, wakesRelay);
+  const saga = createSagaRepository(workerDb, wakesRelay);
 
   const relay = createOutboxRelay(
     {

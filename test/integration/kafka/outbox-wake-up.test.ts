@@ -3,10 +3,11 @@ import { Client } from 'pg';
 import { startOrderService, type RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { readJson, testConfig } from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { insertPaymentRequests } from '../../support/outbox-fixtures';
+import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 
 /** Far beyond WAKE_BOUND_MS: a row that leaves within the bound was woken, not polled. */
 const POLL_INTERVAL_MS = 60_000;
@@ -17,6 +18,7 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
   let config: Config;
   let sql: Client;
   let reader: TopicReader;
+  let peers: PeerEvents;
   const services: RunningService[] = [];
   let publisher: RunningService;
   let other: RunningService;
@@ -25,7 +27,8 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     return (await readJson(await fetch(`${service.admin.url}/ready`))).outboxRelayLeader;
   }
 
-  const onKafka = (orderId: string) => reader.records.some((record) => record.key === orderId);
+  const onKafka = (orderId: string, topic = 'process_payment_request') =>
+    reader.records.some((record) => record.key === orderId && record.topic.endsWith(topic));
 
   /** A row written straight into the outbox, as a store's commit would, without any signal. */
   async function writeRow(): Promise<string> {
@@ -45,7 +48,13 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     services.push(await startOrderService(config), await startOrderService(config));
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
+      `${config.KAFKA_TOPIC_PREFIX}reserve_inventory_request`,
     ]);
+    peers = await startPeerEvents(
+      config.KAFKA_BROKERS,
+      config.SCHEMA_REGISTRY_URL,
+      config.KAFKA_TOPIC_PREFIX,
+    );
     const leaders = await waitFor(
       async () => {
         const flags = await Promise.all(services.map(isLeader));
@@ -57,6 +66,7 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     other = services[leaders.indexOf(false)]!;
   });
   afterAll(async () => {
+    await peers?.stop();
     await reader?.stop();
     for (const service of services) await service.stop();
     await sql?.end();
@@ -95,4 +105,48 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
       message: 'the row signalled by another instance',
     });
   });
+
+  test.each([
+    ['the publishing instance', () => publisher],
+    ['the other instance', () => other],
+  ])(
+    "when an order is placed on %s, then intake's commit wakes the relay and its payment request leaves within the bound",
+    async (_, instance) => {
+      const response = await postOrder(instance().http.url, aValidOrder());
+      expect(response.status).toBe(202);
+      const { id } = await readJson(response);
+
+      await waitFor(() => onKafka(id), {
+        timeoutMs: WAKE_BOUND_MS,
+        message: "the order's payment request",
+      });
+    },
+  );
+
+  test('when the saga consumer commits a transition, then its commit wakes the relay and the next request leaves within the bound', async () => {
+    const order = await readJson(await postOrder(publisher.http.url, aValidOrder()));
+    await waitFor(() => onKafka(order.id), { message: "the order's payment request" });
+
+    await peers.send('payment_successful', {
+      orderId: order.id,
+      paymentId: 'pay-wake',
+      amount: order.totalAmount,
+    });
+    // Timed from the saga's commit, not from the reply: the consumer's pace is not at issue.
+    await waitFor(
+      async () =>
+        (
+          await sql.query('SELECT 1 FROM outbox WHERE order_id = $1 AND topic = $2', [
+            order.id,
+            'reserve_inventory_request',
+          ])
+        ).rowCount === 1,
+      { timeoutMs: 20_000, message: 'the payment applied' },
+    );
+
+    await waitFor(() => onKafka(order.id, 'reserve_inventory_request'), {
+      timeoutMs: WAKE_BOUND_MS,
+      message: "the order's inventory request",
+    });
+  }, 40_000);
 });
