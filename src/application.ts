@@ -4,7 +4,6 @@ import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
-import { createOutboxRepository } from './data-access/outbox-repository';
 import { createSagaRepository } from './data-access/saga-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import { startAdminServer } from './entry-points/http/admin-server';
@@ -101,14 +100,17 @@ export async function startOrderService(
 
   const relay = createOutboxRelay(
     {
-      outbox: createOutboxRepository(workerDb),
       producer: messaging.producer,
       encoder: messaging.encoder,
       signal: outboxSignal,
       logger: logger.child({ namespace: 'OutboxRelay' }),
     },
     {
-      databaseUrl: config.DATABASE_URL,
+      database: {
+        url: config.DATABASE_URL,
+        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      },
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       batchSize: config.OUTBOX_BATCH_SIZE,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,

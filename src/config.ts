@@ -197,7 +197,7 @@ const configObject = z.object({
   DATABASE_WORKER_POOL_SIZE: documented(z.coerce.number().int().min(2).max(200).default(6), {
     group: 'postgres',
     description:
-      'connections for the saga consumer, the outbox relay and the deadline sweeper: a pool of their own, so a flood of API requests cannot make the saga miss its deadlines',
+      'connections for the saga consumer and the deadline sweeper: a pool of their own, so a flood of API requests cannot make the saga miss its deadlines (the outbox relay keeps 4 more, and its lock connection)',
   }),
   DATABASE_CONNECT_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
     group: 'postgres',
