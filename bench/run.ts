@@ -1,6 +1,7 @@
 // `npm run bench`: every figure next to a baseline measured in the same run, on the same machine,
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (the README's figures), --quick (smaller), --smoke (CI: it runs, not how fast).
+// `--only drain` (or a comma-separated list of intake, saga, idle, drain) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -53,12 +54,16 @@ async function main(): Promise<void> {
       : 'full';
   const sizes = MODES[mode];
   const outIndex = process.argv.indexOf('--out');
+  const onlyIndex = process.argv.indexOf('--only');
+  const only = onlyIndex > 0 ? process.argv[onlyIndex + 1]?.split(',') : undefined;
   const services = await startLocalServices();
+  const withStack = (name: Scenario, run: (stack: BenchStack) => Promise<void>) =>
+    !only || only.includes(name) ? withFreshStack(services, run) : Promise.resolve();
   process.stderr.write(`${services.summary}\n`);
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
   try {
-    await withStack(services, async (stack) => {
+    await withStack('intake', async (stack) => {
       const rounds = [];
       for (let i = 0; i < sizes.intakeRounds; i++) {
         rounds.push(await intakeRound(stack, sizes.connections, sizes.roundSeconds));
@@ -84,7 +89,7 @@ async function main(): Promise<void> {
         });
     });
 
-    await withStack(services, async (stack) => {
+    await withStack('saga', async (stack) => {
       const before = processMemoryMb(stack.pid);
       const saga = await sagaThroughput(stack, sizes.sagaOrders, sizes.connections, 600_000);
       figures.saga = { ...saga, rssBeforeMb: before.rssMb };
@@ -116,7 +121,7 @@ async function main(): Promise<void> {
       );
     });
 
-    await withStack(services, async (stack) => {
+    await withStack('idle', async (stack) => {
       const confirm = await idleConfirmLatency(stack, sizes.idle, 50);
       const record = await idleLatency(stack, sizes.idle, 50);
       const pollOnly = await pollOnlyLatency(stack, Math.max(3, Math.floor(sizes.idle / 5)));
@@ -135,15 +140,15 @@ async function main(): Promise<void> {
           ratio: `${round(record.relay.p50Ms / record.raw.p50Ms, 1)}x (p50)`,
         },
         {
-          measure: 'idle, NOTIFY trigger disabled (poll only)',
+          measure: 'idle, a write that does not wake the relay (poll only)',
           result: `p50 ${ms(pollOnly.p50Ms)}`,
-          baseline: `with NOTIFY p50 ${ms(record.relay.p50Ms)}`,
+          baseline: `woken p50 ${ms(record.relay.p50Ms)}`,
           ratio: `${round(pollOnly.p50Ms / record.relay.p50Ms, 0)}x slower`,
         },
       );
     });
 
-    await withStack(services, async (stack) => {
+    await withStack('drain', async (stack) => {
       const drain = await drainThroughput(stack, sizes.drain, 500);
       figures.drain = { rows: sizes.drain, ...drain };
       rows.push({
@@ -179,7 +184,9 @@ async function main(): Promise<void> {
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
-async function withStack(services: LocalServices, run: (stack: BenchStack) => Promise<void>) {
+type Scenario = 'intake' | 'saga' | 'idle' | 'drain';
+
+async function withFreshStack(services: LocalServices, run: (stack: BenchStack) => Promise<void>) {
   const stack = await startBenchStack(services);
   try {
     await run(stack);

@@ -4,7 +4,6 @@ import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
-import { createOutboxRepository } from './data-access/outbox-repository';
 import { createSagaRepository } from './data-access/saga-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import { startAdminServer } from './entry-points/http/admin-server';
@@ -23,6 +22,7 @@ import { createMessaging } from './messaging/messaging-factory';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
+import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 
 export interface RunningService {
@@ -33,6 +33,8 @@ export interface RunningService {
   logger: Logger;
   metrics: Metrics;
   sweeper: DeadlineSweeper;
+  /** What the stores call after each commit that wrote outbox rows (outbox-signal.ts). */
+  outboxSignal: OutboxSignal;
   /**
    * Stops in an order that loses no work: intake first, then the consumer (its offsets are
    * committed only after each record's transaction), the sweeper, the relay (it finishes the
@@ -88,20 +90,27 @@ export async function startOrderService(
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventory: config.SAGA_INVENTORY_TIMEOUT_MS,
   };
-  const orders = createOrderRepository(httpDb);
+  // Every store wakes the relay after each commit that wrote outbox rows.
+  const outboxSignal = createOutboxSignal({ notifyIntervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS });
+  const wakesRelay = { onOutboxWritten: outboxSignal.outboxWritten };
+  const orders = createOrderRepository(httpDb, wakesRelay);
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
-  const apiSaga = createSagaRepository(httpDb);
-  const saga = createSagaRepository(workerDb);
+  const apiSaga = createSagaRepository(httpDb, wakesRelay);
+  const saga = createSagaRepository(workerDb, wakesRelay);
 
   const relay = createOutboxRelay(
     {
-      outbox: createOutboxRepository(workerDb),
       producer: messaging.producer,
       encoder: messaging.encoder,
+      signal: outboxSignal,
       logger: logger.child({ namespace: 'OutboxRelay' }),
     },
     {
-      databaseUrl: config.DATABASE_URL,
+      database: {
+        url: config.DATABASE_URL,
+        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      },
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       batchSize: config.OUTBOX_BATCH_SIZE,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
@@ -242,6 +251,7 @@ export async function startOrderService(
     logger,
     metrics,
     sweeper,
+    outboxSignal,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
       await stopWorkers();

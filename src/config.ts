@@ -197,7 +197,7 @@ const configObject = z.object({
   DATABASE_WORKER_POOL_SIZE: documented(z.coerce.number().int().min(2).max(200).default(6), {
     group: 'postgres',
     description:
-      'connections for the saga consumer, the outbox relay and the deadline sweeper: a pool of their own, so a flood of API requests cannot make the saga miss its deadlines',
+      'connections for the saga consumer and the deadline sweeper: a pool of their own, so a flood of API requests cannot make the saga miss its deadlines (the outbox relay keeps 4 more, and its lock connection)',
   }),
   DATABASE_CONNECT_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
     group: 'postgres',
@@ -363,7 +363,12 @@ const configObject = z.object({
   OUTBOX_POLL_INTERVAL_MS: documented(z.coerce.number().int().min(10).default(1_000), {
     group: 'outbox',
     description:
-      "fallback poll when no LISTEN/NOTIFY wake-up arrives (e.g. notifications lost on reconnect); also a standby relay's takeover time",
+      "fallback poll when no wake-up arrives (a write that did not signal, a notification lost on reconnect); also a standby relay's takeover time",
+  }),
+  OUTBOX_NOTIFY_INTERVAL_MS: documented(z.coerce.number().int().min(1).max(1_000).default(5), {
+    group: 'outbox',
+    description:
+      "after a commit that wrote outbox rows, this instance's relay wakes at once; the other instances' relays are told by a `pg_notify` sent at most once per this many milliseconds",
   }),
   OUTBOX_RETRY_MIN_MS: documented(z.coerce.number().int().min(1).default(200), {
     group: 'outbox',

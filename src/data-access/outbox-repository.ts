@@ -1,7 +1,9 @@
-import type { Database } from './prisma-client-factory';
+import pg from 'pg';
+import type { Logger } from '../shared/logger';
 
 export interface PendingOutboxMessage {
-  id: bigint;
+  /** bigint, as Postgres' text: only ever handed back to Postgres. */
+  id: string;
   eventId: string;
   orderId: string;
   topic: string;
@@ -12,69 +14,165 @@ export interface PendingOutboxMessage {
   traceparent: string | null;
 }
 
+/**
+ * Unpublished rows claimed by one relay: locked (SELECT ... FOR UPDATE) in a transaction that
+ * stays open while they are sent, so a relay that takes their slot over meanwhile waits for
+ * them to be marked instead of sending them a second time.
+ */
+export interface ClaimedBatch {
+  rows: PendingOutboxMessage[];
+  /** Counts a failed attempt on rows that stay unpublished (in the claim's transaction). */
+  recordFailure(ids: string[], error: string): Promise<void>;
+  /** Marks `ids` published and commits, which releases every claimed row. */
+  markPublished(ids: string[]): Promise<void>;
+  /** Rolls the claim back: its rows stay unpublished and are free again. Never throws. */
+  release(): Promise<void>;
+}
+
+export interface ClaimOptions {
+  limit: number;
+  /** Rows already claimed by this relay and not yet committed. */
+  skipIds: string[];
+  /** Orders the relay holds back (a row it cannot encode). */
+  skipOrders: string[];
+}
+
+export interface OutboxRepositoryOptions {
+  url: string;
+  /** Claims in flight at once, plus one for the rest (failures, pruning). */
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  logger: Logger;
+}
+
 const PRUNE_CHUNK = 5_000;
+const CLAIM = `
+  SELECT id, event_id, order_id, topic, key, payload, headers, traceparent
+  FROM outbox
+  WHERE published_at IS NULL AND id <> ALL($2::bigint[]) AND order_id <> ALL($3::uuid[])
+  ORDER BY id
+  LIMIT $1
+  FOR UPDATE`;
+const MARK_PUBLISHED = `UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`;
+const RECORD_FAILURE = `
+  UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 1000) WHERE id = ANY($1::bigint[])`;
 
-export function createOutboxRepository(db: Database) {
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  order_id: string;
+  topic: string;
+  key: string;
+  payload: object;
+  headers: Record<string, string> | null;
+  traceparent: string | null;
+}
+
+function toPending(row: OutboxRow): PendingOutboxMessage {
   return {
-    /**
-     * The oldest unpublished rows, in write order, so one order's events leave in sequence.
-     * Rows of `skipOrders` (held back by the relay) are left out.
-     */
-    async nextBatch(limit: number, skipOrders: string[] = []): Promise<PendingOutboxMessage[]> {
-      const rows = await db.outboxMessage.findMany({
-        where: {
-          publishedAt: null,
-          ...(skipOrders.length > 0 && { orderId: { notIn: skipOrders } }),
-        },
-        orderBy: { id: 'asc' },
-        take: limit,
-        select: {
-          id: true,
-          eventId: true,
-          orderId: true,
-          topic: true,
-          key: true,
-          payload: true,
-          headers: true,
-          traceparent: true,
-        },
-      });
-      return rows.map((row) => ({
-        ...row,
-        payload: row.payload as object,
-        headers: (row.headers ?? {}) as Record<string, string>,
-      }));
+    id: row.id,
+    eventId: row.event_id,
+    orderId: row.order_id,
+    topic: row.topic,
+    key: row.key,
+    payload: row.payload,
+    headers: row.headers ?? {},
+    traceparent: row.traceparent,
+  };
+}
+
+/**
+ * The relay's queries, in plain SQL on a pool of its own: Prisma cost about as much per batch
+ * as the SQL itself, and a claim holds its connection while Kafka answers, which must not take
+ * connections from the saga's pool.
+ */
+export function createOutboxRepository(options: OutboxRepositoryOptions) {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    statement_timeout: options.statementTimeoutMs,
+    application_name: 'outbox-relay',
+    // Losing a commit here in a crash only sends its rows again, which at-least-once allows.
+    options: '-c synchronous_commit=off',
+  });
+  pool.on('error', (error) =>
+    options.logger.warn('idle outbox relay connection failed', { error: error.message }),
+  );
+
+  return {
+    /** The oldest unpublished rows, in write order, so one order's events leave in sequence. */
+    async claimBatch({ limit, skipIds, skipOrders }: ClaimOptions): Promise<ClaimedBatch> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      // Checked out, the client's connection errors come here, not to the pool: without a
+      // listener a broken connection would crash the process.
+      const onError = (error: Error) => {
+        broken = error;
+      };
+      client.on('error', onError);
+      let ended = false;
+      /** Ends the transaction once; a connection that broke is discarded, not pooled again. */
+      const end = async (sql: 'COMMIT' | 'ROLLBACK'): Promise<void> => {
+        if (ended) return;
+        ended = true;
+        try {
+          if (!broken) await client.query(sql);
+        } catch (error) {
+          broken ??= error as Error;
+          throw error;
+        } finally {
+          client.off('error', onError);
+          client.release(broken);
+        }
+      };
+      const rollback = () => end('ROLLBACK').catch(() => undefined);
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<OutboxRow>(CLAIM, [limit, skipIds, skipOrders]);
+        return {
+          rows: rows.map(toPending),
+          async recordFailure(ids, error) {
+            await client.query(RECORD_FAILURE, [ids, error]);
+          },
+          async markPublished(ids) {
+            try {
+              if (ids.length > 0) await client.query(MARK_PUBLISHED, [ids]);
+            } catch (error) {
+              await rollback();
+              throw error;
+            }
+            await end('COMMIT');
+          },
+          release: rollback,
+        };
+      } catch (error) {
+        await rollback();
+        throw error;
+      }
     },
 
-    async markPublished(ids: bigint[]): Promise<void> {
-      await db.outboxMessage.updateMany({
-        where: { id: { in: ids }, publishedAt: null },
-        data: { publishedAt: new Date() },
-      });
-    },
-
-    async recordFailure(ids: bigint[], error: string): Promise<void> {
-      await db.outboxMessage.updateMany({
-        where: { id: { in: ids } },
-        data: { attempts: { increment: 1 }, lastError: error.slice(0, 1_000) },
-      });
+    /** Counts a failed attempt on rows nobody holds a claim on (after a failed send). */
+    async recordFailure(ids: string[], error: string): Promise<void> {
+      await pool.query(RECORD_FAILURE, [ids, error]);
     },
 
     /** Deletes published rows older than `before`, in chunks so no long lock is held. */
     async prunePublished(before: Date): Promise<number> {
       let total = 0;
       for (;;) {
-        const deleted = await db.$executeRaw`
-          DELETE FROM outbox WHERE id IN (
-            SELECT id FROM outbox WHERE published_at < ${before} ORDER BY id LIMIT ${PRUNE_CHUNK})`;
-        total += deleted;
-        if (deleted < PRUNE_CHUNK) return total;
+        const { rowCount } = await pool.query(
+          `DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox WHERE published_at < $1 ORDER BY id LIMIT $2)`,
+          [before, PRUNE_CHUNK],
+        );
+        total += rowCount ?? 0;
+        if ((rowCount ?? 0) < PRUNE_CHUNK) return total;
       }
     },
 
-    async countUnpublished(): Promise<number> {
-      return db.outboxMessage.count({ where: { publishedAt: null } });
-    },
+    close: () => pool.end(),
   };
 }
 

@@ -1,20 +1,17 @@
-import type { IHeaders, Message, TopicMessages } from 'kafkajs';
-import type { OutboxRepository, PendingOutboxMessage } from '../data-access/outbox-repository';
+import type { TopicMessages } from 'kafkajs';
+import { createOutboxRepository, type ClaimedBatch } from '../data-access/outbox-repository';
 import type { GuardedProducer } from '../messaging/guarded-producer';
-import {
-  PayloadSchemaMismatchError,
-  UnknownTopicError,
-  type EventEncoder,
-} from '../messaging/event-encoder';
-import { physicalTopic } from '../messaging/topics';
+import type { EventEncoder } from '../messaging/event-encoder';
 import { errorMessage } from '../shared/app-error';
 import { createBackgroundLoop, type StepResult } from '../shared/background-loop';
 import type { Logger } from '../shared/logger';
-import { sendInStoredContexts, traceHeaders } from '../shared/trace-context';
+import { sendInStoredContexts } from '../shared/trace-context';
+import { createBatchEncoder } from './outbox-batch-encoder';
 import { RelayLeadership } from './relay-leadership';
+import type { OutboxSignal } from './outbox-signal';
 
 export interface OutboxRelayOptions {
-  databaseUrl: string;
+  database: { url: string; connectTimeoutMs: number; statementTimeoutMs: number };
   topicPrefix: string;
   batchSize: number;
   pollIntervalMs: number;
@@ -25,97 +22,131 @@ export interface OutboxRelayOptions {
 }
 
 export interface OutboxRelayDependencies {
-  outbox: OutboxRepository;
   producer: GuardedProducer;
   encoder: EventEncoder;
+  /** Commits that wrote outbox rows, here and in other instances, wake the relay through it. */
+  signal: OutboxSignal;
   logger: Logger;
 }
 
 export interface OutboxRelay {
   start(): void;
-  /** Finishes the batch in flight (so what Kafka acknowledged is marked), then stops. */
+  /** Finishes the batches in flight (so what Kafka acknowledged is marked), then stops. */
   stop(): Promise<void>;
   isLeader(): boolean;
 }
+
+/** A claimed batch, encoded: what goes to Kafka, and which rows that is. */
+interface PreparedBatch {
+  claim: ClaimedBatch;
+  topicMessages: TopicMessages[];
+  sendable: string[];
+}
+
+/**
+ * Claims in flight at once: the batch Kafka is acknowledging, the next one (claimed and encoded
+ * meanwhile) and the one before (being marked published).
+ */
+const CLAIMS_IN_FLIGHT = 3;
 
 /**
  * Publishes outbox rows to Kafka, at least once and in write order. Rows are marked published
  * only after Kafka acknowledged them; a failed batch is retried with backoff, never dropped.
  */
 export function createOutboxRelay(
-  { outbox, producer, encoder, logger }: OutboxRelayDependencies,
+  { producer, encoder, signal, logger }: OutboxRelayDependencies,
   options: OutboxRelayOptions,
 ): OutboxRelay {
+  const outbox = createOutboxRepository({
+    ...options.database,
+    poolSize: CLAIMS_IN_FLIGHT + 1,
+    logger,
+  });
+  const encodeBatch = createBatchEncoder(encoder, options.topicPrefix);
   let lastPruneAt = 0;
-  /**
-   * Orders with a row that cannot be encoded (a bug: a payload that does not fit its schema, or
-   * a topic this version has no schema for). Their rows stay unpublished, are skipped by every
-   * later batch so they never block other orders, and are tried again after a restart (i.e.
-   * once a fix is deployed).
-   */
-  const heldOrders = new Set<string>();
 
-  async function publishBatch(rows: PendingOutboxMessage[]): Promise<number> {
-    const { messagesByTopic, sendable, unencodable } = await encodeInOrder(rows);
+  const claim = async (inFlight: Array<PreparedBatch | undefined>): Promise<PreparedBatch> => {
+    const claimed = await outbox.claimBatch({
+      limit: options.batchSize,
+      skipIds: inFlight.flatMap((batch) => batch?.claim.rows.map((row) => row.id) ?? []),
+      skipOrders: encodeBatch.heldOrders(),
+    });
+    try {
+      return await prepare(claimed);
+    } catch (error) {
+      await claimed.release();
+      throw error;
+    }
+  };
+
+  async function prepare(claim: ClaimedBatch): Promise<PreparedBatch> {
+    const { topicMessages, sendable, unencodable } = await encodeBatch(claim.rows);
     if (unencodable.length > 0) {
-      const byReason = new Map<string, bigint[]>();
+      const byReason = new Map<string, string[]>();
       for (const { row, reason } of unencodable) {
         byReason.set(reason, [...(byReason.get(reason) ?? []), row.id]);
       }
-      for (const [reason, ids] of byReason) await outbox.recordFailure(ids, reason);
+      for (const [reason, ids] of byReason) await claim.recordFailure(ids, reason);
       logger.error('outbox rows cannot be encoded; their orders are held back', {
         eventIds: unencodable.map(({ row }) => row.eventId),
         reasons: [...byReason.keys()],
       });
     }
-    if (sendable.length === 0) return 0;
-    const topicMessages: TopicMessages[] = [...messagesByTopic].map(([topic, messages]) => ({
-      topic,
-      messages,
-    }));
-    try {
-      await sendInStoredContexts(topicMessages, (messages) => producer.send(messages));
-    } catch (error) {
-      await outbox.recordFailure(sendable, errorMessage(error)).catch(() => undefined);
-      throw error;
-    }
-    await outbox.markPublished(sendable);
-    return sendable.length;
+    return { claim, topicMessages, sendable };
   }
 
-  /** Encodes rows in id order; an order whose row fails to encode sends nothing after it. */
-  async function encodeInOrder(rows: PendingOutboxMessage[]) {
-    const messagesByTopic = new Map<string, Message[]>();
-    const sendable: bigint[] = [];
-    const unencodable: Array<{ row: PendingOutboxMessage; reason: string }> = [];
-    for (const row of rows) {
-      if (heldOrders.has(row.orderId)) continue;
-      let value: Buffer;
-      try {
-        value = await encoder.encode(row.topic, row.payload);
-      } catch (error) {
-        // A registry outage fails the whole batch (retried); a bad payload, or a topic without
-        // a schema, holds its order back (retrying the batch would stall every other order).
-        if (!(error instanceof PayloadSchemaMismatchError || error instanceof UnknownTopicError)) {
-          throw error;
-        }
-        unencodable.push({ row, reason: error.message });
-        heldOrders.add(row.orderId);
-        continue;
-      }
-      const topic = physicalTopic(options.topicPrefix, row.topic);
-      const headers: IHeaders = {
-        ...row.headers,
-        ...traceHeaders(row.traceparent),
-        'event-id': row.eventId,
-        'event-type': row.topic,
-      };
-      const messages = messagesByTopic.get(topic) ?? [];
-      messages.push({ key: row.key, value, headers });
-      messagesByTopic.set(topic, messages);
-      sendable.push(row.id);
+  /** The one place a batch goes to Kafka. */
+  async function send(batch: PreparedBatch): Promise<void> {
+    if (batch.sendable.length === 0) return;
+    await sendInStoredContexts(batch.topicMessages, (messages) => producer.send(messages));
+  }
+
+  /**
+   * Publishes batches until one comes back short (the backlog is drained), leadership is lost,
+   * or a poll interval has passed (so pruning gets its turn). While Kafka acknowledges one
+   * batch, the next one is claimed and encoded, the one before is marked published, and the
+   * lock connection confirms that it still holds the leadership lock: the database's share of
+   * the work hides behind Kafka's. Each batch still leaves only after the one before it was
+   * acknowledged (and the lock confirmed), so one order's events keep their order. True when
+   * there is more to publish at once.
+   */
+  async function publishWhileFull(signal: AbortSignal): Promise<boolean> {
+    const until = performance.now() + options.pollIntervalMs;
+    let current = await claim([]);
+    if (current.claim.rows.length === 0) {
+      await current.claim.release();
+      return false;
     }
-    return { messagesByTopic, sendable, unencodable };
+    let previous: PreparedBatch | undefined;
+    let marking: Promise<void> = Promise.resolve();
+    for (;;) {
+      const full = current.claim.rows.length >= options.batchSize;
+      const more = full && !signal.aborted && performance.now() < until;
+      const [sent, marked, claimed, confirmed] = await Promise.allSettled([
+        send(current),
+        marking,
+        more ? claim([current, previous]) : undefined,
+        more ? leadership.confirm() : true,
+      ]);
+      const next = claimed.status === 'fulfilled' ? claimed.value : undefined;
+      if (sent.status === 'rejected') {
+        // Not acknowledged: the rows stay unpublished and are sent again, in order, later.
+        await Promise.all([current.claim.release(), next?.claim.release()]);
+        await outbox.recordFailure(current.sendable, errorMessage(sent.reason)).catch(() => {});
+        throw sent.reason;
+      }
+      marking = current.claim.markPublished(current.sendable);
+      const failed = [marked, claimed, confirmed].find((result) => result.status === 'rejected');
+      const leading = confirmed.status === 'fulfilled' && confirmed.value;
+      if (failed || !leading || !next || next.claim.rows.length === 0) {
+        await Promise.all([marking.catch(() => {}), next?.claim.release()]);
+        if (failed) throw failed.reason; // what was not marked is sent again later
+        if (!leading) logger.warn('outbox relay lock no longer held; stopped publishing');
+        return leading && full && next === undefined; // the interval ended on a full batch
+      }
+      previous = current;
+      current = next;
+    }
   }
 
   async function pruneWhenDue(): Promise<void> {
@@ -127,15 +158,14 @@ export function createOutboxRelay(
       logger.info('pruned published outbox rows', { pruned, before: before.toISOString() });
   }
 
-  /** One batch, as the leader; a standby only checks whether it can take over. */
+  /** Publishing, as the leader; a standby only checks whether it can take over. */
   async function step(signal: AbortSignal): Promise<StepResult> {
     if (!(await leadership.acquire())) return 'idle';
     await producer.waitUntilCallable(signal);
     if (signal.aborted) return 'idle';
-    const rows = await outbox.nextBatch(options.batchSize, [...heldOrders]);
-    const published = rows.length > 0 ? await publishBatch(rows) : 0;
+    const full = await publishWhileFull(signal);
     await pruneWhenDue();
-    return published < options.batchSize ? 'idle' : 'busy';
+    return full ? 'busy' : 'idle';
   }
 
   const loop = createBackgroundLoop({
@@ -146,14 +176,21 @@ export function createOutboxRelay(
     retryMaxMs: options.retryMaxMs,
     logger,
   });
-  // Leadership's connection LISTENs for the insert trigger's NOTIFY: a new row ends the idle wait.
-  const leadership = new RelayLeadership(options.databaseUrl, () => loop.wake(), logger);
+  // A local write, or another instance's notification, ends the leader's idle wait.
+  const leadership = new RelayLeadership(options.database, () => loop.wake(), logger);
+  signal.connect({
+    wake: () => {
+      if (leadership.isLeader) loop.wake();
+    },
+    notifyOthers: () => leadership.notifyOthers(),
+  });
 
   return {
     start: loop.start,
     async stop() {
       await loop.stop();
       await leadership.release();
+      await outbox.close();
     },
     isLeader: () => leadership.isLeader,
   };

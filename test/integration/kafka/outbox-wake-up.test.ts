@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { startOrderService, type RunningService } from '../../../src/application';
+import type { Config } from '../../../src/config';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import { readTopics, type TopicReader } from '../../support/topic-reader';
+import { waitFor } from '../../support/wait-for';
+import { insertPaymentRequests } from '../../support/outbox-fixtures';
+import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
+
+/** Far beyond WAKE_BOUND_MS: a row that leaves within the bound was woken, not polled. */
+const POLL_INTERVAL_MS = 60_000;
+const WAKE_BOUND_MS = 3_000;
+
+describe('outbox relay wake-up: a signalled write leaves at once, with the poll a minute away', () => {
+  let database: TestDatabase;
+  let config: Config;
+  let sql: Client;
+  let reader: TopicReader;
+  let peers: PeerEvents;
+  const services: RunningService[] = [];
+  let publisher: RunningService;
+  let other: RunningService;
+
+  async function isLeader(service: RunningService): Promise<boolean> {
+    return (await readJson(await fetch(`${service.admin.url}/ready`))).outboxRelayLeader;
+  }
+
+  const onKafka = (orderId: string, topic = 'process_payment_request') =>
+    reader.records.some((record) => record.key === orderId && record.topic.endsWith(topic));
+
+  /** A row written straight into the outbox, as a store's commit would, without any signal. */
+  async function writeRow(): Promise<string> {
+    const orderId = randomUUID();
+    await insertPaymentRequests(sql, [{ orderId, amount: 1 }]);
+    return orderId;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    config = testConfig({
+      DATABASE_URL: database.url,
+      OUTBOX_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+    });
+    sql = new Client({ connectionString: database.url });
+    await sql.connect();
+    services.push(await startOrderService(config), await startOrderService(config));
+    reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
+      `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
+      `${config.KAFKA_TOPIC_PREFIX}reserve_inventory_request`,
+    ]);
+    peers = await startPeerEvents(
+      config.KAFKA_BROKERS,
+      config.SCHEMA_REGISTRY_URL,
+      config.KAFKA_TOPIC_PREFIX,
+    );
+    const leaders = await waitFor(
+      async () => {
+        const flags = await Promise.all(services.map(isLeader));
+        return flags.includes(true) ? flags : undefined;
+      },
+      { message: 'a relay leader' },
+    );
+    publisher = services[leaders.indexOf(true)]!;
+    other = services[leaders.indexOf(false)]!;
+  });
+  afterAll(async () => {
+    await peers?.stop();
+    await reader?.stop();
+    for (const service of services) await service.stop();
+    await sql?.end();
+    await database?.drop();
+  });
+
+  test('when a write is not signalled, then it waits for the poll: it is not published within the bound', async () => {
+    const orderId = await writeRow();
+
+    await new Promise((resolve) => setTimeout(resolve, WAKE_BOUND_MS));
+
+    // The control for the tests below: without a signal, nothing moves for a minute.
+    expect(onKafka(orderId)).toBe(false);
+    publisher.outboxSignal.outboxWritten();
+    await waitFor(() => onKafka(orderId), { timeoutMs: WAKE_BOUND_MS, message: 'the row' });
+  });
+
+  test('when the publishing instance signals its own write, then its relay publishes it within the bound', async () => {
+    const orderId = await writeRow();
+
+    publisher.outboxSignal.outboxWritten();
+
+    await waitFor(() => onKafka(orderId), {
+      timeoutMs: WAKE_BOUND_MS,
+      message: 'the row signalled in process',
+    });
+  });
+
+  test('when another instance signals its write, then its pg_notify wakes the publishing relay within the bound', async () => {
+    const orderId = await writeRow();
+
+    other.outboxSignal.outboxWritten();
+
+    await waitFor(() => onKafka(orderId), {
+      timeoutMs: WAKE_BOUND_MS,
+      message: 'the row signalled by another instance',
+    });
+  });
+
+  test.each([
+    ['the publishing instance', () => publisher],
+    ['the other instance', () => other],
+  ])(
+    "when an order is placed on %s, then intake's commit wakes the relay and its payment request leaves within the bound",
+    async (_, instance) => {
+      const response = await postOrder(instance().http.url, aValidOrder());
+      expect(response.status).toBe(202);
+      const { id } = await readJson(response);
+
+      await waitFor(() => onKafka(id), {
+        timeoutMs: WAKE_BOUND_MS,
+        message: "the order's payment request",
+      });
+    },
+  );
+
+  test('when the saga consumer commits a transition, then its commit wakes the relay and the next request leaves within the bound', async () => {
+    const order = await readJson(await postOrder(publisher.http.url, aValidOrder()));
+    await waitFor(() => onKafka(order.id), { message: "the order's payment request" });
+
+    await peers.send('payment_successful', {
+      orderId: order.id,
+      paymentId: 'pay-wake',
+      amount: order.totalAmount,
+    });
+    // Timed from the saga's commit, not from the reply: the consumer's pace is not at issue.
+    await waitFor(
+      async () =>
+        (
+          await sql.query('SELECT 1 FROM outbox WHERE order_id = $1 AND topic = $2', [
+            order.id,
+            'reserve_inventory_request',
+          ])
+        ).rowCount === 1,
+      { timeoutMs: 20_000, message: 'the payment applied' },
+    );
+
+    await waitFor(() => onKafka(order.id, 'reserve_inventory_request'), {
+      timeoutMs: WAKE_BOUND_MS,
+      message: "the order's inventory request",
+    });
+  }, 40_000);
+});
