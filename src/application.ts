@@ -24,6 +24,8 @@ import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
+import { countingOrderStore, countingSagaStore } from './observability/saga-metrics';
+import { observeOutboxPublished, startServiceMetrics } from './observability/service-metrics';
 
 export interface RunningService {
   /** The public API (PORT). */
@@ -88,10 +90,10 @@ export async function startOrderService(
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
     inventory: config.SAGA_INVENTORY_TIMEOUT_MS,
   };
-  const orders = createOrderRepository(httpDb);
+  const orders = countingOrderStore(createOrderRepository(httpDb), metrics);
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
-  const apiSaga = createSagaRepository(httpDb);
-  const saga = createSagaRepository(workerDb);
+  const apiSaga = countingSagaStore(createSagaRepository(httpDb), metrics);
+  const saga = countingSagaStore(createSagaRepository(workerDb), metrics);
 
   const relay = createOutboxRelay(
     {
@@ -99,6 +101,7 @@ export async function startOrderService(
       producer: messaging.producer,
       encoder: messaging.encoder,
       logger: logger.child({ namespace: 'OutboxRelay' }),
+      onPublished: observeOutboxPublished(metrics),
     },
     {
       databaseUrl: config.DATABASE_URL,
@@ -169,6 +172,7 @@ export async function startOrderService(
   relay.start();
   await consumer.start();
   sweeper.start();
+  const sampler = startServiceMetrics({ config, metrics, db: httpDb, messaging, consumer, logger });
 
   // The API's own pool: readiness says whether this instance can serve requests.
   const databaseCheck: ReadinessCheck = {
@@ -192,6 +196,7 @@ export async function startOrderService(
     await consumer.stop();
     await sweeper.stop();
     await relay.stop();
+    await sampler.stop();
     await messaging.producer.disconnect();
     await disconnectDatabases();
   };
@@ -223,6 +228,7 @@ export async function startOrderService(
         },
         rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
         logger: logger.child({ namespace: 'HTTP' }),
+        metrics,
         trustProxy: config.TRUST_PROXY,
       },
       config.PORT,

@@ -28,6 +28,8 @@ export interface OutboxRelayDependencies {
   producer: GuardedProducer;
   encoder: EventEncoder;
   logger: Logger;
+  /** Told of each batch once marked published, with when Kafka acknowledged it (metrics). */
+  onPublished?: (rows: readonly PendingOutboxMessage[], ackedAt: number) => void;
 }
 
 export interface OutboxRelay {
@@ -42,7 +44,7 @@ export interface OutboxRelay {
  * only after Kafka acknowledged them; a failed batch is retried with backoff, never dropped.
  */
 export function createOutboxRelay(
-  { outbox, producer, encoder, logger }: OutboxRelayDependencies,
+  { outbox, producer, encoder, logger, onPublished }: OutboxRelayDependencies,
   options: OutboxRelayOptions,
 ): OutboxRelay {
   let lastPruneAt = 0;
@@ -78,7 +80,13 @@ export function createOutboxRelay(
       await outbox.recordFailure(sendable, errorMessage(error)).catch(() => undefined);
       throw error;
     }
+    const ackedAt = Date.now();
     await outbox.markPublished(sendable);
+    const sent = new Set(sendable);
+    onPublished?.(
+      rows.filter((row) => sent.has(row.id)),
+      ackedAt,
+    );
     return sendable.length;
   }
 
