@@ -6,6 +6,7 @@
  *   entry-points ─┐
  *   workers ──────┼──► messaging ──┐
  *   (application) ┴──► data-access ┴──► domain ──► shared
+ *   observability/ (metrics wiring) may use every layer; only application.ts uses it.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -24,6 +25,21 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/domain/' },
       to: { path: '^src/', pathNot: ['^src/domain/', '^src/shared/'] },
+    },
+    {
+      name: 'domain-knows-no-metrics',
+      comment:
+        'The domain says what happened (a decision names its row); observability/ counts it. Ports stay free of prom-client.',
+      severity: 'error',
+      from: { path: '^src/domain/' },
+      to: { path: ['prom-client', '^src/shared/metrics\\.ts$'] },
+    },
+    {
+      name: 'observability-is-wired-by-the-application',
+      comment: 'observability/ wraps and samples the parts; only the composition root uses it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: ['^src/observability/', '^src/application\\.ts$'] },
+      to: { path: '^src/observability/' },
     },
     {
       name: 'shared-is-a-leaf',

@@ -24,6 +24,8 @@ import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
 import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
+import { countingOrderStore, countingSagaStore } from './observability/saga-metrics';
+import { observeOutboxPublished, startServiceMetrics } from './observability/service-metrics';
 
 export interface RunningService {
   /** The public API (PORT). */
@@ -93,10 +95,10 @@ export async function startOrderService(
   // Every store wakes the relay after each commit that wrote outbox rows.
   const outboxSignal = createOutboxSignal({ notifyIntervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS });
   const wakesRelay = { onOutboxWritten: outboxSignal.outboxWritten };
-  const orders = createOrderRepository(httpDb, wakesRelay);
+  const orders = countingOrderStore(createOrderRepository(httpDb, wakesRelay), metrics);
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
-  const apiSaga = createSagaRepository(httpDb, wakesRelay);
-  const saga = createSagaRepository(workerDb, wakesRelay);
+  const apiSaga = countingSagaStore(createSagaRepository(httpDb, wakesRelay), metrics);
+  const saga = countingSagaStore(createSagaRepository(workerDb, wakesRelay), metrics);
 
   const relay = createOutboxRelay(
     {
@@ -104,6 +106,7 @@ export async function startOrderService(
       encoder: messaging.encoder,
       signal: outboxSignal,
       logger: logger.child({ namespace: 'OutboxRelay' }),
+      onPublished: observeOutboxPublished(metrics),
     },
     {
       database: {
@@ -178,6 +181,7 @@ export async function startOrderService(
   relay.start();
   await consumer.start();
   sweeper.start();
+  const sampler = startServiceMetrics({ config, metrics, db: httpDb, messaging, consumer, logger });
 
   // The API's own pool: readiness says whether this instance can serve requests.
   const databaseCheck: ReadinessCheck = {
@@ -201,6 +205,7 @@ export async function startOrderService(
     await consumer.stop();
     await sweeper.stop();
     await relay.stop();
+    await sampler.stop();
     await messaging.producer.disconnect();
     await disconnectDatabases();
   };
@@ -232,6 +237,7 @@ export async function startOrderService(
         },
         rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
         logger: logger.child({ namespace: 'HTTP' }),
+        metrics,
         trustProxy: config.TRUST_PROXY,
       },
       config.PORT,

@@ -100,6 +100,11 @@ const configObject = z.object({
     description:
       '`/metrics` and the detailed readiness report; for the monitoring network only, never exposed to customers; must differ from `PORT`',
   }),
+  METRICS_SAMPLE_INTERVAL_MS: documented(z.coerce.number().int().min(100).default(15_000), {
+    group: 'http',
+    description:
+      'how often the outbox backlog, orders by status and consumer lag are measured for `/metrics` (one query each, however often it is scraped)',
+  }),
   HTTP_HEADERS_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
     group: 'http',
     description: 'a client must send all request headers within this, else 408 (against slowloris)',

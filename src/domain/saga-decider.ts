@@ -38,6 +38,7 @@ export function decide(order: SagaOrder, input: SagaInput, context: DecisionCont
   return {
     kind: 'apply',
     from: order.status,
+    trigger: row.trigger,
     changes,
     emit,
     reason: reasonFor(row, order, input),

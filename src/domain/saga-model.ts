@@ -1,6 +1,6 @@
 import type { OrderStatus } from './order-status';
 import type { OutgoingEvent } from './saga-events';
-import type { SagaState, WaitingStep } from './saga-transitions';
+import type { SagaState, SagaTrigger, WaitingStep } from './saga-transitions';
 
 /** What the saga needs to know about an order to decide. Amounts in minor units. */
 export interface SagaOrder {
@@ -62,6 +62,8 @@ export type SagaDecision =
   | {
       kind: 'apply';
       from: SagaState;
+      /** The row's trigger: with `from` and `changes.status`, which row of the table applied. */
+      trigger: SagaTrigger;
       changes: OrderChanges;
       emit: OutgoingEvent[];
       reason: string;

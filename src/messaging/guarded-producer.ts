@@ -4,7 +4,8 @@ import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import { producerSettings } from './kafka-client-factory';
 import type { Logger } from '../shared/logger';
 
-export type BreakerState = 'closed' | 'open' | 'half-open';
+export const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
 
 export interface ProducerOptions extends BreakerOptions {
   /** Kafka's idempotent producer (off only for brokers without it, such as the mock). */
@@ -29,6 +30,8 @@ export interface GuardedProducer {
   state(): BreakerState;
   /** Resolves at once when closed, else when the breaker lets a probe through (or on abort). */
   waitUntilCallable(signal: AbortSignal): Promise<void>;
+  /** Calls `listener` with the state entered, on every change (for metrics). */
+  onStateChange(listener: (state: BreakerState) => void): void;
   disconnect(): Promise<void>;
 }
 
@@ -114,6 +117,11 @@ export function createGuardedProducer(
     async waitUntilCallable(signal) {
       if (!breaker.opened || signal.aborted) return;
       await once(breaker, 'halfOpen', { signal }).catch(() => undefined);
+    },
+    onStateChange(listener) {
+      breaker.on('open', () => listener('open'));
+      breaker.on('halfOpen', () => listener('half-open'));
+      breaker.on('close', () => listener('closed'));
     },
     async disconnect() {
       breaker.shutdown();

@@ -1,5 +1,9 @@
 import type { TopicMessages } from 'kafkajs';
-import { createOutboxRepository, type ClaimedBatch } from '../data-access/outbox-repository';
+import {
+  createOutboxRepository,
+  type ClaimedBatch,
+  type PendingOutboxMessage,
+} from '../data-access/outbox-repository';
 import type { GuardedProducer } from '../messaging/guarded-producer';
 import type { EventEncoder } from '../messaging/event-encoder';
 import { errorMessage } from '../shared/app-error';
@@ -27,6 +31,8 @@ export interface OutboxRelayDependencies {
   /** Commits that wrote outbox rows, here and in other instances, wake the relay through it. */
   signal: OutboxSignal;
   logger: Logger;
+  /** Told of each batch once marked published, with when Kafka acknowledged it (metrics). */
+  onPublished?: (rows: readonly PendingOutboxMessage[], ackedAt: number) => void;
 }
 
 export interface OutboxRelay {
@@ -54,7 +60,7 @@ const CLAIMS_IN_FLIGHT = 3;
  * only after Kafka acknowledged them; a failed batch is retried with backoff, never dropped.
  */
 export function createOutboxRelay(
-  { producer, encoder, signal, logger }: OutboxRelayDependencies,
+  { producer, encoder, signal, logger, onPublished }: OutboxRelayDependencies,
   options: OutboxRelayOptions,
 ): OutboxRelay {
   const outbox = createOutboxRepository({
@@ -93,6 +99,17 @@ export function createOutboxRelay(
       });
     }
     return { claim, topicMessages, sendable };
+  }
+
+  /** Marks a batch Kafka acknowledged at `ackedAt` published, then tells the observer. */
+  async function markPublished(batch: PreparedBatch, ackedAt: number): Promise<void> {
+    await batch.claim.markPublished(batch.sendable);
+    if (!onPublished) return;
+    const sent = new Set(batch.sendable);
+    onPublished(
+      batch.claim.rows.filter((row) => sent.has(row.id)),
+      ackedAt,
+    );
   }
 
   /** The one place a batch goes to Kafka. */
@@ -135,7 +152,7 @@ export function createOutboxRelay(
         await outbox.recordFailure(current.sendable, errorMessage(sent.reason)).catch(() => {});
         throw sent.reason;
       }
-      marking = current.claim.markPublished(current.sendable);
+      marking = markPublished(current, Date.now());
       const failed = [marked, claimed, confirmed].find((result) => result.status === 'rejected');
       const leading = confirmed.status === 'fulfilled' && confirmed.value;
       if (failed || !leading || !next || next.claim.rows.length === 0) {

@@ -56,6 +56,7 @@ describe('saga decider', () => {
     expect(decision).toMatchObject({
       kind: 'apply',
       from: 'PENDING',
+      trigger: 'payment_successful',
       changes: {
         status: 'INVENTORY_RESERVING',
         paymentId: 'pay-9',

@@ -1,6 +1,7 @@
 import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from '../../shared/logger';
+import type { Metrics } from '../../shared/metrics';
 import { authenticate, type AuthenticationSettings } from './authentication';
 import { healthRoutes } from './health-routes';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
@@ -9,6 +10,7 @@ import { orderRateLimit } from './order-rate-limit';
 import { endOfRoutes, sendProblem } from './problem-details';
 import type { Readiness } from './readiness';
 import { requestId } from './request-id';
+import { requestMetrics } from './request-metrics';
 
 export type { WebServer } from './http-listener';
 
@@ -18,6 +20,7 @@ export interface WebServerDependencies extends OrderRoutesDependencies {
   /** Orders one caller may create per minute (0: no limit). */
   rateLimitPerMinute: number;
   logger: Logger;
+  metrics: Metrics;
   trustProxy?: boolean;
 }
 
@@ -27,6 +30,7 @@ export function createApp(dependencies: WebServerDependencies) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy ?? false);
+  app.use(requestMetrics(dependencies.metrics.httpRequestDuration));
   app.use(requestId(logger));
   // A JSON API: nothing may be framed, sniffed or loaded from its answers.
   app.use(

@@ -19,7 +19,8 @@ export interface SagaConsumerDependencies {
   logger: Logger;
 }
 
-export type SagaConsumerState = 'running' | 'restarting' | 'stopped';
+export const SAGA_CONSUMER_STATES = ['running', 'restarting', 'stopped'] as const;
+export type SagaConsumerState = (typeof SAGA_CONSUMER_STATES)[number];
 
 export interface SagaConsumer {
   start(): Promise<void>;

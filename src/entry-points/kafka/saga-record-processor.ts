@@ -146,6 +146,8 @@ export function createSagaRecordProcessor(
       return 'retry';
     }
     attempts.delete(key);
+    const logical = topicByPhysical.get(topic);
+    if (logical) metrics.sagaEvents.inc({ topic: logical, outcome: 'dead_lettered' });
     return 'done';
   }
 
@@ -221,12 +223,18 @@ export function createSagaRecordProcessor(
 
   /** Stops fetching this partition, rewinds to the failed record, and resumes after a backoff. */
   function pauseAndRetryLater(
+    topic: ConsumedTopic,
     key: string,
     offset: string,
     pause: () => () => void,
     seek: (offset: string) => void,
   ) {
-    const resume = pause();
+    const resumePartition = pause();
+    metrics.consumerPauses.inc({ topic });
+    const resume = () => {
+      resumePartition();
+      metrics.consumerResumes.inc({ topic });
+    };
     seek(offset);
     const failures = attempts.get(key)?.count ?? 1;
     const timer = setTimeout(
@@ -245,7 +253,13 @@ export function createSagaRecordProcessor(
       const { topic, partition } = batch;
       const logical = topicByPhysical.get(topic) as ConsumedTopic;
       const pauseAt = (message: KafkaMessage) =>
-        pauseAndRetryLater(keyOf(topic, partition, message.offset), message.offset, pause, seek);
+        pauseAndRetryLater(
+          logical,
+          keyOf(topic, partition, message.offset),
+          message.offset,
+          pause,
+          seek,
+        );
       let group: Decoded[] = [];
       const spans: RecordSpan[] = [];
       try {

@@ -1,0 +1,113 @@
+import type { Config } from '../config';
+import { createOperationsRepository } from '../data-access/operations-repository';
+import type { PendingOutboxMessage } from '../data-access/outbox-repository';
+import type { Database } from '../data-access/prisma-client-factory';
+import type { EventOutcome } from '../domain/saga-store';
+import { BREAKER_STATES, type GuardedProducer } from '../messaging/guarded-producer';
+import { createConsumerLagReader } from '../messaging/consumer-lag';
+import type { Messaging } from '../messaging/messaging-factory';
+import { CONSUMED_TOPICS, physicalTopic } from '../messaging/topics';
+import { SAGA_CONSUMER_STATES, type SagaConsumer } from '../entry-points/kafka/saga-consumer';
+import type { Logger } from '../shared/logger';
+import { stateGauge, type Metrics } from '../shared/metrics';
+import { createMetricsSampler, type MetricsSampler } from './metrics-sampler';
+import { declareSagaTransitions } from './saga-metrics';
+
+const CONSUMED_OUTCOMES = [
+  'applied',
+  'compensated',
+  'duplicate',
+  'ignored',
+  'dead_lettered',
+] as const satisfies ReadonlyArray<EventOutcome | 'dead_lettered'>;
+
+/**
+ * The breaker around Kafka sends: its state at scrape time, its transitions as they happen
+ * (every `to` declared at 0, so an alert has a series before the first opening).
+ */
+export function observeBreaker(metrics: Metrics, producer: GuardedProducer): void {
+  stateGauge(
+    metrics,
+    'kafka_producer_breaker_state',
+    'Circuit breaker around Kafka sends: 1 for the state it is in (closed, half-open, open)',
+    BREAKER_STATES,
+    producer.state,
+  );
+  for (const to of BREAKER_STATES) metrics.breakerTransitions.inc({ to }, 0);
+  producer.onStateChange((to) => metrics.breakerTransitions.inc({ to }));
+}
+
+/** The saga consumer's state at scrape time, and every consumed topic and outcome at 0. */
+export function observeConsumer(metrics: Metrics, consumer: Pick<SagaConsumer, 'state'>): void {
+  stateGauge(
+    metrics,
+    'saga_consumer_state',
+    'Saga consumer: 1 for the state it is in (running, restarting after a crash, stopped)',
+    SAGA_CONSUMER_STATES,
+    consumer.state,
+  );
+  for (const topic of CONSUMED_TOPICS) {
+    for (const outcome of CONSUMED_OUTCOMES) metrics.sagaEvents.inc({ topic, outcome }, 0);
+  }
+}
+
+/** The consumed topic (label value) a physical topic name stands for, under `prefix`. */
+export function consumedTopicOf(prefix: string): (physical: string) => string | undefined {
+  const byPhysical = new Map<string, string>(
+    CONSUMED_TOPICS.map((topic) => [physicalTopic(prefix, topic), topic]),
+  );
+  return (physical) => byPhysical.get(physical);
+}
+
+/**
+ * The relay's observer: batch size, and publish latency from each event's `occurredAt` (set in
+ * the transaction that wrote its outbox row) to Kafka's acknowledgement.
+ */
+export function observeOutboxPublished(metrics: Metrics) {
+  return (rows: readonly PendingOutboxMessage[], ackedAt: number): void => {
+    metrics.outboxBatchSize.observe(rows.length);
+    for (const row of rows) {
+      const occurredAt = (row.payload as { occurredAt?: unknown }).occurredAt;
+      if (typeof occurredAt === 'number') {
+        metrics.outboxPublishLatency.observe(Math.max(0, ackedAt - occurredAt) / 1000);
+      }
+    }
+  };
+}
+
+export interface ServiceMetricsParts {
+  config: Pick<Config, 'KAFKA_TOPIC_PREFIX' | 'SAGA_CONSUMER_GROUP' | 'METRICS_SAMPLE_INTERVAL_MS'>;
+  metrics: Metrics;
+  /** The pool the sampler's queries use. */
+  db: Database;
+  messaging: Pick<Messaging, 'kafka' | 'producer'>;
+  consumer: SagaConsumer;
+  logger: Logger;
+}
+
+/** Everything `/metrics` shows beyond what the parts count themselves; stop() ends the sampling. */
+export function startServiceMetrics({
+  config,
+  metrics,
+  db,
+  messaging,
+  consumer,
+  logger,
+}: ServiceMetricsParts): MetricsSampler {
+  declareSagaTransitions(metrics);
+  observeBreaker(metrics, messaging.producer);
+  observeConsumer(metrics, consumer);
+  const consumed = CONSUMED_TOPICS.map((topic) => physicalTopic(config.KAFKA_TOPIC_PREFIX, topic));
+  const sampler = createMetricsSampler(
+    {
+      operations: createOperationsRepository(db),
+      lag: createConsumerLagReader(messaging.kafka, config.SAGA_CONSUMER_GROUP, consumed),
+      logicalTopic: consumedTopicOf(config.KAFKA_TOPIC_PREFIX),
+      metrics,
+      logger: logger.child({ namespace: 'MetricsSampler' }),
+    },
+    config.METRICS_SAMPLE_INTERVAL_MS,
+  );
+  sampler.start();
+  return sampler;
+}
