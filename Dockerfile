@@ -9,6 +9,8 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src
+# The simulated payment and inventory services: docker-compose runs them from this image.
+COPY test/peer-simulators ./test/peer-simulators
 RUN npm run generate && npm run build && npm prune --omit=dev
 
 # Run: only production dependencies, the compiled service, migrations and Avro schemas.

@@ -11,9 +11,10 @@ import { OrderNotCancellableError } from './saga-errors';
 import type { SagaStore } from './saga-store';
 import type { StepTimeouts } from './saga-transitions';
 
-const cancelBodySchema = z
-  .strictObject({ reason: safeText().trim().min(1).max(500).optional() })
-  .optional();
+/** The body of `POST /api/v1/orders/{id}/cancel`, which may be left out. */
+export const cancelBodySchema = z.strictObject({
+  reason: safeText().trim().min(1).max(500).optional(),
+});
 
 export interface CancelOrderDependencies {
   saga: SagaStore;
@@ -33,7 +34,7 @@ export async function cancelOrder(
   orderId: string,
   body: unknown,
 ): Promise<OrderView> {
-  const input = parseOrThrow(cancelBodySchema, body, 'The cancellation is not valid');
+  const input = parseOrThrow(cancelBodySchema.optional(), body, 'The cancellation is not valid');
   const reason = input?.reason ?? defaultCancellationReason(caller);
   return saga.transaction(async (unit) => {
     const order = (await unit.lockOrders([orderId])).get(orderId);

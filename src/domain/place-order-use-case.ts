@@ -11,7 +11,8 @@ import { DuplicateIdempotencyKeyError, type OrderStore } from './order-store';
 import { decide } from './saga-decider';
 import { NEW_ORDER, stepDeadline, type StepTimeouts } from './saga-transitions';
 
-const idempotencyKeySchema = z
+/** The `Idempotency-Key` header of `POST /api/v1/orders`. */
+export const idempotencyKeySchema = z
   .string()
   .min(1)
   .max(255)

@@ -15,9 +15,9 @@ import { decodeCursor, encodeCursor } from './list-cursor';
 
 export const ORDERS_PATH = '/api/v1/orders';
 
-const orderIdSchema = z.uuid({ error: 'must be a UUID' });
+export const orderIdSchema = z.uuid({ error: 'must be a UUID' });
 
-const listQuerySchema = z.strictObject({
+export const listQuerySchema = z.strictObject({
   customerId: identifier().optional(),
   status: z.enum(ORDER_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

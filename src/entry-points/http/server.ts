@@ -4,6 +4,7 @@ import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
 import { authenticate, type AuthenticationSettings } from './authentication';
 import { healthRoutes } from './health-routes';
+import { apiDocsRoutes } from './openapi/api-docs-routes';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
 import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
 import { orderRateLimit } from './order-rate-limit';
@@ -24,7 +25,7 @@ export interface WebServerDependencies extends OrderRoutesDependencies {
   trustProxy?: boolean;
 }
 
-/** The public API: customers' and operators' calls, `/health` and `/ready`. */
+/** The public API: customers' and operators' calls, `/health`, `/ready` and its OpenAPI document. */
 export function createApp(dependencies: WebServerDependencies) {
   const { readiness, logger, trustProxy } = dependencies;
   const app = express();
@@ -43,6 +44,7 @@ export function createApp(dependencies: WebServerDependencies) {
     }),
   );
   app.use(healthRoutes(readiness));
+  app.use(apiDocsRoutes());
   // Orders are personal: no cache along the way may keep them. The token is checked before the
   // body is read, so an anonymous client cannot make us parse a megabyte.
   app.use(ORDERS_PATH, (_req, res, next) => {
