@@ -342,6 +342,11 @@ const configObject = z.object({
     description:
       "the client certificate's unencrypted PEM key (protect it as a secret file); with `SCHEMA_REGISTRY_CERT_FILE`",
   }),
+  SCHEMA_REGISTRY_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
+    group: 'registry',
+    description:
+      'how long one registry request may take before it fails (and is retried, never dead-lettered): a registry that accepts connections and never answers must not stall consumption',
+  }),
   SCHEMA_COMPATIBILITY: documented(
     z
       .enum([

@@ -28,6 +28,8 @@ export interface RegistryConnection {
   /** PEM client certificate and key, for a registry that asks for one (mutual TLS). */
   certFile?: string;
   keyFile?: string;
+  /** Per request, for the library's calls and ours (default 10 s). */
+  timeoutMs?: number;
 }
 
 /** The config keys of a registry connection: the service, the DLQ tool and schemas:register. */
@@ -38,6 +40,7 @@ export const REGISTRY_CONNECTION_KEYS = [
   'SCHEMA_REGISTRY_CA_FILE',
   'SCHEMA_REGISTRY_CERT_FILE',
   'SCHEMA_REGISTRY_KEY_FILE',
+  'SCHEMA_REGISTRY_TIMEOUT_MS',
 ] as const;
 
 export function registryConnectionOf(
@@ -50,6 +53,7 @@ export function registryConnectionOf(
     caFile: config.SCHEMA_REGISTRY_CA_FILE,
     certFile: config.SCHEMA_REGISTRY_CERT_FILE,
     keyFile: config.SCHEMA_REGISTRY_KEY_FILE,
+    timeoutMs: config.SCHEMA_REGISTRY_TIMEOUT_MS,
   };
 }
 
@@ -69,10 +73,30 @@ export interface RegistryClient {
   register(subject: string, schema: object, level: CompatibilityLevel): Promise<number>;
 }
 
-const REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The library's middleware type (mappersmith's), read off its constructor. */
+type Middleware = NonNullable<
+  ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']
+>[number];
+
+/**
+ * Gives every library request a timeout (mappersmith's `timeout` request option); without it a
+ * registry that accepts the connection and never answers would hold the consumer forever. A
+ * timed-out request fails like a network error (status 400, "Timeout (… ms)"), which the
+ * failure policy reads as an outage.
+ */
+const requestTimeout =
+  (timeoutMs: number): Middleware =>
+  () => ({
+    async prepareRequest(next) {
+      return (await next()).enhance({ timeout: timeoutMs });
+    },
+  });
 
 export function createRegistryClient({
   retries,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
   ...connection
 }: RegistryConnection & { retries: number }) {
   const agent = registryAgent(connection);
@@ -81,7 +105,13 @@ export function createRegistryClient({
       ? undefined
       : { username: connection.username, password: connection.password ?? '' };
   // The same agent (TLS settings) and credentials for the library's calls and for ours.
-  const registry = new SchemaRegistry({ host: connection.url, retry: { retries }, agent, auth });
+  const registry = new SchemaRegistry({
+    host: connection.url,
+    retry: { retries },
+    agent,
+    auth,
+    middlewares: [requestTimeout(timeoutMs)],
+  });
   const headers: Record<string, string> = auth
     ? {
         authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`,
@@ -89,7 +119,11 @@ export function createRegistryClient({
     : {};
   const base = connection.url.replace(/\/+$/, '');
   const send = (method: string, url: string, body?: string) =>
-    request(url, { method, agent, headers: { ...headers, ...(body && JSON_HEADERS) } }, body);
+    request(
+      url,
+      { method, agent, timeout: timeoutMs, headers: { ...headers, ...(body && JSON_HEADERS) } },
+      body,
+    );
   const client: RegistryClient = {
     registry,
     async setCompatibility(subject, level) {
@@ -147,7 +181,7 @@ function request(
 ): Promise<{ ok: boolean; status: number; text: string }> {
   const transport = url.startsWith('https:') ? https : http;
   return new Promise((resolve, reject) => {
-    const outgoing = transport.request(url, { ...options, timeout: REQUEST_TIMEOUT_MS }, (res) => {
+    const outgoing = transport.request(url, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', reject);
@@ -161,7 +195,7 @@ function request(
       });
     });
     outgoing.on('timeout', () =>
-      outgoing.destroy(new Error(`timeout after ${REQUEST_TIMEOUT_MS} ms`)),
+      outgoing.destroy(new Error(`timeout after ${options.timeout} ms`)),
     );
     outgoing.on('error', reject);
     outgoing.end(body);

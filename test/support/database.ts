@@ -56,14 +56,17 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs `scripts/db-migrate.mjs <args>` in a child process; resolves with its exit code. */
+/**
+ * Runs `scripts/db-migrate.mjs <args>` in a child process; resolves with its exit code. The child
+ * gets PATH and `env` only, so nothing from the test run (a DATABASE_URL, say) leaks in.
+ */
 export function runDbMigrate(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
   const nodeArgs = ['--experimental-wasm-modules', '--no-warnings=ExperimentalWarning'];
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [...nodeArgs, DB_MIGRATE_SCRIPT, ...args],
-      { env: { ...process.env, ...env }, timeout: 60_000 },
+      { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -17,8 +17,21 @@ import { ensureTopics } from './service-topics';
  * order id, the way a real peer would.
  */
 export interface PeerEvents {
-  /** Sends one reply; `eventId` and `occurredAt` are filled in unless given. Returns the payload. */
-  send(topic: ConsumedTopic, fields: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * Sends one reply; `eventId` and `occurredAt` are filled in unless given. Returns the payload.
+   * Written with the topic's schema, or the one of `schemaId` (see `registerVariant`).
+   */
+  send(
+    topic: ConsumedTopic,
+    fields: Record<string, unknown>,
+    schemaId?: number,
+  ): Promise<Record<string, unknown>>;
+  /**
+   * Registers a new compatible version of the topic's schema (one more optional field) and
+   * returns its id: a writer schema the service has never fetched, so decoding a record written
+   * with it needs the registry.
+   */
+  registerVariant(topic: ConsumedTopic): Promise<number>;
   /** Sends raw bytes to a consumed topic (for poison-record tests). */
   sendRaw(topic: ConsumedTopic, key: string | null, value: Buffer | null): Promise<void>;
   stop(): Promise<void>;
@@ -45,13 +58,13 @@ export async function startPeerEvents(
   await producer.connect();
 
   return {
-    async send(topic, fields) {
+    async send(topic, fields, schemaId = ids.get(topic) as number) {
       const payload: Record<string, unknown> = {
         eventId: randomUUID(),
         occurredAt: Date.now(),
         ...fields,
       };
-      const value = await registry.encode(ids.get(topic) as number, payload);
+      const value = await registry.encode(schemaId, payload);
       await producer.send({
         topic: physicalTopic(topicPrefix, topic),
         messages: [
@@ -59,6 +72,15 @@ export async function startPeerEvents(
         ],
       });
       return payload;
+    },
+    async registerVariant(topic) {
+      const schema = loadAvroSchema(topic) as { fields: object[] };
+      const extra = { name: `variant_${randomUUID().slice(0, 8)}`, type: 'null', default: null };
+      return client.register(
+        subjectFor(topicPrefix, topic),
+        { ...schema, fields: [...schema.fields, extra] },
+        COMPATIBILITY.BACKWARD,
+      );
     },
     async sendRaw(topic, key, value) {
       await producer.send({ topic: physicalTopic(topicPrefix, topic), messages: [{ key, value }] });

@@ -11,6 +11,9 @@ import { startTcpProxy, type CutMode, type TcpProxy } from '../../support/tcp-pr
 import { waitFor } from '../../support/wait-for';
 import { capturingLogger } from '../../support/capturing-logger';
 
+// Above the two 30 s waits in one test, so a slow run fails with the wait's own message.
+jest.setTimeout(90_000);
+
 /**
  * Postgres goes away under the saga consumer of one service (a TCP proxy between that service and
  * the shared server is cut; other test files keep their databases). A dependency outage is not

@@ -88,8 +88,22 @@ describe('Idempotency-Key on order intake', () => {
     expect(await countFor('idem-race')).toEqual({ orders: 1, outbox: 1 });
   });
 
-  test('when the key header is not printable ASCII, then 400', async () => {
-    const response = await postOrder(app.url, aValidOrder(), { 'idempotency-key': 'has space' });
+  // Printable ASCII without spaces is 0x21 to 0x7e; a space (0x20) is just outside it.
+  test.each([
+    ['a space inside', 'has space'],
+    ['a lone space', ' '],
+    ['256 characters', 'k'.repeat(256)],
+  ])('when the key holds %s, then 400', async (_case, key) => {
+    const response = await postOrder(app.url, aValidOrder(), { 'idempotency-key': key });
     expect(response.status).toBe(400);
+  });
+
+  test.each([
+    ['the lowest printable character', '!'],
+    ['the highest printable character', '~'],
+    ['255 characters', 'k'.repeat(255)],
+  ])('when the key is %s, then 202', async (_case, key) => {
+    const response = await postOrder(app.url, aValidOrder(), { 'idempotency-key': key });
+    expect(response.status).toBe(202);
   });
 });

@@ -14,6 +14,14 @@ async function expiredBy(service: RunningService): Promise<number> {
   return values.reduce((sum, { value }) => sum + value, 0);
 }
 
+/** Replies both instances recognised as already applied. */
+async function duplicatesOf(service: RunningService): Promise<number> {
+  const { values } = await service.metrics.sagaEvents.get();
+  return values
+    .filter(({ labels }) => labels.outcome === 'duplicate')
+    .reduce((sum, { value }) => sum + value, 0);
+}
+
 describe('step deadlines with two instances sweeping the same database', () => {
   let database: TestDatabase;
   let config: Config;
@@ -49,6 +57,9 @@ describe('step deadlines with two instances sweeping the same database', () => {
     await sql?.end();
     await database?.drop();
   });
+
+  const duplicatesSeen = async () =>
+    (await Promise.all(instances.map(duplicatesOf))).reduce((sum, n) => sum + n, 0);
 
   /** Places `count` orders, alternating between the instances. */
   async function placeOrders(count: number, customerId: string): Promise<string[]> {
@@ -139,6 +150,29 @@ describe('step deadlines with two instances sweeping the same database', () => {
       expect(refunds.get(id)).toBe(1);
     }
     expect((await expiredBy(a)) + (await expiredBy(b)) - expiredBefore).toBe(ids.length);
+  });
+
+  test('when a payment arrives after the payment deadline, then the order stays FAILED and that payment is refunded once, even when redelivered', async () => {
+    const [orderId] = (await placeOrders(1, 'deadline-late-payment')) as [string];
+    await waitForAll([orderId], 'FAILED');
+    const duplicatesBefore = await duplicatesSeen();
+
+    const payment = { orderId, paymentId: 'pay-late', amount: 5_048 };
+    const sent = await events.send('payment_successful', payment);
+    await events.send('payment_successful', { ...payment, eventId: sent.eventId });
+
+    await waitFor(async () => (await duplicatesSeen()) > duplicatesBefore, {
+      timeoutMs: 20_000,
+      message: 'the redelivered payment seen as a duplicate',
+    });
+    const { rows: refunds } = await sql.query(
+      `SELECT payload FROM outbox WHERE order_id = $1 AND topic = 'refund_payment_request'`,
+      [orderId],
+    );
+    expect(refunds).toHaveLength(1);
+    expect(refunds[0].payload).toMatchObject({ paymentId: 'pay-late', amount: 5_048 });
+    const { rows: order } = await sql.query('SELECT status FROM orders WHERE id = $1', [orderId]);
+    expect(order[0].status).toBe('FAILED');
   });
 
   test('when both sweepers are called at the same instant for the same due orders, then only one acts on each', async () => {
