@@ -11,7 +11,7 @@ import { startAdminServer } from './entry-points/http/admin-server';
 import type { HttpTimeouts } from './entry-points/http/http-listener';
 import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
 import { createRedactor } from './shared/redaction';
-import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
+import { createSagaConsumer, type SagaConsumerState } from './entry-points/kafka/saga-consumer';
 import { createSagaRecordProcessor } from './entry-points/kafka/saga-record-processor';
 import { handleReplies } from './domain/handle-replies-use-case';
 import type { StepTimeouts } from './domain/saga-transitions';
@@ -33,6 +33,10 @@ export interface RunningService {
   logger: Logger;
   metrics: Metrics;
   sweeper: DeadlineSweeper;
+  /** `joining` until the consumer first joins its group (intake does not wait for it). */
+  consumerState(): SagaConsumerState;
+  /** Resolves with an error the service cannot run past (a produced schema refused); never else. */
+  fatal: Promise<Error>;
   /**
    * Stops in an order that loses no work: intake first, then the consumer (its offsets are
    * committed only after each record's transaction), the sweeper, the relay (it finishes the
@@ -63,26 +67,33 @@ export async function startOrderService(
   const disconnectDatabases = () =>
     Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
-  try {
-    // Asked to own its topics, the service cannot run without them.
-    if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
-  } catch (error) {
-    await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
-    throw error;
-  }
-  try {
-    await messaging.registerProducedSchemas();
-  } catch (error) {
-    // An incompatible schema is a release mistake: refuse to run. An unreachable registry is
-    // not: intake works and the relay registers the schemas once the registry answers.
+  // A schema the registry refuses is a release mistake: the service stops itself (start.ts
+  // exits non-zero). Registration runs in the background, as an unreachable registry must not
+  // hold up intake: the relay registers once the registry answers.
+  let reportFatal: (error: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
+  void messaging.registerProducedSchemas().catch((error: unknown) => {
     if (error instanceof SchemaIncompatibleError) {
-      await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
-      throw error;
+      logger.error('produced schema refused by the registry; stopping', { error: error.message });
+      reportFatal(error);
+      return;
     }
     logger.warn('schema registry unreachable at start-up; publishing waits for it', {
       error: errorMessage(error),
     });
-  }
+  });
+  // Asked to own its topics, the service publishes and consumes only once they exist (the
+  // relay's first send could otherwise auto-create one with the broker's defaults). The consumer
+  // provisions them before joining, retried with its backoff; intake does not wait for either.
+  let topicsExist = !config.KAFKA_CREATE_TOPICS;
+  let onTopicsExist = () => undefined as void;
+  const topicsProvisioned = new Promise<void>((resolve) => (onTopicsExist = resolve));
+  const provisionOnce = async () => {
+    if (!topicsExist) await provisionTopics(messaging.kafka, config, logger);
+    topicsExist = true;
+    onTopicsExist();
+  };
+  if (topicsExist) onTopicsExist();
 
   const stepTimeouts: StepTimeouts = {
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
@@ -142,7 +153,7 @@ export async function startOrderService(
     },
   );
   const consumer = createSagaConsumer(
-    { kafka: messaging.kafka, processor, logger: consumerLogger },
+    { kafka: messaging.kafka, processor, logger: consumerLogger, beforeJoin: provisionOnce },
     {
       groupId: config.SAGA_CONSUMER_GROUP,
       partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
@@ -166,9 +177,12 @@ export async function startOrderService(
     },
   );
 
-  relay.start();
-  await consumer.start();
+  // Intake and the sweeper start now; the relay once the topics exist, the consumer joins its
+  // group in the background (with its backoff): nothing here waits for a broker.
+  let stopping = false;
   sweeper.start();
+  void topicsProvisioned.then(() => stopping || relay.start());
+  void consumer.start();
 
   // The API's own pool: readiness says whether this instance can serve requests.
   const databaseCheck: ReadinessCheck = {
@@ -189,6 +203,7 @@ export async function startOrderService(
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
   const stopWorkers = async () => {
+    stopping = true;
     await consumer.stop();
     await sweeper.stop();
     await relay.stop();
@@ -242,6 +257,8 @@ export async function startOrderService(
     logger,
     metrics,
     sweeper,
+    consumerState: () => consumer.state(),
+    fatal,
     async stop() {
       await http.stop(config.SHUTDOWN_TIMEOUT_MS);
       await stopWorkers();

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
@@ -13,6 +13,7 @@ import {
   postOrder,
   testConfig,
   uniqueTopicPrefix,
+  startJoinedOrderService,
 } from '../../support/order-service-harness';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
 import { createServiceTopics } from '../../support/service-topics';
@@ -98,7 +99,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     process.stderr.write(
       `crash-sigkill: killed after ${processedAtKill}/${REPLIES} replies (aimed at ${killAt})\n`,
     );
-    restarted = await startOrderService(config);
+    restarted = await startJoinedOrderService(config);
 
     // Assert: all confirmed; every effect exactly once.
     await waitFor(
