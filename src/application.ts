@@ -24,6 +24,11 @@ import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
+import { describeShutdownProblems, runShutdown, type ShutdownPhase } from './shared/shutdown';
+
+export class ShutdownIncompleteError extends Error {
+  override name = 'ShutdownIncompleteError';
+}
 
 export interface RunningService {
   /** The public API (PORT). */
@@ -38,9 +43,11 @@ export interface RunningService {
   /** Resolves with an error the service cannot run past (a produced schema refused); never else. */
   fatal: Promise<Error>;
   /**
-   * Stops in an order that loses no work: intake first, then the consumer (its offsets are
-   * committed only after each record's transaction), the sweeper, the relay (it finishes the
-   * batch in flight), and finally the connections.
+   * Stops without losing work, under one deadline (SHUTDOWN_TIMEOUT_MS): `/ready` turns 503
+   * at once; HTTP drains while the consumer finishes its batch and commits and the relay
+   * flushes its batch in flight; then the sweeper; then the producer and the pools; last the
+   * admin port. A failed step does not stop the rest; any failure, or the deadline, rejects
+   * with a ShutdownIncompleteError naming what failed or was still running.
    */
   stop(): Promise<void>;
 }
@@ -202,13 +209,26 @@ export async function startOrderService(
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
-  const stopWorkers = async () => {
+  // Each phase starts once the one before has settled; see RunningService.stop.
+  const workerPhases = (httpStep: ShutdownPhase): ShutdownPhase[] => [
+    [
+      ...httpStep,
+      { name: 'saga consumer', run: () => consumer.stop() },
+      { name: 'outbox relay', run: () => relay.stop() },
+    ],
+    [{ name: 'deadline sweeper', run: () => sweeper.stop() }],
+    [
+      { name: 'kafka producer', run: () => messaging.producer.disconnect() },
+      { name: 'database pools', run: disconnectDatabases },
+    ],
+  ];
+  const stopAll = async (httpStep: ShutdownPhase, last: ShutdownPhase = []) => {
     stopping = true;
-    await consumer.stop();
-    await sweeper.stop();
-    await relay.stop();
-    await messaging.producer.disconnect();
-    await disconnectDatabases();
+    readiness.markStopping();
+    const deadlineMs = config.SHUTDOWN_TIMEOUT_MS;
+    const outcome = await runShutdown([...workerPhases(httpStep), last], deadlineMs);
+    const problems = describeShutdownProblems(outcome, deadlineMs);
+    if (problems) throw new ShutdownIncompleteError(`shutdown incomplete: ${problems}`);
   };
   let admin: WebServer | undefined;
   let http: WebServer;
@@ -246,7 +266,7 @@ export async function startOrderService(
   } catch (error) {
     // A port already taken, say: nothing may keep running behind a failed start.
     await admin?.stop(0);
-    await stopWorkers();
+    await stopAll([]).catch(() => undefined);
     throw error;
   }
   const adminServer = admin;
@@ -259,11 +279,11 @@ export async function startOrderService(
     sweeper,
     consumerState: () => consumer.state(),
     fatal,
-    async stop() {
-      await http.stop(config.SHUTDOWN_TIMEOUT_MS);
-      await stopWorkers();
-      // Last: metrics and readiness stay readable while the rest winds down.
-      await adminServer.stop(0);
-    },
+    stop: () =>
+      stopAll(
+        [{ name: 'HTTP server', run: () => http.stop(config.SHUTDOWN_TIMEOUT_MS) }],
+        // Last: metrics and readiness stay readable while the rest winds down.
+        [{ name: 'admin server', run: () => adminServer.stop(0) }],
+      ),
   };
 }

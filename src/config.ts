@@ -121,7 +121,8 @@ const configObject = z.object({
   }),
   SHUTDOWN_TIMEOUT_MS: documented(z.coerce.number().int().min(0).default(10_000), {
     group: 'http',
-    description: 'grace for in-flight work on SIGTERM, before connections are cut',
+    description:
+      'one deadline for the whole shutdown on SIGTERM/SIGINT; past it the process exits 1 naming what was still running',
   }),
   LOG_LEVEL: documented(
     z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
