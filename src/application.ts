@@ -2,6 +2,7 @@ import { secretsOf, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
+import { startupSummary } from './config-summary';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
 import { createOutboxRepository } from './data-access/outbox-repository';
@@ -57,6 +58,7 @@ export async function startOrderService(
   config: Config,
   logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
 ): Promise<RunningService> {
+  logger.info('order service starting', startupSummary(config));
   const metrics = createMetrics();
   // Two pools: the API's, and the saga's (consumer, relay, sweeper). However many requests
   // wait for a connection, the saga still gets its own and keeps its deadlines.
