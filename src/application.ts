@@ -2,6 +2,7 @@ import { secretsOf, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
+import { startupSummary } from './config-summary';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
 import { createSagaRepository } from './data-access/saga-repository';
@@ -10,7 +11,7 @@ import { startAdminServer } from './entry-points/http/admin-server';
 import type { HttpTimeouts } from './entry-points/http/http-listener';
 import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
 import { createRedactor } from './shared/redaction';
-import { createSagaConsumer } from './entry-points/kafka/saga-consumer';
+import { createSagaConsumer, type SagaConsumerState } from './entry-points/kafka/saga-consumer';
 import { createSagaRecordProcessor } from './entry-points/kafka/saga-record-processor';
 import { handleReplies } from './domain/handle-replies-use-case';
 import type { StepTimeouts } from './domain/saga-transitions';
@@ -26,6 +27,11 @@ import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 import { countingOrderStore, countingSagaStore } from './observability/saga-metrics';
 import { observeOutboxPublished, startServiceMetrics } from './observability/service-metrics';
+import { describeShutdownProblems, runShutdown, type ShutdownPhase } from './shared/shutdown';
+
+export class ShutdownIncompleteError extends Error {
+  override name = 'ShutdownIncompleteError';
+}
 
 export interface RunningService {
   /** The public API (PORT). */
@@ -37,10 +43,16 @@ export interface RunningService {
   sweeper: DeadlineSweeper;
   /** What the stores call after each commit that wrote outbox rows (outbox-signal.ts). */
   outboxSignal: OutboxSignal;
+  /** `joining` until the consumer first joins its group (intake does not wait for it). */
+  consumerState(): SagaConsumerState;
+  /** Resolves with an error the service cannot run past (a produced schema refused); never else. */
+  fatal: Promise<Error>;
   /**
-   * Stops in an order that loses no work: intake first, then the consumer (its offsets are
-   * committed only after each record's transaction), the sweeper, the relay (it finishes the
-   * batch in flight), and finally the connections.
+   * Stops without losing work, under one deadline (SHUTDOWN_TIMEOUT_MS): `/ready` turns 503
+   * at once; HTTP drains while the consumer finishes its batch and commits and the relay
+   * flushes its batch in flight; then the sweeper; then the producer and the pools; last the
+   * admin port. A failed step does not stop the rest; any failure, or the deadline, rejects
+   * with a ShutdownIncompleteError naming what failed or was still running.
    */
   stop(): Promise<void>;
 }
@@ -50,6 +62,7 @@ export async function startOrderService(
   config: Config,
   logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
 ): Promise<RunningService> {
+  logger.info('order service starting', startupSummary(config));
   const metrics = createMetrics();
   // Two pools: the API's, and the saga's (consumer, relay, sweeper). However many requests
   // wait for a connection, the saga still gets its own and keeps its deadlines.
@@ -67,26 +80,33 @@ export async function startOrderService(
   const disconnectDatabases = () =>
     Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
-  try {
-    // Asked to own its topics, the service cannot run without them.
-    if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
-  } catch (error) {
-    await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
-    throw error;
-  }
-  try {
-    await messaging.registerProducedSchemas();
-  } catch (error) {
-    // An incompatible schema is a release mistake: refuse to run. An unreachable registry is
-    // not: intake works and the relay registers the schemas once the registry answers.
+  // A schema the registry refuses is a release mistake: the service stops itself (start.ts
+  // exits non-zero). Registration runs in the background, as an unreachable registry must not
+  // hold up intake: the relay registers once the registry answers.
+  let reportFatal: (error: Error) => void = () => undefined;
+  const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
+  void messaging.registerProducedSchemas().catch((error: unknown) => {
     if (error instanceof SchemaIncompatibleError) {
-      await Promise.allSettled([messaging.producer.disconnect(), disconnectDatabases()]);
-      throw error;
+      logger.error('produced schema refused by the registry; stopping', { error: error.message });
+      reportFatal(error);
+      return;
     }
     logger.warn('schema registry unreachable at start-up; publishing waits for it', {
       error: errorMessage(error),
     });
-  }
+  });
+  // Asked to own its topics, the service publishes and consumes only once they exist (the
+  // relay's first send could otherwise auto-create one with the broker's defaults). The consumer
+  // provisions them before joining, retried with its backoff; intake does not wait for either.
+  let topicsExist = !config.KAFKA_CREATE_TOPICS;
+  let onTopicsExist = () => undefined as void;
+  const topicsProvisioned = new Promise<void>((resolve) => (onTopicsExist = resolve));
+  const provisionOnce = async () => {
+    if (!topicsExist) await provisionTopics(messaging.kafka, config, logger);
+    topicsExist = true;
+    onTopicsExist();
+  };
+  if (topicsExist) onTopicsExist();
 
   const stepTimeouts: StepTimeouts = {
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
@@ -154,7 +174,7 @@ export async function startOrderService(
     },
   );
   const consumer = createSagaConsumer(
-    { kafka: messaging.kafka, processor, logger: consumerLogger },
+    { kafka: messaging.kafka, processor, logger: consumerLogger, beforeJoin: provisionOnce },
     {
       groupId: config.SAGA_CONSUMER_GROUP,
       partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
@@ -178,10 +198,13 @@ export async function startOrderService(
     },
   );
 
-  relay.start();
-  await consumer.start();
+  // Intake and the sweeper start now; the relay once the topics exist, the consumer joins its
+  // group in the background (with its backoff): nothing here waits for a broker.
+  let stopping = false;
   sweeper.start();
   const sampler = startServiceMetrics({ config, metrics, db: httpDb, messaging, consumer, logger });
+  void topicsProvisioned.then(() => stopping || relay.start());
+  void consumer.start();
 
   // The API's own pool: readiness says whether this instance can serve requests.
   const databaseCheck: ReadinessCheck = {
@@ -201,13 +224,29 @@ export async function startOrderService(
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
   };
-  const stopWorkers = async () => {
-    await consumer.stop();
-    await sweeper.stop();
-    await relay.stop();
-    await sampler.stop();
-    await messaging.producer.disconnect();
-    await disconnectDatabases();
+  // Each phase starts once the one before has settled; see RunningService.stop.
+  const workerPhases = (httpStep: ShutdownPhase): ShutdownPhase[] => [
+    [
+      ...httpStep,
+      { name: 'saga consumer', run: () => consumer.stop() },
+      { name: 'outbox relay', run: () => relay.stop() },
+    ],
+    [
+      { name: 'deadline sweeper', run: () => sweeper.stop() },
+      { name: 'metrics sampler', run: () => sampler.stop() },
+    ],
+    [
+      { name: 'kafka producer', run: () => messaging.producer.disconnect() },
+      { name: 'database pools', run: disconnectDatabases },
+    ],
+  ];
+  const stopAll = async (httpStep: ShutdownPhase, last: ShutdownPhase = []) => {
+    stopping = true;
+    readiness.markStopping();
+    const deadlineMs = config.SHUTDOWN_TIMEOUT_MS;
+    const outcome = await runShutdown([...workerPhases(httpStep), last], deadlineMs);
+    const problems = describeShutdownProblems(outcome, deadlineMs);
+    if (problems) throw new ShutdownIncompleteError(`shutdown incomplete: ${problems}`);
   };
   let admin: WebServer | undefined;
   let http: WebServer;
@@ -246,7 +285,7 @@ export async function startOrderService(
   } catch (error) {
     // A port already taken, say: nothing may keep running behind a failed start.
     await admin?.stop(0);
-    await stopWorkers();
+    await stopAll([]).catch(() => undefined);
     throw error;
   }
   const adminServer = admin;
@@ -258,11 +297,13 @@ export async function startOrderService(
     metrics,
     sweeper,
     outboxSignal,
-    async stop() {
-      await http.stop(config.SHUTDOWN_TIMEOUT_MS);
-      await stopWorkers();
-      // Last: metrics and readiness stay readable while the rest winds down.
-      await adminServer.stop(0);
-    },
+    consumerState: () => consumer.state(),
+    fatal,
+    stop: () =>
+      stopAll(
+        [{ name: 'HTTP server', run: () => http.stop(config.SHUTDOWN_TIMEOUT_MS) }],
+        // Last: metrics and readiness stay readable while the rest winds down.
+        [{ name: 'admin server', run: () => adminServer.stop(0) }],
+      ),
   };
 }

@@ -126,7 +126,8 @@ const configObject = z.object({
   }),
   SHUTDOWN_TIMEOUT_MS: documented(z.coerce.number().int().min(0).default(10_000), {
     group: 'http',
-    description: 'grace for in-flight work on SIGTERM, before connections are cut',
+    description:
+      'one deadline for the whole shutdown on SIGTERM/SIGINT; past it the process exits 1 naming what was still running',
   }),
   LOG_LEVEL: documented(
     z.enum(['error', 'warn', 'info', 'http', 'debug', 'silent']).default('info'),
@@ -417,7 +418,8 @@ const configObject = z.object({
   }),
   BREAKER_ROLLING_WINDOW_MS: documented(z.coerce.number().int().min(1_000).default(30_000), {
     group: 'breaker',
-    description: 'the window the failure rate is measured over',
+    description:
+      'the window the failure rate is measured over; at least `BREAKER_VOLUME_THRESHOLD` × `BREAKER_TIMEOUT_MS`, else the breaker could never open',
   }),
 
   SAGA_CONSUMER_GROUP: documented(z.string().min(1).default('order-service-saga'), {
@@ -598,6 +600,23 @@ const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
             message: 'plain needs KAFKA_SSL=true when NODE_ENV=production',
           }
         : undefined,
+  },
+  {
+    // Opossum opens only once BREAKER_VOLUME_THRESHOLD sends fall inside one rolling window. The
+    // relay has one send in flight, and against a hung broker each takes BREAKER_TIMEOUT_MS:
+    // a shorter window never holds enough failures, and the breaker never opens.
+    keys: ['BREAKER_ROLLING_WINDOW_MS', 'BREAKER_VOLUME_THRESHOLD', 'BREAKER_TIMEOUT_MS'],
+    check: (config) => {
+      const needed = config.BREAKER_VOLUME_THRESHOLD * config.BREAKER_TIMEOUT_MS;
+      return config.BREAKER_ROLLING_WINDOW_MS < needed
+        ? {
+            key: 'BREAKER_ROLLING_WINDOW_MS',
+            message:
+              `must be at least BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS (${needed}), ` +
+              'else sends that time out one at a time never fill the window and the breaker never opens',
+          }
+        : undefined;
+    },
   },
   bothOrNeither('SCHEMA_REGISTRY_USERNAME', 'SCHEMA_REGISTRY_PASSWORD'),
   bothOrNeither('SCHEMA_REGISTRY_CERT_FILE', 'SCHEMA_REGISTRY_KEY_FILE'),

@@ -14,26 +14,28 @@ async function main(): Promise<void> {
   for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
 
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: Record<string, string>, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
-    logger.info('shutting down', { signal });
+    logger.info('shutting down', reason);
     service
       .stop()
       .then(() => shutdownTracing())
       .then(
         () => {
           logger.info('stopped cleanly');
-          process.exit(0);
+          process.exit(exitCode);
         },
         (error: unknown) => {
-          logger.error('shutdown failed', { error: String(error) });
+          // One line: what failed, or what was still running at SHUTDOWN_TIMEOUT_MS.
+          logger.error(error instanceof Error ? error.message : String(error));
           process.exit(1);
         },
       );
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown({ signal: 'SIGTERM' }));
+  process.on('SIGINT', () => shutdown({ signal: 'SIGINT' }));
+  void service.fatal.then((error) => shutdown({ error: error.message }, 1));
 }
 
 main().catch((error: unknown) => {

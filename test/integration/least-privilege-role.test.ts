@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../src/application';
+import type { RunningService } from '../../src/application';
 import type { Config } from '../../src/config';
 import { adminQuery, databaseUrl, runDbMigrate } from '../support/database';
 import { runDlqCli } from '../support/dlq-cli';
@@ -13,6 +13,7 @@ import {
   postOrder,
   readJson,
   testConfig,
+  startJoinedOrderService,
 } from '../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../support/peer-events';
 import { waitFor } from '../support/wait-for';
@@ -62,7 +63,7 @@ describe('least-privilege database role', () => {
     expect(migrate.code).toBe(0);
 
     config = testConfig({ DATABASE_URL: serviceUrl });
-    service = await startOrderService(config);
+    service = await startJoinedOrderService(config);
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = config;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX);
   }, 60_000);

@@ -6,6 +6,7 @@ import { createTestDatabase } from './database';
 import { sharedKafkaStack } from './kafka-stack';
 import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
 import { TEST_PARTITIONS } from './service-topics';
+import { waitFor } from './wait-for';
 
 export interface TestService {
   url: string;
@@ -69,11 +70,31 @@ export function testConfig(env: Record<string, string | undefined>): Config {
   });
 }
 
+/**
+ * startOrderService, resolving once the saga consumer has joined its group (and so the topics
+ * exist): start-up itself no longer waits for Kafka, and most tests want a consuming service.
+ */
+export async function startJoinedOrderService(
+  ...args: Parameters<typeof startOrderService>
+): Promise<RunningService> {
+  const service = await startOrderService(...args);
+  try {
+    await waitFor(() => service.consumerState() === 'running', {
+      timeoutMs: 60_000,
+      message: 'the saga consumer joining its group',
+    });
+  } catch (error) {
+    await service.stop().catch(() => undefined);
+    throw error;
+  }
+  return service;
+}
+
 /** The real service on port 0 against a fresh database of its own. */
 export async function startTestService(env: Record<string, string> = {}): Promise<TestService> {
   const database = await createTestDatabase();
   const config = testConfig({ DATABASE_URL: database.url, ...env });
-  const service = await startOrderService(config);
+  const service = await startJoinedOrderService(config);
   const sql = new Client({ connectionString: database.url });
   await sql.connect();
   return {

@@ -27,14 +27,16 @@ export interface ServiceProcess {
 
 export interface SpawnOptions {
   outputLimit?: number;
+  /** Run the compiled `dist/src/start.js` (after `npm run build`), as production does. */
+  built?: boolean;
 }
 
 export async function spawnService(
   env: Record<string, string>,
-  { outputLimit = 20_000 }: SpawnOptions = {},
+  { outputLimit = 20_000, built = false }: SpawnOptions = {},
 ): Promise<ServiceProcess> {
   const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const child = startProcess({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) });
+  const child = startProcess({ ...env, PORT: String(port), ADMIN_PORT: String(adminPort) }, built);
   let output = '';
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-outputLimit);
@@ -89,9 +91,14 @@ export async function runServiceToExit(
   return { code, output };
 }
 
-/** node + tsx on src/start.ts with PATH, the test defaults and `env`, and nothing else. */
-function startProcess(env: Record<string, string>): ChildProcess {
-  const command = [process.execPath, '--import', 'tsx', 'src/start.ts'];
+/**
+ * node + tsx on src/start.ts (or node on the built dist/src/start.js) with PATH, the test
+ * defaults and `env`, and nothing else.
+ */
+function startProcess(env: Record<string, string>, built = false): ChildProcess {
+  const command = built
+    ? [process.execPath, 'dist/src/start.js']
+    : [process.execPath, '--import', 'tsx', 'src/start.ts'];
   const setpriv = findExecutable('setpriv');
   const [file, ...args] = setpriv ? [setpriv, '--pdeathsig', 'KILL', ...command] : command;
   return spawn(file as string, args, {

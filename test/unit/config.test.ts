@@ -330,6 +330,32 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('breaker settings that could never open', () => {
+    test('when the rolling window is shorter than BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS, then start-up is refused naming the window and the product', () => {
+      const line = message({
+        ...required,
+        BREAKER_VOLUME_THRESHOLD: '5',
+        BREAKER_TIMEOUT_MS: '10000',
+        BREAKER_ROLLING_WINDOW_MS: '49999',
+      });
+      expect(line).toMatch(
+        /BREAKER_ROLLING_WINDOW_MS must be at least BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS \(50000\).*never opens/,
+      );
+    });
+
+    test('when the window holds exactly that many timed-out sends, as the defaults do, then it is accepted', () => {
+      expect(
+        loadConfig({
+          ...required,
+          BREAKER_VOLUME_THRESHOLD: '5',
+          BREAKER_TIMEOUT_MS: '10000',
+          BREAKER_ROLLING_WINDOW_MS: '50000',
+        }).BREAKER_ROLLING_WINDOW_MS,
+      ).toBe(50_000);
+      expect(() => loadConfig(required)).not.toThrow();
+    });
+  });
+
   test('when ADMIN_PORT equals PORT or the header timeout exceeds the request timeout, then both are named', () => {
     const line = message({
       ...required,

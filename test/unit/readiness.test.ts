@@ -21,6 +21,20 @@ describe('readiness', () => {
     expect(database.calls).toBe(2);
   });
 
+  test('when shutdown begins, then the report says not ready at once, cached checks notwithstanding', async () => {
+    const database = countingCheck(async () => ({ ok: true }));
+    const readiness = createReadiness([database], () => ({}), { cacheMs: 60_000 });
+    expect((await readiness.report()).ready).toBe(true);
+
+    readiness.markStopping();
+
+    expect(await readiness.report()).toMatchObject({
+      ready: false,
+      checks: { shutdown: { ok: false, detail: 'shutting down' } },
+    });
+    expect(readiness.isStopping()).toBe(true);
+  });
+
   test('when probes arrive while a check hangs, then they share it instead of starting more', async () => {
     let clock = 0;
     let release: (value: { ok: boolean }) => void = () => undefined;

@@ -14,6 +14,9 @@ export interface ReadinessReport {
 
 export interface Readiness {
   report(): Promise<ReadinessReport>;
+  /** From now on not ready, whatever the checks say: the service is shutting down. */
+  markStopping(): void;
+  isStopping(): boolean;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -40,8 +43,21 @@ export function createReadiness(
     };
     return run;
   };
+  let stopping = false;
   return {
+    markStopping() {
+      stopping = true;
+    },
+    isStopping: () => stopping,
     async report() {
+      // At once, not after the cached checks expire: a load balancer must stop sending now.
+      if (stopping) {
+        return {
+          ready: false,
+          checks: { shutdown: { ok: false, detail: 'shutting down' } },
+          details: details(),
+        };
+      }
       const stale = latest?.settledAt !== undefined && now() - latest.settledAt >= cacheMs;
       if (!latest || stale) latest = runChecks();
       const results = await latest.results;

@@ -45,6 +45,14 @@ export function createApp(dependencies: WebServerDependencies) {
   );
   app.use(healthRoutes(readiness));
   app.use(apiDocsRoutes());
+  // Shutting down: a request that still reaches us (a keep-alive connection, a load balancer
+  // that has not yet seen /ready fail) gets a clean refusal it may retry elsewhere.
+  app.use((_req, res, next) => {
+    if (!readiness.isStopping()) return next();
+    res.setHeader('Connection', 'close');
+    res.setHeader('Retry-After', '1');
+    sendProblem(res, 503, 'shutting-down', 'The service is shutting down; try again');
+  });
   // Orders are personal: no cache along the way may keep them. The token is checked before the
   // body is read, so an anonymous client cannot make us parse a megabyte.
   app.use(ORDERS_PATH, (_req, res, next) => {

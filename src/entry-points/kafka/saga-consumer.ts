@@ -13,19 +13,27 @@ export interface SagaConsumerOptions {
   heartbeatIntervalMs?: number;
 }
 
+/** Work that must succeed before each join, retried with the same backoff (topic provisioning). */
+export type BeforeJoin = () => Promise<void>;
+
 export interface SagaConsumerDependencies {
   kafka: Kafka;
   processor: SagaRecordProcessor;
   logger: Logger;
+  beforeJoin?: BeforeJoin;
 }
 
-export const SAGA_CONSUMER_STATES = ['running', 'restarting', 'stopped'] as const;
+export const SAGA_CONSUMER_STATES = ['joining', 'running', 'restarting', 'stopped'] as const;
 export type SagaConsumerState = (typeof SAGA_CONSUMER_STATES)[number];
 
 export interface SagaConsumer {
+  /**
+   * Joins the group in the background: resolves once the consumer first runs, or once it is
+   * stopped. A failed join is retried with backoff, never thrown: nothing waits for a broker.
+   */
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** `restarting` between a kafkajs crash and the next successful join. */
+  /** `joining` until the first join, `restarting` between a crash and the next join. */
   state(): SagaConsumerState;
 }
 
@@ -36,7 +44,7 @@ export interface SagaConsumer {
  * leaving a live process that consumes nothing.
  */
 export function createSagaConsumer(
-  { kafka, processor, logger }: SagaConsumerDependencies,
+  { kafka, processor, logger, beforeJoin }: SagaConsumerDependencies,
   options: SagaConsumerOptions,
 ): SagaConsumer {
   let state: SagaConsumerState = 'stopped';
@@ -45,6 +53,7 @@ export function createSagaConsumer(
   let crashes = 0;
 
   async function launch(): Promise<void> {
+    await beforeJoin?.();
     const created = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -70,6 +79,8 @@ export function createSagaConsumer(
           created.seek({ topic: payload.batch.topic, partition: payload.batch.partition, offset }),
         ),
     });
+    // Stopped while this one joined: stop() may have disconnected it before it ran.
+    if (state === 'stopped') return created.disconnect();
     state = 'running';
     crashes = 0;
     logger.info('saga consumer running', { groupId: options.groupId, topics: processor.topics });
@@ -79,6 +90,11 @@ export function createSagaConsumer(
   async function relaunch(): Promise<void> {
     const { signal } = stopping;
     await sleep(backoffDelay(crashes++, options.retryMinMs, options.retryMaxMs), signal);
+    await join(signal);
+  }
+
+  /** Launches until one launch succeeds or the consumer is stopped. */
+  async function join(signal: AbortSignal): Promise<void> {
     await retry(
       async () => {
         if (signal.aborted) return;
@@ -90,7 +106,13 @@ export function createSagaConsumer(
         maxMs: options.retryMaxMs,
         signal,
         onRetry: ({ message, delayMs }) =>
-          logger.error('saga consumer restart failed; retrying', { error: message, delayMs }),
+          logger.error(
+            `saga consumer ${state === 'joining' ? 'join' : 'restart'} failed; retrying`,
+            {
+              error: message,
+              delayMs,
+            },
+          ),
       },
     ).catch(() => undefined); // only a stop ends the retries
   }
@@ -98,8 +120,8 @@ export function createSagaConsumer(
   return {
     async start() {
       stopping = new AbortController();
-      state = 'restarting';
-      await launch();
+      state = 'joining';
+      await join(stopping.signal);
     },
     async stop() {
       state = 'stopped';

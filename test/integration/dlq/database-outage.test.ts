@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  testConfig,
+  startJoinedOrderService,
+} from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../../support/tcp-proxy';
 import { waitFor } from '../../support/wait-for';
@@ -44,7 +50,7 @@ describe('a database outage during consumption', () => {
       // short so several retries fit in the test's window.
       DATABASE_STATEMENT_TIMEOUT_MS: '1000',
     });
-    service = await startOrderService(config, logger);
+    service = await startJoinedOrderService(config, logger);
     baseUrl = service.http.url;
     adminUrl = service.admin.url;
     sql = new Client({ connectionString: database.url }); // direct, not through the proxy

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { startTestBroker, type TestBroker } from '../../support/test-broker';
@@ -10,6 +10,7 @@ import {
   postOrder,
   readJson,
   testConfig,
+  startJoinedOrderService,
 } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
@@ -55,7 +56,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
       BREAKER_RESET_TIMEOUT_MS: '1000',
       OUTBOX_RETRY_MIN_MS: '50',
     });
-    service = await startOrderService(config, logs.logger);
+    service = await startJoinedOrderService(config, logs.logger);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
   });

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  testConfig,
+  startJoinedOrderService,
+} from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { capturingLogger } from '../../support/capturing-logger';
@@ -66,7 +72,7 @@ describe('outbox pruning: published rows are deleted after the retention, unpubl
       OUTBOX_RETENTION_HOURS: '0',
       OUTBOX_PRUNE_INTERVAL_MS: '1000',
     });
-    service = await startOrderService(config, logs.logger);
+    service = await startJoinedOrderService(config, logs.logger);
     sql = new Client({ connectionString: database.url });
     await sql.connect();
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [

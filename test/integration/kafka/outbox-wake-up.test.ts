@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  startJoinedOrderService,
+  testConfig,
+} from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { insertPaymentRequests } from '../../support/outbox-fixtures';
@@ -45,7 +51,7 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     });
     sql = new Client({ connectionString: database.url });
     await sql.connect();
-    services.push(await startOrderService(config), await startOrderService(config));
+    services.push(await startJoinedOrderService(config), await startJoinedOrderService(config));
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
       `${config.KAFKA_TOPIC_PREFIX}reserve_inventory_request`,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
@@ -9,6 +9,7 @@ import {
   readJson,
   testConfig,
   uniqueTopicPrefix,
+  startJoinedOrderService,
 } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
@@ -99,7 +100,7 @@ describe('outbox relay: two instances on one database, one publishes at a time',
     });
     sql = new Client({ connectionString: database.url });
     await sql.connect();
-    services.push(await startOrderService(config), await startOrderService(config));
+    services.push(await startJoinedOrderService(config), await startJoinedOrderService(config));
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
@@ -9,6 +9,7 @@ import {
   readJson,
   testConfig,
   uniqueTopicPrefix,
+  startJoinedOrderService,
 } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
@@ -60,7 +61,7 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
   });
 
   test('when instance A is stopped in the middle of a burst, then every row it marked published is on Kafka', async () => {
-    serviceA = await startOrderService(config);
+    serviceA = await startJoinedOrderService(config);
     const response = await postOrder(serviceA.http.url, aValidOrder({ customerId: 'before' }));
     expect(response.status).toBe(202);
     const { id: firstOrderId } = await readJson(response);
@@ -102,7 +103,7 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
   });
 
   test('when instance B starts on the same database, then it publishes the rest: every event reaches Kafka, in order per order', async () => {
-    serviceB = await startOrderService(config);
+    serviceB = await startJoinedOrderService(config);
 
     await waitFor(async () => (await outboxCounts(sql)).pending === 0, {
       timeoutMs: 30_000,

@@ -1,12 +1,12 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { sharedKafkaStack } from '../../support/kafka-stack';
-import { testConfig } from '../../support/order-service-harness';
+import { testConfig, startJoinedOrderService } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { waitFor } from '../../support/wait-for';
 import { placeOrder, sagaEventCounts, totalWithOutcome, waitForStatus } from './saga-fixture';
@@ -125,7 +125,7 @@ describe('crash after the database commit, before the offset commit', () => {
   test('when the consumer group is rewound to the beginning and the service restarts, then every event is redelivered and deduplicated: history and outbox unchanged', async () => {
     // Arrange: one instance drives three orders down three paths, plus one ignored reply.
     [first, events] = await Promise.all([
-      startOrderService(config),
+      startJoinedOrderService(config),
       startPeerEvents(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, config.KAFKA_TOPIC_PREFIX),
     ]);
     const url = first.http.url;
@@ -169,7 +169,7 @@ describe('crash after the database commit, before the offset commit', () => {
       // The first instance did commit past the records: the rewind is what redelivers them.
       expect(committed.some((offset) => Number(offset) > 0)).toBe(true),
     );
-    second = await startOrderService(config);
+    second = await startJoinedOrderService(config);
 
     // Assert: every event came back and was recognised; nothing was applied twice.
     const secondAdminUrl = second.admin.url;

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Client } from 'pg';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { Kafka, logLevel } from 'kafkajs';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
@@ -14,6 +14,7 @@ import {
   postOrder,
   testConfig,
   uniqueTopicPrefix,
+  startJoinedOrderService,
 } from '../../support/order-service-harness';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
 import { createServiceTopics } from '../../support/service-topics';
@@ -127,7 +128,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     // the worst case certain: the group's offsets go back to the start, as if the process had
     // died before committing any. Every reply applied so far is delivered again.
     await rewindGroup(config);
-    restarted = await startOrderService(config);
+    restarted = await startJoinedOrderService(config);
 
     // Assert: all confirmed; every effect exactly once.
     await waitFor(

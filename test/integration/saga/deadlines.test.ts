@@ -1,8 +1,14 @@
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  testConfig,
+  startJoinedOrderService,
+} from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { waitFor } from '../../support/wait-for';
 
@@ -47,8 +53,8 @@ describe('step deadlines with two instances sweeping the same database', () => {
       config.SCHEMA_REGISTRY_URL,
       config.KAFKA_TOPIC_PREFIX,
     );
-    instances.push(await startOrderService(config));
-    instances.push(await startOrderService(config));
+    instances.push(await startJoinedOrderService(config));
+    instances.push(await startJoinedOrderService(config));
     events = await starting;
   });
   afterAll(async () => {
