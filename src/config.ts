@@ -400,7 +400,7 @@ const configObject = z.object({
     description: 'how often published rows past `OUTBOX_RETENTION_HOURS` are deleted',
   }),
 
-  BREAKER_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
+  BREAKER_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(5_000), {
     group: 'breaker',
     description: 'a send taking longer counts as failed',
   }),
@@ -419,7 +419,7 @@ const configObject = z.object({
   BREAKER_ROLLING_WINDOW_MS: documented(z.coerce.number().int().min(1_000).default(30_000), {
     group: 'breaker',
     description:
-      'the window the failure rate is measured over; at least `BREAKER_VOLUME_THRESHOLD` × `BREAKER_TIMEOUT_MS`, else the breaker could never open',
+      'the window the failure rate is measured over; long enough to hold `BREAKER_VOLUME_THRESHOLD` timed-out sends and the backoffs between them (README: Breaker settings), else the breaker could never open',
   }),
 
   SAGA_CONSUMER_GROUP: documented(z.string().min(1).default('order-service-saga'), {
@@ -603,16 +603,23 @@ const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
   },
   {
     // Opossum opens only once BREAKER_VOLUME_THRESHOLD sends fall inside one rolling window. The
-    // relay has one send in flight, and against a hung broker each takes BREAKER_TIMEOUT_MS:
-    // a shorter window never holds enough failures, and the breaker never opens.
-    keys: ['BREAKER_ROLLING_WINDOW_MS', 'BREAKER_VOLUME_THRESHOLD', 'BREAKER_TIMEOUT_MS'],
+    // relay has one send in flight; against a hung broker each takes BREAKER_TIMEOUT_MS, and the
+    // relay backs off between them. A window that cannot hold all of that never opens.
+    keys: [
+      'BREAKER_ROLLING_WINDOW_MS',
+      'BREAKER_VOLUME_THRESHOLD',
+      'BREAKER_TIMEOUT_MS',
+      'OUTBOX_RETRY_MIN_MS',
+      'OUTBOX_RETRY_MAX_MS',
+    ],
     check: (config) => {
-      const needed = config.BREAKER_VOLUME_THRESHOLD * config.BREAKER_TIMEOUT_MS;
+      const needed = breakerWindowNeededMs(config);
       return config.BREAKER_ROLLING_WINDOW_MS < needed
         ? {
             key: 'BREAKER_ROLLING_WINDOW_MS',
             message:
-              `must be at least BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS (${needed}), ` +
+              `must be at least ${needed}: BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS plus the ` +
+              "relay's backoffs between those sends, plus one of the window's ten buckets; " +
               'else sends that time out one at a time never fill the window and the breaker never opens',
           }
         : undefined;
@@ -808,4 +815,26 @@ function received(key: string, value: string | undefined): string {
   if (value === undefined) return 'missing';
   if (SECRET_KEYS.includes(key)) return `a value of ${value.length} characters, not shown`;
   return `got ${JSON.stringify(redactUrls(value))}`;
+}
+
+/**
+ * The shortest rolling window in which BREAKER_VOLUME_THRESHOLD sends to a hung broker, one at
+ * a time with the relay's longest backoffs between them, all still count: opossum drops whole
+ * buckets (a tenth of the window) as it rolls, hence the 10/9.
+ */
+export function breakerWindowNeededMs(
+  config: Pick<
+    Config,
+    | 'BREAKER_VOLUME_THRESHOLD'
+    | 'BREAKER_TIMEOUT_MS'
+    | 'OUTBOX_RETRY_MIN_MS'
+    | 'OUTBOX_RETRY_MAX_MS'
+  >,
+): number {
+  let backoffsMs = 0;
+  for (let failure = 0; failure < config.BREAKER_VOLUME_THRESHOLD - 1; failure += 1) {
+    backoffsMs += Math.min(config.OUTBOX_RETRY_MAX_MS, config.OUTBOX_RETRY_MIN_MS * 2 ** failure);
+  }
+  const busyMs = config.BREAKER_VOLUME_THRESHOLD * config.BREAKER_TIMEOUT_MS + backoffsMs;
+  return Math.ceil((busyMs * 10) / 9);
 }

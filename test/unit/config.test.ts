@@ -1,5 +1,6 @@
 import {
   CONFIG_KEYS,
+  breakerWindowNeededMs,
   ConfigError,
   configDeprecations,
   loadConfig,
@@ -77,7 +78,7 @@ describe('loadConfig', () => {
     OUTBOX_RETENTION_HOURS: 72,
     OUTBOX_PRUNE_INTERVAL_MS: 600_000,
 
-    BREAKER_TIMEOUT_MS: 10_000,
+    BREAKER_TIMEOUT_MS: 5_000,
     BREAKER_ERROR_THRESHOLD_PERCENT: 50,
     BREAKER_VOLUME_THRESHOLD: 3,
     BREAKER_RESET_TIMEOUT_MS: 10_000,
@@ -331,28 +332,43 @@ describe('loadConfig', () => {
   });
 
   describe('breaker settings that could never open', () => {
-    test('when the rolling window is shorter than BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS, then start-up is refused naming the window and the product', () => {
-      const line = message({
-        ...required,
-        BREAKER_VOLUME_THRESHOLD: '5',
-        BREAKER_TIMEOUT_MS: '10000',
-        BREAKER_ROLLING_WINDOW_MS: '49999',
-      });
-      expect(line).toMatch(
-        /BREAKER_ROLLING_WINDOW_MS must be at least BREAKER_VOLUME_THRESHOLD × BREAKER_TIMEOUT_MS \(50000\).*never opens/,
-      );
+    // 5 × 10 s of timed-out sends plus backoffs of 200, 400, 800 and 1,600 ms is 53,000 ms;
+    // opossum drops a tenth of the window as it rolls, so the window must be 58,889 ms.
+    const slowBreaker = {
+      BREAKER_VOLUME_THRESHOLD: '5',
+      BREAKER_TIMEOUT_MS: '10000',
+      OUTBOX_RETRY_MIN_MS: '200',
+      OUTBOX_RETRY_MAX_MS: '30000',
+    };
+
+    test('when the rolling window cannot hold BREAKER_VOLUME_THRESHOLD timed-out sends and the backoffs between them, then start-up is refused naming the window and what it needs', () => {
+      const line = message({ ...required, ...slowBreaker, BREAKER_ROLLING_WINDOW_MS: '58888' });
+      expect(line).toMatch(/BREAKER_ROLLING_WINDOW_MS must be at least 58889: .*never opens/);
     });
 
-    test('when the window holds exactly that many timed-out sends, as the defaults do, then it is accepted', () => {
+    test('when the window holds exactly that, then it is accepted', () => {
       expect(
-        loadConfig({
-          ...required,
-          BREAKER_VOLUME_THRESHOLD: '5',
-          BREAKER_TIMEOUT_MS: '10000',
-          BREAKER_ROLLING_WINDOW_MS: '50000',
-        }).BREAKER_ROLLING_WINDOW_MS,
-      ).toBe(50_000);
+        loadConfig({ ...required, ...slowBreaker, BREAKER_ROLLING_WINDOW_MS: '58889' })
+          .BREAKER_ROLLING_WINDOW_MS,
+      ).toBe(58_889);
+    });
+
+    test('when the backoffs are capped by OUTBOX_RETRY_MAX_MS, then the cap is what counts', () => {
+      expect(
+        breakerWindowNeededMs({
+          BREAKER_VOLUME_THRESHOLD: 4,
+          BREAKER_TIMEOUT_MS: 1_000,
+          OUTBOX_RETRY_MIN_MS: 500,
+          OUTBOX_RETRY_MAX_MS: 1_000,
+        }),
+      ).toBe(Math.ceil(((4 * 1_000 + 500 + 1_000 + 1_000) * 10) / 9));
+    });
+
+    test('when nothing is set, then the defaults can open (the old 10 s timeout with a 30 s window could not)', () => {
       expect(() => loadConfig(required)).not.toThrow();
+      expect(message({ ...required, BREAKER_TIMEOUT_MS: '10000' })).toMatch(
+        /BREAKER_ROLLING_WINDOW_MS must be at least 34000/,
+      );
     });
   });
 
