@@ -410,7 +410,8 @@ const configObject = z.object({
   }),
   BREAKER_VOLUME_THRESHOLD: documented(z.coerce.number().int().min(1).default(3), {
     group: 'breaker',
-    description: 'sends in the window before the breaker may open',
+    description:
+      'sends in the window before the failure rate may open the breaker; this many failed sends in a row open it too',
   }),
   BREAKER_RESET_TIMEOUT_MS: documented(z.coerce.number().int().min(100).default(10_000), {
     group: 'breaker',

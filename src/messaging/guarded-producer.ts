@@ -96,6 +96,18 @@ export function createGuardedProducer(
       rollingCountTimeout: options.rollingCountTimeoutMs,
     },
   );
+  // Opossum opens on a failure *rate* over its window. A busy relay fills that window with
+  // successes just before a broker hangs, and with one send in flight the timeouts outvote them
+  // only once the successes have rolled out: the drills saw it stay closed through a 45 s hang.
+  // A run of BREAKER_VOLUME_THRESHOLD failed sends in a row opens it as well.
+  let failuresInARow = 0;
+  breaker.on('success', () => {
+    failuresInARow = 0;
+  });
+  breaker.on('failure', () => {
+    failuresInARow += 1;
+    if (failuresInARow >= options.volumeThreshold && breaker.closed) breaker.open();
+  });
   breaker.on('open', () =>
     logger.warn('circuit breaker opened: Kafka sends paused', { breaker: 'kafka-producer' }),
   );
