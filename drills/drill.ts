@@ -42,6 +42,8 @@ export interface UnderLoadOptions extends DrillStackOptions {
   ordersPerSecond: number;
   /** How long the system may take to settle after the faults. */
   settleTimeoutMs: number;
+  /** A dead letter is a violation: the faults are ones the consumer must wait out. */
+  noDeadLetters?: boolean;
 }
 
 /** Runs `faults` against a fresh stack under load, stops the load, checks the invariants. */
@@ -69,6 +71,8 @@ export async function underLoad(
     context.log(`${name}: load stopped after ${seconds} s; checking the invariants`);
     const invariants = await checkInvariants(stack, answers.accepted, options.settleTimeoutMs);
     const violations = [...(report.violations ?? []), ...invariants.violations];
+    if (options.noDeadLetters && invariants.dlqRecords > 0)
+      violations.push(`${invariants.dlqRecords} records dead-lettered`);
     for (const [status, count] of Object.entries(answers.answers))
       if (/^5\d\d$/.test(status) && status !== '503')
         violations.push(`${count} answers ${status} to valid orders`);
