@@ -4,6 +4,7 @@ import { DLQ_HEADERS } from './dead-letter-headers';
 import { deadLetterTopic } from './topics';
 import { errorClassOf } from './failure-policy';
 import { errorMessage } from '../shared/app-error';
+import { truncateText } from '../shared/truncate-text';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 
@@ -24,7 +25,8 @@ export interface DeadLetterPublisher {
   publish(record: FailedRecord, consumerGroup: string): Promise<void>;
 }
 
-const MAX_ERROR_MESSAGE = 1_000;
+/** UTF-16 units kept of the error message in the `dlq-error-message` header. */
+export const MAX_ERROR_MESSAGE = 1_000;
 
 /**
  * Writes a failed record to `<topic>_dlq`: the original key and value bytes untouched, and
@@ -47,7 +49,7 @@ export function createDeadLetterPublisher(
         [DLQ_HEADERS.originalTimestamp]: message.timestamp,
         [DLQ_HEADERS.consumerGroup]: consumerGroup,
         [DLQ_HEADERS.errorClass]: errorClass,
-        [DLQ_HEADERS.errorMessage]: errorMessage(error).slice(0, MAX_ERROR_MESSAGE),
+        [DLQ_HEADERS.errorMessage]: truncateText(errorMessage(error), MAX_ERROR_MESSAGE),
         [DLQ_HEADERS.attempts]: String(attempts),
         [DLQ_HEADERS.firstFailureAt]: firstFailedAt.toISOString(),
         [DLQ_HEADERS.lastFailureAt]: new Date().toISOString(),

@@ -269,6 +269,15 @@ describe('saga decider', () => {
       expect(decide(order, again, context)).toMatchObject({ kind: 'ignore' });
     });
 
+    test.each(['COMPENSATING', 'CONFIRMED', 'CANCELLED', 'FAILED'] as const)(
+      'when a %s order already released a late reservation, then the same reservation under a new event id is ignored',
+      (status) => {
+        const order = anOrder(status, { knownReservations: new Set(['res-1', 'res-9']) });
+        const again = { ...inputs.inventory_reserved, eventId: 'another-event' } as SagaInput;
+        expect(decide(order, again, context)).toMatchObject({ kind: 'ignore' });
+      },
+    );
+
     test('when a late reservation is released, then the order keeps the reservation it had', () => {
       const decision = decide(anOrder('CONFIRMED'), inputs.inventory_reserved, context);
       if (decision.kind !== 'apply') throw new Error('expected apply');

@@ -82,6 +82,29 @@ describe('reading orders', () => {
     expect(seen).toEqual(placed.reverse());
   });
 
+  test('when orders are placed between pages, then no order is seen twice and none that existed at the start is skipped', async () => {
+    const existing: string[] = [];
+    for (let i = 0; i < 5; i++) existing.push((await place('pager-while-placing')).id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query = new URLSearchParams({
+        customerId: 'pager-while-placing',
+        limit: '2',
+        ...(cursor && { cursor }),
+      });
+      const page = await readJson(await fetch(`${app.url}/api/v1/orders?${query}`));
+      seen.push(...page.items.map((order: { id: string }) => order.id));
+      cursor = page.nextCursor;
+      // A newer order lands ahead of the cursor: an offset would shift and repeat one.
+      await place('pager-while-placing');
+    } while (cursor !== null);
+
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((id) => existing.includes(id))).toEqual([...existing].reverse());
+  });
+
   test('when listing by status, then only orders in that status come back', async () => {
     await place('status-filter');
     const pending = await readJson(
