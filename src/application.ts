@@ -80,8 +80,8 @@ export async function startOrderService(
   const disconnectDatabases = () =>
     Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
-  // A schema the registry refuses is a release mistake: the service stops itself (start.ts
-  // exits non-zero). Registration runs in the background, as an unreachable registry must not
+  // A schema the registry refuses is a release mistake, and credentials Kafka refuses a
+  // configuration one: the service stops itself (start.ts exits non-zero). Registration runs in the background, as an unreachable registry must not
   // hold up intake: the relay registers once the registry answers.
   let reportFatal: (error: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
@@ -174,7 +174,13 @@ export async function startOrderService(
     },
   );
   const consumer = createSagaConsumer(
-    { kafka: messaging.kafka, processor, logger: consumerLogger, beforeJoin: provisionOnce },
+    {
+      kafka: messaging.kafka,
+      processor,
+      logger: consumerLogger,
+      beforeJoin: provisionOnce,
+      onCredentialsRefused: reportFatal,
+    },
     {
       groupId: config.SAGA_CONSUMER_GROUP,
       partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,

@@ -35,14 +35,25 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown({ signal: 'SIGTERM' }));
   process.on('SIGINT', () => shutdown({ signal: 'SIGINT' }));
-  void service.fatal.then((error) => shutdown({ error: error.message }, 1));
+  // What the service cannot run past (a refused schema or refused credentials) ends it as a
+  // failed start-up does: stopped in order, then the same one line.
+  void service.fatal.then((error) => {
+    process.once('exit', () => writeFailure(error));
+    shutdown({ error: error.message }, 1);
+  });
 }
 
-main().catch((error: unknown) => {
-  // Config errors are the operator's to fix: one clear line, no stack. Either kind of line is
-  // scrubbed of the configured secrets, since a library's error may quote a connection string.
+/**
+ * Config errors are the operator's to fix: one clear line, no stack. Either kind of line is
+ * scrubbed of the configured secrets, since a library's error may quote a connection string.
+ */
+function writeFailure(error: unknown): void {
   const line = error instanceof ConfigError ? error.message : `Failed to start: ${String(error)}`;
   const redact = createRedactor(config ? secretsOf(config) : []);
   process.stderr.write(`${redact(line).replace(/\s+/g, ' ').trim()}\n`);
+}
+
+main().catch((error: unknown) => {
+  writeFailure(error);
   process.exit(1);
 });

@@ -7,7 +7,9 @@ import {
   OPENAPI_PATH,
   openApiDocument,
 } from '../../src/entry-points/http/openapi/openapi-document';
+import { createReadiness } from '../../src/entry-points/http/readiness';
 import { createLogger } from '../../src/shared/logger';
+import { createMetrics } from '../../src/shared/metrics';
 
 /**
  * The app's routes are read from Express's own router stack, so a route added anywhere without
@@ -21,10 +23,11 @@ function anApp(): Express {
     orders: unused,
     saga: unused,
     stepTimeouts: { payment: 1_000, inventory: 1_000 },
-    readiness: { report: async () => ({ ready: true, checks: {}, details: {} }) },
+    readiness: createReadiness([]),
     authentication: { mode: 'jwt', secret: 'a-secret-of-at-least-thirty-two-characters' },
     rateLimitPerMinute: 0,
     logger: createLogger('silent'),
+    metrics: createMetrics(),
   } as unknown as WebServerDependencies);
 }
 

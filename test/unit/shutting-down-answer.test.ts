@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createReadiness } from '../../src/entry-points/http/readiness';
 import { createApp } from '../../src/entry-points/http/server';
 import { createLogger } from '../../src/shared/logger';
+import { createMetrics } from '../../src/shared/metrics';
 
 /**
  * The public app's answer to a request that reaches it after shutdown began (a keep-alive
@@ -17,6 +18,7 @@ describe('the public API while shutting down', () => {
       authentication: { mode: 'none' },
       rateLimitPerMinute: 0,
       logger: createLogger('silent'),
+      metrics: createMetrics(),
     } as unknown as Parameters<typeof createApp>[0]);
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, resolve));

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import { KafkaJSSASLAuthenticationError, type Consumer, type Kafka } from 'kafkajs';
 import { errorMessage } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 import { backoffDelay, retry, sleep } from '../../shared/retry';
@@ -13,6 +13,16 @@ export interface SagaConsumerOptions {
   heartbeatIntervalMs?: number;
 }
 
+/** An unreachable broker is an outage and is retried; refused credentials are a mistake. */
+function credentialsRefused(error: unknown): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    // kafkajs' retrier re-wraps it as non-retriable, keeping only its message.
+    if (cause instanceof KafkaJSSASLAuthenticationError) return true;
+    if (/^SASL .*authentication failed/.test(cause.message)) return true;
+  }
+  return false;
+}
+
 /** Work that must succeed before each join, retried with the same backoff (topic provisioning). */
 export type BeforeJoin = () => Promise<void>;
 
@@ -21,6 +31,8 @@ export interface SagaConsumerDependencies {
   processor: SagaRecordProcessor;
   logger: Logger;
   beforeJoin?: BeforeJoin;
+  /** Told once when the cluster refuses our credentials: retrying cannot help, an operator must. */
+  onCredentialsRefused?: (error: Error) => void;
 }
 
 export const SAGA_CONSUMER_STATES = ['joining', 'running', 'restarting', 'stopped'] as const;
@@ -44,7 +56,7 @@ export interface SagaConsumer {
  * leaving a live process that consumes nothing.
  */
 export function createSagaConsumer(
-  { kafka, processor, logger, beforeJoin }: SagaConsumerDependencies,
+  { kafka, processor, logger, beforeJoin, onCredentialsRefused }: SagaConsumerDependencies,
   options: SagaConsumerOptions,
 ): SagaConsumer {
   let state: SagaConsumerState = 'stopped';
@@ -99,7 +111,16 @@ export function createSagaConsumer(
       async () => {
         if (signal.aborted) return;
         await consumer?.disconnect().catch(() => undefined);
-        await launch();
+        try {
+          await launch();
+        } catch (error) {
+          if (!credentialsRefused(error)) throw error;
+          logger.error('Kafka refused the SASL credentials; not retrying', {
+            error: errorMessage(error),
+          });
+          stopping.abort();
+          onCredentialsRefused?.(error as Error);
+        }
       },
       {
         minMs: options.retryMinMs,

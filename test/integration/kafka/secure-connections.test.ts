@@ -204,6 +204,13 @@ describeIfRunnable(
         expect(placed.status).toBe(202);
         const order = JSON.parse(placedBody);
 
+        // Topics are provisioned in the background, before the consumer joins: wait for that.
+        await waitFor(
+          async () =>
+            ((await (await fetch(`${service.adminUrl}/ready`)).json()) as { sagaConsumer?: string })
+              .sagaConsumer === 'running',
+          { timeoutMs: 60_000, message: 'the saga consumer joining over SASL_SSL' },
+        );
         const record = await firstRecordOn(physicalTopic(topicPrefix, 'process_payment_request'));
         expect(record).toMatchObject({ orderId: order.id, customerId: 'secure-1' });
 
