@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import CircuitBreaker from 'opossum';
 import type { Kafka, Producer, TopicMessages } from 'kafkajs';
 import { producerSettings } from './kafka-client-factory';
+import { someCause } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
 
 export const BREAKER_STATES = ['closed', 'half-open', 'open'] as const;
@@ -49,10 +50,9 @@ const PRODUCER_ID_ERRORS = new Set([
 
 /** kafkajs wraps the broker's error (`cause`) when it gives up retrying. */
 function producerIdRejected(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    if (PRODUCER_ID_ERRORS.has((cause as { type?: string }).type ?? '')) return true;
-  }
-  return false;
+  return someCause(error, (cause) =>
+    PRODUCER_ID_ERRORS.has((cause as { type?: string }).type ?? ''),
+  );
 }
 
 export function createGuardedProducer(

@@ -26,6 +26,14 @@ export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** True when the error, or any error in its `cause` chain, passes `test`. */
+export function someCause(error: unknown, test: (cause: Error) => boolean): boolean {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (test(cause)) return true;
+  }
+  return false;
+}
+
 type ErrorOptions = { cause?: unknown; details?: Record<string, unknown> };
 
 /**

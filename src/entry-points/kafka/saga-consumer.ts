@@ -1,5 +1,5 @@
 import { KafkaJSSASLAuthenticationError, type Consumer, type Kafka } from 'kafkajs';
-import { errorMessage } from '../../shared/app-error';
+import { errorMessage, someCause } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 import { backoffDelay, retry, sleep } from '../../shared/retry';
 import type { SagaRecordProcessor } from './saga-record-processor';
@@ -15,12 +15,13 @@ export interface SagaConsumerOptions {
 
 /** An unreachable broker is an outage and is retried; refused credentials are a mistake. */
 function credentialsRefused(error: unknown): boolean {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    // kafkajs' retrier re-wraps it as non-retriable, keeping only its message.
-    if (cause instanceof KafkaJSSASLAuthenticationError) return true;
-    if (/^SASL .*authentication failed/.test(cause.message)) return true;
-  }
-  return false;
+  return someCause(
+    error,
+    (cause) =>
+      cause instanceof KafkaJSSASLAuthenticationError ||
+      // kafkajs' retrier re-wraps it as non-retriable, keeping only its message.
+      /^SASL .*authentication failed/.test(cause.message),
+  );
 }
 
 /** Work that must succeed before each join, retried with the same backoff (topic provisioning). */
