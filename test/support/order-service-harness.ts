@@ -41,26 +41,36 @@ export function brokerSettings(flavour = sharedKafkaStack().flavour): Record<str
 }
 
 /**
+ * What a service under test needs to use the run's shared broker and registry: their addresses,
+ * a topic prefix and a consumer group of its own, and the mock cluster's quick-join settings
+ * (valid on real Kafka too). For testConfig, and for tests that spawn the service themselves.
+ */
+export function sharedStackEnv(): Record<string, string> {
+  const kafka = sharedKafkaStack();
+  return {
+    ...brokerSettings(),
+    KAFKA_BROKERS: kafka.brokers,
+    SCHEMA_REGISTRY_URL: kafka.registryUrl,
+    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
+    SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
+    CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
+    CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
+  };
+}
+
+/**
  * Config for the service under test: shared broker and registry, fast retries, quiet logs. No
  * authentication and no rate limit, as tests not about them need neither; tests about them set
  * AUTH_MODE=jwt (see auth-tokens.ts) and RATE_LIMIT_PER_MINUTE.
  */
 export function testConfig(env: Record<string, string | undefined>): Config {
-  const kafka = sharedKafkaStack();
   return loadConfig({
-    ...brokerSettings(),
+    ...sharedStackEnv(),
     PORT: '0',
     ADMIN_PORT: '0',
     AUTH_MODE: 'none',
     RATE_LIMIT_PER_MINUTE: '0',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    KAFKA_BROKERS: kafka.brokers,
-    SCHEMA_REGISTRY_URL: kafka.registryUrl,
-    KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-    // A group of its own, and the mock cluster's quick-join settings (valid on real Kafka too).
-    SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
-    CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
-    CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
     CONSUMER_RETRY_MIN_MS: '50',
     CONSUMER_RETRY_MAX_MS: '500',
     OUTBOX_RETRY_MIN_MS: '50',

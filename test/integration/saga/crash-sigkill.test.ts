@@ -1,4 +1,4 @@
-import { randomBytes, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
@@ -6,15 +6,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { sharedKafkaStack } from '../../support/kafka-stack';
-import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import {
   aValidOrder,
-  brokerSettings,
   postOrder,
   testConfig,
-  uniqueTopicPrefix,
   startJoinedOrderService,
+  sharedStackEnv,
 } from '../../support/order-service-harness';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
 import { createServiceTopics } from '../../support/service-topics';
@@ -63,16 +60,9 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const kafka = sharedKafkaStack();
     env = {
-      ...brokerSettings(),
+      ...sharedStackEnv(),
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafka.brokers,
-      SCHEMA_REGISTRY_URL: kafka.registryUrl,
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
-      CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
-      CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
       OUTBOX_RETRY_MIN_MS: '50',
       OUTBOX_RETRY_MAX_MS: '500',
     };

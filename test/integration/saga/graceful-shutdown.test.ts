@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -7,15 +6,12 @@ import { Client } from 'pg';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { sharedKafkaStack } from '../../support/kafka-stack';
-import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import {
   aValidOrder,
-  brokerSettings,
   postOrder,
   readJson,
   testConfig,
-  uniqueTopicPrefix,
+  sharedStackEnv,
 } from '../../support/order-service-harness';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
 import { createServiceTopics } from '../../support/service-topics';
@@ -38,16 +34,9 @@ describe('graceful shutdown of the built service', () => {
   beforeAll(async () => {
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
     database = await createTestDatabase();
-    const kafka = sharedKafkaStack();
     env = {
-      ...brokerSettings(),
+      ...sharedStackEnv(),
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafka.brokers,
-      SCHEMA_REGISTRY_URL: kafka.registryUrl,
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
-      CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
-      CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
       OUTBOX_RETRY_MIN_MS: '50',
       OUTBOX_RETRY_MAX_MS: '500',
       // Generous for a loaded 2-core machine: the test is about what is kept, not how fast.

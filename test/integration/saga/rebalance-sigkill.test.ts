@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../../../src/config';
@@ -6,13 +5,11 @@ import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { sharedKafkaStack } from '../../support/kafka-stack';
-import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import {
   aValidOrder,
-  brokerSettings,
   postOrder,
   testConfig,
-  uniqueTopicPrefix,
+  sharedStackEnv,
 } from '../../support/order-service-harness';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
 import { createServiceTopics, TEST_PARTITIONS } from '../../support/service-topics';
@@ -58,16 +55,9 @@ realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow'
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const kafka = sharedKafkaStack();
     const env = {
-      ...brokerSettings(),
+      ...sharedStackEnv(),
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafka.brokers,
-      SCHEMA_REGISTRY_URL: kafka.registryUrl,
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
-      CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
-      CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
       OUTBOX_RETRY_MIN_MS: '50',
       OUTBOX_RETRY_MAX_MS: '500',
       LOG_LEVEL: 'warn',

@@ -1,18 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import type { Config } from '../../../src/config';
 import { physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { sharedKafkaStack } from '../../support/kafka-stack';
-import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
 import {
   aValidOrder,
-  brokerSettings,
   postOrder,
   readJson,
   testConfig,
-  uniqueTopicPrefix,
+  sharedStackEnv,
 } from '../../support/order-service-harness';
 import { startOtlpCollector, type OtlpCollector } from '../../support/otlp-collector';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
@@ -51,16 +47,9 @@ describe('tracing: one order, one trace across HTTP, the outbox, Kafka and the c
   beforeAll(async () => {
     database = await createTestDatabase();
     collector = await startOtlpCollector();
-    const kafka = sharedKafkaStack();
     const env = {
-      ...brokerSettings(),
+      ...sharedStackEnv(),
       DATABASE_URL: database.url,
-      KAFKA_BROKERS: kafka.brokers,
-      SCHEMA_REGISTRY_URL: kafka.registryUrl,
-      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      SAGA_CONSUMER_GROUP: `saga-${randomBytes(4).toString('hex')}`,
-      CONSUMER_SESSION_TIMEOUT_MS: String(MOCK_BROKER_CONSUMER_TUNING.sessionTimeout),
-      CONSUMER_HEARTBEAT_INTERVAL_MS: String(MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval),
       LOG_LEVEL: 'debug',
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
