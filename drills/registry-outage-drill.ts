@@ -6,10 +6,18 @@ import { startTcpProxy, type CutMode } from '../test/support/tcp-proxy';
 import { underLoad, sleep, type Drill } from './drill';
 import type { DrillStack } from './drill-stack';
 import { counterTotal } from './service-metrics';
+import { waitFor } from '../test/support/wait-for';
 
 async function appliedEvents(stack: DrillStack): Promise<number> {
   const { rows } = await stack.pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM processed_events',
+  );
+  return Number(rows[0]?.n);
+}
+
+async function publishedRows(stack: DrillStack): Promise<number> {
+  const { rows } = await stack.pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL',
   );
   return Number(rows[0]?.n);
 }
@@ -35,7 +43,14 @@ function registryDrill(name: string, cut: CutMode): Drill {
             registryUrl: proxy.proxiedUrl(registry.toString()).replace(/\/$/, ''),
           },
           async (stack) => {
-            // At once, before the first reply: the instances have not fetched the peers' schemas.
+            // Once the relay has published (its own schemas are registered in the background at
+            // start-up; cut before that, no request leaves, no reply comes, and the consumer has
+            // nothing to retry), and before the replies: the peers' schemas are not yet fetched.
+            await waitFor(async () => (await publishedRows(stack)) > 0, {
+              timeoutMs: 60_000,
+              intervalMs: 20,
+              message: 'the relay publishing its first row',
+            });
             const retriesBefore = await counterTotal(stack, 'consumer_retries_total');
             proxy.cut(cut);
             const appliedBefore = await appliedEvents(stack);
