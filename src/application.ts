@@ -208,7 +208,15 @@ export async function startOrderService(
   // group in the background (with its backoff): nothing here waits for a broker.
   let stopping = false;
   sweeper.start();
-  const sampler = startServiceMetrics({ config, metrics, db: httpDb, messaging, consumer, logger });
+  const sampler = startServiceMetrics({
+    config,
+    metrics,
+    db: httpDb,
+    messaging,
+    consumer,
+    relay,
+    logger,
+  });
   void topicsProvisioned.then(() => stopping || relay.start());
   void consumer.start();
 
@@ -222,7 +230,7 @@ export async function startOrderService(
   };
   const readiness = createReadiness([databaseCheck], () => ({
     kafkaProducerBreaker: messaging.producer.state(),
-    outboxRelayLeader: relay.isLeader(),
+    outboxRelaySlots: relay.slots(),
     sagaConsumer: consumer.state(),
   }));
   const httpTimeouts: HttpTimeouts = {

@@ -31,6 +31,8 @@ export interface ClaimedBatch {
 
 export interface ClaimOptions {
   limit: number;
+  /** The relay slots whose rows to claim (see `slotOf`). */
+  slots: readonly number[];
   /** Rows already claimed by this relay and not yet committed. */
   skipIds: string[];
   /** Orders the relay holds back (a row it cannot encode). */
@@ -46,11 +48,24 @@ export interface OutboxRepositoryOptions {
   logger: Logger;
 }
 
+/**
+ * How many slots the outbox is split into, for relays in several instances: a row belongs to
+ * slot hash(order id) mod this, so one order's rows share one slot and one publisher. Every
+ * instance sharing a database must agree on it, so it is fixed here, not configured; 32 keeps a
+ * share for each of up to 32 instances.
+ */
+export const RELAY_SLOTS = 32;
+/** SQL for the slot of an order id (every instance asks the same server, so all agree). */
+export const slotOf = (orderId: string) =>
+  `(hashtext(${orderId}::text) & 2147483647) % ${RELAY_SLOTS}`;
+
 const PRUNE_CHUNK = 5_000;
+/** $4 is null when the relay holds every slot, sparing the hash of each row. */
 const CLAIM = `
   SELECT id, event_id, order_id, topic, key, payload, headers, traceparent
   FROM outbox
   WHERE published_at IS NULL AND id <> ALL($2::bigint[]) AND order_id <> ALL($3::uuid[])
+    AND ($4::int[] IS NULL OR ${slotOf('order_id')} = ANY($4::int[]))
   ORDER BY id
   LIMIT $1
   FOR UPDATE`;
@@ -103,7 +118,8 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
 
   return {
     /** The oldest unpublished rows, in write order, so one order's events leave in sequence. */
-    async claimBatch({ limit, skipIds, skipOrders }: ClaimOptions): Promise<ClaimedBatch> {
+    async claimBatch({ limit, slots, skipIds, skipOrders }: ClaimOptions): Promise<ClaimedBatch> {
+      const slotFilter = slots.length >= RELAY_SLOTS ? null : slots;
       const client = await pool.connect();
       let broken: Error | undefined;
       // Checked out, the client's connection errors come here, not to the pool: without a
@@ -130,7 +146,12 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
       const rollback = () => end('ROLLBACK').catch(() => undefined);
       try {
         await client.query('BEGIN');
-        const { rows } = await client.query<OutboxRow>(CLAIM, [limit, skipIds, skipOrders]);
+        const { rows } = await client.query<OutboxRow>(CLAIM, [
+          limit,
+          skipIds,
+          skipOrders,
+          slotFilter,
+        ]);
         return {
           rows: rows.map(toPending),
           async recordFailure(ids, error) {

@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import { createOperationsRepository } from '../data-access/operations-repository';
-import type { PendingOutboxMessage } from '../data-access/outbox-repository';
+import { Gauge } from 'prom-client';
+import { RELAY_SLOTS, type PendingOutboxMessage } from '../data-access/outbox-repository';
 import type { Database } from '../data-access/prisma-client-factory';
 import type { EventOutcome } from '../domain/saga-store';
 import { BREAKER_STATES, type GuardedProducer } from '../messaging/guarded-producer';
@@ -9,6 +10,7 @@ import type { Messaging } from '../messaging/messaging-factory';
 import { CONSUMED_TOPICS, physicalTopic } from '../messaging/topics';
 import { SAGA_CONSUMER_STATES, type SagaConsumer } from '../entry-points/kafka/saga-consumer';
 import type { Logger } from '../shared/logger';
+import type { OutboxRelay } from '../workers/outbox-relay';
 import { stateGauge, type Metrics } from '../shared/metrics';
 import { createMetricsSampler, type MetricsSampler } from './metrics-sampler';
 import { declareSagaTransitions } from './saga-metrics';
@@ -51,6 +53,18 @@ export function observeConsumer(metrics: Metrics, consumer: Pick<SagaConsumer, '
   }
 }
 
+/** How many outbox slots this instance publishes, at scrape time (all instances sum to 32). */
+export function observeRelaySlots(metrics: Metrics, relay: Pick<OutboxRelay, 'slots'>): void {
+  new Gauge({
+    name: 'outbox_relay_slots_held',
+    help: `Outbox slots this instance's relay publishes (of ${RELAY_SLOTS}, shared by all instances)`,
+    registers: [metrics.registry],
+    collect() {
+      this.set(relay.slots().length);
+    },
+  });
+}
+
 /** The consumed topic (label value) a physical topic name stands for, under `prefix`. */
 export function consumedTopicOf(prefix: string): (physical: string) => string | undefined {
   const byPhysical = new Map<string, string>(
@@ -82,6 +96,7 @@ export interface ServiceMetricsParts {
   db: Database;
   messaging: Pick<Messaging, 'kafka' | 'producer'>;
   consumer: SagaConsumer;
+  relay: Pick<OutboxRelay, 'slots'>;
   logger: Logger;
 }
 
@@ -92,11 +107,13 @@ export function startServiceMetrics({
   db,
   messaging,
   consumer,
+  relay,
   logger,
 }: ServiceMetricsParts): MetricsSampler {
   declareSagaTransitions(metrics);
   observeBreaker(metrics, messaging.producer);
   observeConsumer(metrics, consumer);
+  observeRelaySlots(metrics, relay);
   const consumed = CONSUMED_TOPICS.map((topic) => physicalTopic(config.KAFKA_TOPIC_PREFIX, topic));
   const sampler = createMetricsSampler(
     {

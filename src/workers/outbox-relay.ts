@@ -11,7 +11,7 @@ import { createBackgroundLoop, type StepResult } from '../shared/background-loop
 import type { Logger } from '../shared/logger';
 import { sendInStoredContexts } from '../shared/trace-context';
 import { createBatchEncoder } from './outbox-batch-encoder';
-import { RelayLeadership } from './relay-leadership';
+import { RelaySlots } from './relay-slots';
 import type { OutboxSignal } from './outbox-signal';
 
 export interface OutboxRelayOptions {
@@ -39,7 +39,8 @@ export interface OutboxRelay {
   start(): void;
   /** Finishes the batches in flight (so what Kafka acknowledged is marked), then stops. */
   stop(): Promise<void>;
-  isLeader(): boolean;
+  /** The outbox slots this instance publishes, as of its last look. */
+  slots(): readonly number[];
 }
 
 /** A claimed batch, encoded: what goes to Kafka, and which rows that is. */
@@ -71,9 +72,13 @@ export function createOutboxRelay(
   const encodeBatch = createBatchEncoder(encoder, options.topicPrefix);
   let lastPruneAt = 0;
 
-  const claim = async (inFlight: Array<PreparedBatch | undefined>): Promise<PreparedBatch> => {
+  const claim = async (
+    slots: readonly number[],
+    inFlight: Array<PreparedBatch | undefined>,
+  ): Promise<PreparedBatch> => {
     const claimed = await outbox.claimBatch({
       limit: options.batchSize,
+      slots,
       skipIds: inFlight.flatMap((batch) => batch?.claim.rows.map((row) => row.id) ?? []),
       skipOrders: encodeBatch.heldOrders(),
     });
@@ -119,17 +124,17 @@ export function createOutboxRelay(
   }
 
   /**
-   * Publishes batches until one comes back short (the backlog is drained), leadership is lost,
-   * or a poll interval has passed (so pruning gets its turn). While Kafka acknowledges one
-   * batch, the next one is claimed and encoded, the one before is marked published, and the
-   * lock connection confirms that it still holds the leadership lock: the database's share of
-   * the work hides behind Kafka's. Each batch still leaves only after the one before it was
-   * acknowledged (and the lock confirmed), so one order's events keep their order. True when
-   * there is more to publish at once.
+   * Publishes the rows of `slots`, batch after batch, until one comes back short (the backlog
+   * is drained), a slot is lost, or a poll interval has passed (so pruning and rebalancing get
+   * their turn). While Kafka acknowledges one batch, the next one is claimed and encoded, the
+   * one before is marked published, and the lock connection confirms that it still holds the
+   * slots: the database's share of the work hides behind Kafka's. Each batch still leaves only
+   * after the one before it was acknowledged (and the slots confirmed), so one order's events
+   * keep their order. True when there is more to publish at once.
    */
-  async function publishWhileFull(signal: AbortSignal): Promise<boolean> {
+  async function publishWhileFull(signal: AbortSignal, slots: readonly number[]): Promise<boolean> {
     const until = performance.now() + options.pollIntervalMs;
-    let current = await claim([]);
+    let current = await claim(slots, []);
     if (current.claim.rows.length === 0) {
       await current.claim.release();
       return false;
@@ -142,8 +147,8 @@ export function createOutboxRelay(
       const [sent, marked, claimed, confirmed] = await Promise.allSettled([
         send(current),
         marking,
-        more ? claim([current, previous]) : undefined,
-        more ? leadership.confirm() : true,
+        more ? claim(slots, [current, previous]) : undefined,
+        more ? relaySlots.confirm(slots) : true,
       ]);
       const next = claimed.status === 'fulfilled' ? claimed.value : undefined;
       if (sent.status === 'rejected') {
@@ -158,7 +163,7 @@ export function createOutboxRelay(
       if (failed || !leading || !next || next.claim.rows.length === 0) {
         await Promise.all([marking.catch(() => {}), next?.claim.release()]);
         if (failed) throw failed.reason; // what was not marked is sent again later
-        if (!leading) logger.warn('outbox relay lock no longer held; stopped publishing');
+        if (!leading) logger.warn('outbox relay slots no longer held; stopped publishing');
         return leading && full && next === undefined; // the interval ended on a full batch
       }
       previous = current;
@@ -175,12 +180,13 @@ export function createOutboxRelay(
       logger.info('pruned published outbox rows', { pruned, before: before.toISOString() });
   }
 
-  /** Publishing, as the leader; a standby only checks whether it can take over. */
+  /** Takes this instance's share of the slots, then publishes their rows. */
   async function step(signal: AbortSignal): Promise<StepResult> {
-    if (!(await leadership.acquire())) return 'idle';
+    const slots = await relaySlots.rebalance();
+    if (slots.length === 0) return 'idle';
     await producer.waitUntilCallable(signal);
     if (signal.aborted) return 'idle';
-    const full = await publishWhileFull(signal);
+    const full = await publishWhileFull(signal, slots);
     await pruneWhenDue();
     return full ? 'busy' : 'idle';
   }
@@ -193,22 +199,18 @@ export function createOutboxRelay(
     retryMaxMs: options.retryMaxMs,
     logger,
   });
-  // A local write, or another instance's notification, ends the leader's idle wait.
-  const leadership = new RelayLeadership(options.database, () => loop.wake(), logger);
-  signal.connect({
-    wake: () => {
-      if (leadership.isLeader) loop.wake();
-    },
-    notifyOthers: () => leadership.notifyOthers(),
-  });
+  // A local write, or another instance's notification, ends the idle wait: the rows may be in
+  // this instance's slots, or slots may have been given back.
+  const relaySlots = new RelaySlots(options.database, () => loop.wake(), logger);
+  signal.connect({ wake: () => loop.wake(), notifyOthers: () => relaySlots.notifyOthers() });
 
   return {
     start: loop.start,
     async stop() {
       await loop.stop();
-      await leadership.release();
+      await relaySlots.release();
       await outbox.close();
     },
-    isLeader: () => leadership.isLeader,
+    slots: () => relaySlots.slots,
   };
 }

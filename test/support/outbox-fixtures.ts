@@ -1,6 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
+import { RELAY_SLOTS, slotOf } from '../../src/data-access/outbox-repository';
 import type { DecodedRecord } from './topic-reader';
+
+/** Every relay slot, in order: what one instance alone holds. */
+export const ALL_RELAY_SLOTS = Array.from({ length: RELAY_SLOTS }, (_, slot) => slot);
+
+/** A new order id whose outbox rows belong to one of `slots` (asked of Postgres, as the relay). */
+export async function orderIdInSlots(sql: Client, slots: readonly number[]): Promise<string> {
+  for (;;) {
+    const orderId = randomUUID();
+    const { rows } = await sql.query<{ slot: number }>(`SELECT ${slotOf('$1::uuid')} AS slot`, [
+      orderId,
+    ]);
+    if (slots.includes(rows[0]!.slot)) return orderId;
+  }
+}
 
 /**
  * Writes payment requests straight into the outbox, in array order, in one statement (so one

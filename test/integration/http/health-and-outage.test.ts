@@ -7,6 +7,7 @@ import {
   readJson,
 } from '../../support/order-service-harness';
 import { createTestDatabase } from '../../support/database';
+import { ALL_RELAY_SLOTS } from '../../support/outbox-fixtures';
 
 describe('health, readiness and a database outage', () => {
   test('when the database answers, then /health and /ready are 200, and the admin port says why', async () => {
@@ -22,7 +23,7 @@ describe('health, readiness and a database outage', () => {
         status: 'ready',
         checks: { database: { ok: true } },
         kafkaProducerBreaker: 'closed',
-        outboxRelayLeader: true,
+        outboxRelaySlots: ALL_RELAY_SLOTS,
         sagaConsumer: 'running',
       });
     } finally {

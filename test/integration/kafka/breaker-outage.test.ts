@@ -14,7 +14,11 @@ import {
 } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
+import {
+  ALL_RELAY_SLOTS,
+  insertPaymentRequests,
+  inOffsetOrder,
+} from '../../support/outbox-fixtures';
 import { capturingLogger } from '../../support/capturing-logger';
 
 async function unpublishedCount(sql: Client): Promise<number> {
@@ -116,7 +120,11 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     );
     expect(ready).toMatchObject({
       status: 200,
-      body: { status: 'ready', checks: { database: { ok: true } }, outboxRelayLeader: true },
+      body: {
+        status: 'ready',
+        checks: { database: { ok: true } },
+        outboxRelaySlots: ALL_RELAY_SLOTS,
+      },
     });
     // Nothing written during the outage can have been acknowledged by a frozen broker.
     expect(await unpublishedCount(sql)).toBe(5 + 5 * 3);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
@@ -12,7 +11,11 @@ import {
 } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-import { insertPaymentRequests } from '../../support/outbox-fixtures';
+import {
+  ALL_RELAY_SLOTS,
+  insertPaymentRequests,
+  orderIdInSlots,
+} from '../../support/outbox-fixtures';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 
 /** Far beyond WAKE_BOUND_MS: a row that leaves within the bound was woken, not polled. */
@@ -29,16 +32,19 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
   let publisher: RunningService;
   let other: RunningService;
 
-  async function isLeader(service: RunningService): Promise<boolean> {
-    return (await readJson(await fetch(`${service.admin.url}/ready`))).outboxRelayLeader;
+  async function slotsOf(service: RunningService): Promise<number[]> {
+    return (await readJson(await fetch(`${service.admin.url}/ready`))).outboxRelaySlots;
   }
 
   const onKafka = (orderId: string, topic = 'process_payment_request') =>
     reader.records.some((record) => record.key === orderId && record.topic.endsWith(topic));
 
-  /** A row written straight into the outbox, as a store's commit would, without any signal. */
+  /**
+   * A row written straight into the outbox, as a store's commit would, without any signal, for
+   * an order in `publisher`'s slots: another instance's relay never publishes it.
+   */
   async function writeRow(): Promise<string> {
-    const orderId = randomUUID();
+    const orderId = await orderIdInSlots(sql, await slotsOf(publisher));
     await insertPaymentRequests(sql, [{ orderId, amount: 1 }]);
     return orderId;
   }
@@ -61,15 +67,16 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
       config.SCHEMA_REGISTRY_URL,
       config.KAFKA_TOPIC_PREFIX,
     );
-    const leaders = await waitFor(
+    // Each instance publishes half of the slots once they have rebalanced: joining wakes the
+    // other at once, not at its minute-long poll.
+    await waitFor(
       async () => {
-        const flags = await Promise.all(services.map(isLeader));
-        return flags.includes(true) ? flags : undefined;
+        const held = await Promise.all(services.map(slotsOf));
+        return held.every((slots) => slots.length === ALL_RELAY_SLOTS.length / 2);
       },
-      { message: 'a relay leader' },
+      { message: 'the slots shared' },
     );
-    publisher = services[leaders.indexOf(true)]!;
-    other = services[leaders.indexOf(false)]!;
+    [publisher, other] = services as [RunningService, RunningService];
   });
   afterAll(async () => {
     await peers?.stop();

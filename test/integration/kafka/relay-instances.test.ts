@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { scrapeMetrics, samplesOf } from '../../support/metrics-scrape';
 import {
   aValidOrder,
   postOrder,
@@ -11,27 +11,57 @@ import {
   uniqueTopicPrefix,
   startJoinedOrderService,
 } from '../../support/order-service-harness';
+import {
+  ALL_RELAY_SLOTS,
+  insertPaymentRequests,
+  inOffsetOrder,
+  orderIdInSlots,
+} from '../../support/outbox-fixtures';
+import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
-import { insertPaymentRequests, inOffsetOrder } from '../../support/outbox-fixtures';
 
-async function isLeader(service: RunningService): Promise<boolean> {
+async function slotsOf(service: RunningService): Promise<number[]> {
   const response = await fetch(`${service.admin.url}/ready`);
   expect(response.status).toBe(200);
-  return (await readJson(response)).outboxRelayLeader;
+  return (await readJson(response)).outboxRelaySlots;
 }
 
-describe('outbox relay: two instances on one database, one publishes at a time', () => {
+/** Rows this instance's relay has published, from its own metrics. */
+async function rowsPublishedBy(service: RunningService): Promise<number> {
+  const samples = await scrapeMetrics(service.admin.url);
+  return samplesOf(samples, 'outbox_publish_batch_size_sum')[0]?.value ?? 0;
+}
+
+describe('outbox relay: two instances on one database share its slots', () => {
   let database: TestDatabase;
   let config: Config;
   let sql: Client;
   let reader: TopicReader;
+  let proxy: TcpProxy;
   const services: RunningService[] = [];
-  let leader: RunningService;
-  let standby: RunningService;
+  let direct: RunningService;
+  let proxied: RunningService;
 
-  /** Posts `count` orders round-robin to `targets`, plus 4 events each for `sequenced` new ids. */
-  async function writeOrders(targets: RunningService[], count: number) {
+  /** Waits until the instances' slots are disjoint and together cover every slot. */
+  async function expectSlotsShared(instances: RunningService[]): Promise<number[][]> {
+    return waitFor(
+      async () => {
+        const held = await Promise.all(instances.map(slotsOf));
+        const sizes = held.map((slots) => slots.length);
+        const fair = Math.max(...sizes) - Math.min(...sizes) <= 1;
+        const all = held.flat().sort((a, b) => a - b);
+        return fair && all.join() === ALL_RELAY_SLOTS.join() ? held : undefined;
+      },
+      { timeoutMs: 20_000, message: 'every slot held once, shared fairly' },
+    );
+  }
+
+  /**
+   * Posts `count` orders round-robin to `targets`, then writes 4 events each, in sequence, for
+   * 10 new orders whose rows belong to `slots`.
+   */
+  async function writeOrders(targets: RunningService[], count: number, slots = ALL_RELAY_SLOTS) {
     const orderIds: string[] = [];
     for (let i = 0; i < count; i++) {
       const target = targets[i % targets.length]!;
@@ -39,7 +69,8 @@ describe('outbox relay: two instances on one database, one publishes at a time',
       expect(response.status).toBe(202);
       orderIds.push((await readJson(response)).id);
     }
-    const sequenced = Array.from({ length: 10 }, () => randomUUID());
+    const sequenced: string[] = [];
+    for (let i = 0; i < 10; i++) sequenced.push(await orderIdInSlots(sql, slots));
     for (let amount = 1; amount <= 4; amount++) {
       await insertPaymentRequests(
         sql,
@@ -78,6 +109,7 @@ describe('outbox relay: two instances on one database, one publishes at a time',
         sequenced.every((id) => reader.records.filter((record) => record.key === id).length >= 4),
       { timeoutMs: 20_000, message: 'every sequenced event on Kafka' },
     );
+    // At least once: a takeover may send a row twice, but never a later event before an earlier.
     const records = inOffsetOrder(reader.records);
     for (const orderId of sequenced) {
       const amounts = records
@@ -95,12 +127,20 @@ describe('outbox relay: two instances on one database, one publishes at a time',
     config = testConfig({
       DATABASE_URL: database.url,
       KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
-      // The standby retries the leadership lock at this pace.
+      // Each relay rebalances its slots at this pace when idle.
       OUTBOX_POLL_INTERVAL_MS: '200',
     });
     sql = new Client({ connectionString: database.url });
     await sql.connect();
-    services.push(await startJoinedOrderService(config), await startJoinedOrderService(config));
+    const { hostname, port } = new URL(database.url);
+    proxy = await startTcpProxy({ host: hostname, port: Number(port || 5432) });
+    direct = await startJoinedOrderService(config);
+    // Every connection of this one, the relay's lock connection among them, goes through the proxy.
+    proxied = await startJoinedOrderService({
+      ...config,
+      DATABASE_URL: proxy.proxiedUrl(database.url),
+    });
+    services.push(direct, proxied);
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
@@ -108,40 +148,70 @@ describe('outbox relay: two instances on one database, one publishes at a time',
   afterAll(async () => {
     await reader?.stop();
     for (const service of services) await service.stop();
+    await proxy?.stop();
     await sql?.end();
     await database?.drop();
   });
 
-  test('when two instances run, then exactly one of them reports itself relay leader', async () => {
-    const leaders = await waitFor(
-      async () => {
-        const flags = await Promise.all(services.map(isLeader));
-        return flags.includes(true) ? flags : undefined;
-      },
-      { message: 'a relay leader' },
-    );
+  test('when two instances run, then each holds half of the slots (and says so in /ready and /metrics), and no slot is held by both', async () => {
+    const [first, second] = await expectSlotsShared(services);
 
-    expect(leaders.filter(Boolean)).toHaveLength(1);
-    leader = services[leaders.indexOf(true)]!;
-    standby = services[leaders.indexOf(false)]!;
+    expect(first).toHaveLength(ALL_RELAY_SLOTS.length / 2);
+    expect(second).toHaveLength(ALL_RELAY_SLOTS.length / 2);
+    for (const service of services) {
+      const samples = await scrapeMetrics(service.admin.url);
+      expect(samplesOf(samples, 'outbox_relay_slots_held')[0]?.value).toBe(
+        ALL_RELAY_SLOTS.length / 2,
+      );
+    }
   });
 
-  test('when orders are posted to both instances, then all of them arrive, in order per order, and leadership stays put', async () => {
+  test('when orders are posted to both instances, then both publish, and every event leaves once, in order per order', async () => {
+    const before = await Promise.all(services.map(rowsPublishedBy));
+
     const written = await writeOrders(services, 20);
 
     await expectAllOnKafka(written);
-    expect(await isLeader(leader)).toBe(true);
-    expect(await isLeader(standby)).toBe(false);
+    const after = await Promise.all(services.map(rowsPublishedBy));
+    expect(after[0]! - before[0]!).toBeGreaterThan(0);
+    expect(after[1]! - before[1]!).toBeGreaterThan(0);
+    // One publisher per row, from the records themselves: no event id on Kafka twice.
+    const eventIds = reader.records.map((record) => record.headers['event-id']);
+    expect(eventIds.length).toBeGreaterThanOrEqual(20 + 40);
+    expect(new Set(eventIds).size).toBe(eventIds.length);
   });
 
-  test('when the leader stops, then the standby takes over and publishes new orders', async () => {
-    await leader.stop();
-    services.splice(services.indexOf(leader), 1);
+  test('when an instance loses its database connection, then the other takes its slots over, and no event is lost or reordered', async () => {
+    const [, lostSlots] = await expectSlotsShared(services);
 
-    // Written while the standby may not hold the lock yet: they wait for it, they are not lost.
-    const duringTakeover = await writeOrders([standby], 5);
-    await waitFor(() => isLeader(standby), { message: 'the standby to become leader' });
-    const afterTakeover = await writeOrders([standby], 5);
+    proxy.cut('reset');
+    const written = await writeOrders([direct], 10, lostSlots);
+
+    await waitFor(async () => (await slotsOf(direct)).length === ALL_RELAY_SLOTS.length, {
+      timeoutMs: 20_000,
+      message: 'the connected instance to take every slot',
+    });
+    await expectAllOnKafka(written);
+  });
+
+  test('when the cut instance reconnects, then the slots are shared again', async () => {
+    proxy.restore();
+
+    await expectSlotsShared(services);
+    const written = await writeOrders(services, 10);
+    await expectAllOnKafka(written);
+  });
+
+  test('when an instance stops, then the other takes its slots over and publishes new orders', async () => {
+    await proxied.stop();
+    services.splice(services.indexOf(proxied), 1);
+
+    // Written while the survivor may not hold every slot yet: they wait for it, not lost.
+    const duringTakeover = await writeOrders([direct], 5);
+    await waitFor(async () => (await slotsOf(direct)).length === ALL_RELAY_SLOTS.length, {
+      message: 'the survivor to take every slot',
+    });
+    const afterTakeover = await writeOrders([direct], 5);
 
     await expectAllOnKafka(duringTakeover);
     await expectAllOnKafka(afterTakeover);
