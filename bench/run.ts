@@ -12,7 +12,7 @@ import { startLocalServices, type LocalServices } from '../test/support/local-se
 import { intakeBaseline, intakeRound } from './intake';
 import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput } from './saga';
-import { drainThroughput, idleLatency, pollOnlyLatency } from './scenarios';
+import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 
 const MODES = {
@@ -57,8 +57,8 @@ async function main(): Promise<void> {
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex > 0 ? process.argv[onlyIndex + 1]?.split(',') : undefined;
   const services = await startLocalServices();
-  const withStack = (name: Scenario, run: (stack: BenchStack) => Promise<void>) =>
-    !only || only.includes(name) ? withFreshStack(services, run) : Promise.resolve();
+  const withStack = (name: Scenario, run: (stack: BenchStack) => Promise<void>, instances = 1) =>
+    !only || only.includes(name) ? withFreshStack(services, run, instances) : Promise.resolve();
   process.stderr.write(`${services.summary}\n`);
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
@@ -148,8 +148,10 @@ async function main(): Promise<void> {
       );
     });
 
+    let oneInstanceDrain: number | undefined;
     await withStack('drain', async (stack) => {
       const drain = await drainThroughput(stack, sizes.drain, 500);
+      oneInstanceDrain = drain.relayPerSecond;
       figures.drain = { rows: sizes.drain, ...drain };
       rows.push({
         measure: `outbox backlog drain, ${sizes.drain} rows`,
@@ -158,6 +160,21 @@ async function main(): Promise<void> {
         ratio: `${round(drain.relayPerSecond / drain.rawPerSecond, 2)}x`,
       });
     });
+    // The same backlog, two instances sharing the outbox slots (and this machine's two cores).
+    await withStack(
+      'drain',
+      async (stack) => {
+        const perSecond = await relayDrainThroughput(stack, sizes.drain);
+        figures.drainTwoInstances = { rows: sizes.drain, relayPerSecond: perSecond };
+        rows.push({
+          measure: `outbox backlog drain, two instances`,
+          result: `${round(perSecond, 0)} rows/s`,
+          baseline: oneInstanceDrain ? `one instance ${round(oneInstanceDrain, 0)} rows/s` : '-',
+          ratio: oneInstanceDrain ? `${round(perSecond / oneInstanceDrain, 2)}x` : '',
+        });
+      },
+      2,
+    );
   } finally {
     await services.stop();
   }
@@ -186,8 +203,12 @@ async function main(): Promise<void> {
 
 type Scenario = 'intake' | 'saga' | 'idle' | 'drain';
 
-async function withFreshStack(services: LocalServices, run: (stack: BenchStack) => Promise<void>) {
-  const stack = await startBenchStack(services);
+async function withFreshStack(
+  services: LocalServices,
+  run: (stack: BenchStack) => Promise<void>,
+  instances: number,
+) {
+  const stack = await startBenchStack(services, {}, instances);
   try {
     await run(stack);
   } finally {

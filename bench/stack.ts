@@ -24,6 +24,8 @@ export interface BenchStack {
   serviceUrl: string;
   /** Metrics and the detailed readiness report. */
   adminUrl: string;
+  /** Every instance's admin port (the first is `adminUrl`). */
+  adminUrls: string[];
   /** Headers every API call carries: the bench customer's bearer token. */
   authorization: Record<string, string>;
   databaseUrl: string;
@@ -31,7 +33,7 @@ export interface BenchStack {
   registryUrl: string;
   topicPrefix: string;
   flavour: KafkaFlavour;
-  /** The service process, for its memory. */
+  /** The (first) service process, for its memory. */
   pid: number;
   /** Creates topics of the bench's own (a real broker creates none on first use). */
   ensureTopics(names: string[]): Promise<void>;
@@ -81,10 +83,14 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): Record<s
   };
 }
 
-/** A fresh database, topic set and service process on the run's local services. */
+/**
+ * A fresh database, topic set and service process on the run's local services; `instances`
+ * service processes share them when more than one (as a scaled-out deployment).
+ */
 export async function startBenchStack(
   services: LocalServices,
   env: Record<string, string> = {},
+  instances = 1,
 ): Promise<BenchStack> {
   const { kafka, postgres } = services;
   const database = await createMigratedDatabase(postgres.adminUrl, 'order_bench');
@@ -100,27 +106,33 @@ export async function startBenchStack(
     await createTopics(topicClient, names, { partitions: 6, replicationFactor: 1 });
   };
   await ensureTopics(serviceTopics(topicPrefix));
-  const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-  const service: ChildProcess = spawn(process.execPath, startArguments(), {
-    cwd: ROOT,
-    env: serviceEnvironment({
-      port,
-      adminPort,
-      databaseUrl: database.url,
-      kafka,
-      topicPrefix,
-      env,
-    }),
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const serviceUrl = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${serviceUrl}/ready`)).ok, {
-    timeoutMs: 60_000,
-    message: 'service did not become ready',
-  });
+  const started: Array<{ process: ChildProcess; url: string; adminUrl: string }> = [];
+  for (let i = 0; i < instances; i++) {
+    const [port, adminPort] = await Promise.all([freePort(), freePort()]);
+    const child: ChildProcess = spawn(process.execPath, startArguments(), {
+      cwd: ROOT,
+      env: serviceEnvironment({
+        port,
+        adminPort,
+        databaseUrl: database.url,
+        kafka,
+        topicPrefix,
+        env,
+      }),
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const url = `http://127.0.0.1:${port}`;
+    started.push({ process: child, url, adminUrl: `http://127.0.0.1:${adminPort}` });
+    await waitFor(async () => (await fetch(`${url}/ready`)).ok, {
+      timeoutMs: 60_000,
+      message: 'service did not become ready',
+    });
+  }
+  const [first] = started as [(typeof started)[number]];
   return {
-    serviceUrl,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
+    serviceUrl: first.url,
+    adminUrl: first.adminUrl,
+    adminUrls: started.map((instance) => instance.adminUrl),
     authorization: {
       authorization: `Bearer ${await customerToken('bench-customer', { expiresIn: 3_600 })}`,
     },
@@ -129,14 +141,17 @@ export async function startBenchStack(
     registryUrl: kafka.registryUrl,
     topicPrefix,
     flavour: kafka.flavour,
-    pid: service.pid as number,
+    pid: first.process.pid as number,
     ensureTopics,
     async stop() {
-      if (service.exitCode === null) {
-        const exited = once(service, 'exit');
-        service.kill('SIGTERM');
-        await exited;
-      }
+      await Promise.all(
+        started.map(async ({ process: child }) => {
+          if (child.exitCode !== null) return;
+          const exited = once(child, 'exit');
+          child.kill('SIGTERM');
+          await exited;
+        }),
+      );
       await database.drop();
     },
   };
