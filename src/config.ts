@@ -374,7 +374,7 @@ const configObject = z.object({
   OUTBOX_POLL_INTERVAL_MS: documented(z.coerce.number().int().min(10).default(1_000), {
     group: 'outbox',
     description:
-      "fallback poll when no wake-up arrives (a write that did not signal, a notification lost on reconnect); also a standby relay's takeover time",
+      'fallback poll when no wake-up arrives (a write that did not signal, a notification lost on reconnect); also how soon a relay rebalances its slots and takes over those of an instance that stopped',
   }),
   OUTBOX_NOTIFY_INTERVAL_MS: documented(z.coerce.number().int().min(1).max(1_000).default(5), {
     group: 'outbox',
