@@ -1,6 +1,7 @@
 import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import type { Config } from '../../../src/config';
+import { RELAY_SLOTS } from '../../../src/data-access/outbox-repository';
 import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
@@ -25,6 +26,12 @@ const CONSUMED_PARTITIONS = CONSUMED_TOPICS.length * TEST_PARTITIONS;
  * Which member of the group holds how many partitions of the consumed topics, once the group is
  * Stable (mid-rebalance, members are listed without their assignment).
  */
+/** The outbox slots an instance's relay publishes, from its admin /ready. */
+async function relaySlots(instance: ServiceProcess): Promise<number[]> {
+  const response = await fetch(`${instance.adminUrl}/ready`);
+  return ((await response.json()) as { outboxRelaySlots: number[] }).outboxRelaySlots;
+}
+
 async function assignment(admin: Admin, groupId: string): Promise<Map<string, number> | undefined> {
   const { groups } = await admin.describeGroups([groupId]);
   if (groups[0]?.state !== 'Stable') return undefined;
@@ -46,6 +53,7 @@ async function assignment(admin: Admin, groupId: string): Promise<Map<string, nu
 const realBrokerOnly = sharedKafkaStack().flavour === 'real' ? describe : describe.skip;
 
 realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow', () => {
+  // Its outbox slots move too: the survivor publishes what the killed instance would have.
   let database: TestDatabase;
   let config: Config;
   let sql: Client;
@@ -88,7 +96,7 @@ realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow'
     return (await sql.query(query)).rows[0].n;
   }
 
-  test('when one instance is killed, then its partitions move to the other and every order is confirmed exactly once', async () => {
+  test('when one instance is killed, then its partitions and outbox slots move to the other and every order is confirmed exactly once', async () => {
     // Arrange: both instances hold part of the consumed partitions.
     const groupId = config.SAGA_CONSUMER_GROUP;
     const before = await waitFor(
@@ -100,6 +108,13 @@ realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow'
     );
     expect([...before.values()].every((n) => n > 0)).toBe(true);
     expect([...before.values()].reduce((sum, n) => sum + n, 0)).toBe(CONSUMED_PARTITIONS);
+    await waitFor(
+      async () => {
+        const held = await Promise.all(instances.map(relaySlots));
+        return held.every((slots) => slots.length === RELAY_SLOTS / 2);
+      },
+      { timeoutMs: 30_000, message: 'both instances publishing half of the outbox slots' },
+    );
 
     // Act: orders through both instances; kill one while replies are being applied.
     for (let n = 0; n < ORDERS; n++) {
@@ -123,6 +138,10 @@ realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow'
       { timeoutMs: 30_000, message: 'the group rebalanced onto the survivor' },
     );
     expect([...after.values()]).toEqual([CONSUMED_PARTITIONS]);
+    await waitFor(
+      async () => (await relaySlots(instances[1] as ServiceProcess)).length === RELAY_SLOTS,
+      { timeoutMs: 30_000, message: 'the survivor publishing every outbox slot' },
+    );
     await waitFor(
       async () =>
         (await count(`SELECT count(*)::int AS n FROM orders WHERE status = 'CONFIRMED'`)) ===
