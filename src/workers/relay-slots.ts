@@ -149,12 +149,19 @@ export class RelaySlots {
     await this.client?.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
   }
 
+  /** Gives every slot back, and tells the others so they take them over now, not at their poll. */
   async release(): Promise<void> {
     const client = this.client;
+    const held = this.held.length > 0;
     this.client = undefined;
     this.joined = false;
     this.held = [];
     if (!client) return;
+    if (held) {
+      await client
+        .query(`SELECT pg_advisory_unlock_all(), pg_notify('${OUTBOX_CHANNEL}', '')`)
+        .catch(() => undefined); // a broken session released them already
+    }
     await client.end().catch(() => undefined); // closing the session releases every lock
   }
 

@@ -162,4 +162,17 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
       message: "the order's inventory request",
     });
   }, 40_000);
+
+  test('when an instance stops, then the other takes its slots over within the bound, not at its poll', async () => {
+    await other.stop();
+    services.splice(services.indexOf(other), 1);
+
+    await waitFor(async () => (await slotsOf(publisher)).length === ALL_RELAY_SLOTS.length, {
+      timeoutMs: WAKE_BOUND_MS,
+      message: 'the remaining instance holding every slot',
+    });
+    const orderId = await writeRow();
+    publisher.outboxSignal.outboxWritten();
+    await waitFor(() => onKafka(orderId), { timeoutMs: WAKE_BOUND_MS, message: 'the row' });
+  });
 });
