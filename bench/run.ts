@@ -11,9 +11,10 @@ import { formatTable } from '../src/shared/text-table';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
 import { intakeBaseline, intakeRound } from './intake';
 import { processMemoryMb, round } from './measure';
-import { idleConfirmLatency, sagaThroughput } from './saga';
+import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
 import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
+import { waitFor } from '../test/support/wait-for';
 
 const MODES = {
   smoke: { intakeRounds: 1, roundSeconds: 2, connections: 8, sagaOrders: 200, idle: 5, drain: 500 },
@@ -120,6 +121,42 @@ async function main(): Promise<void> {
         },
       );
     });
+
+    // The same orders with two instances: the consumer group and the outbox slots are shared.
+    await withStack(
+      'saga',
+      async (stack) => {
+        await waitFor(
+          async () =>
+            (
+              await Promise.all(
+                stack.adminUrls.map(
+                  async (url) =>
+                    ((await (await fetch(`${url}/ready`)).json()) as { sagaConsumer: string })
+                      .sagaConsumer,
+                ),
+              )
+            ).every((state) => state === 'running'),
+          { timeoutMs: 60_000, message: 'both consumers in the group' },
+        );
+        const saga = await sagaThroughput(stack, sizes.sagaOrders, sizes.connections, 600_000);
+        const one = figures.saga as SagaThroughput | undefined;
+        figures.sagaTwoInstances = saga;
+        rows.push({
+          measure: `completed sagas, two instances, ${saga.orders} orders`,
+          result: `${round(saga.sagasPerSecond, 0)} sagas/s (${round(saga.seconds, 1)} s)`,
+          baseline: one ? `one instance ${round(one.sagasPerSecond, 0)} sagas/s` : '-',
+          ratio: one ? `${round(saga.sagasPerSecond / one.sagasPerSecond, 2)}x` : '',
+        });
+        rows.push({
+          measure: 'service CPU per saga, two instances together',
+          result: ms(saga.serviceCpuMsPerSaga),
+          baseline: one ? `one instance ${ms(one.serviceCpuMsPerSaga)}` : '-',
+          ratio: one ? `${round(saga.serviceCpuMsPerSaga / one.serviceCpuMsPerSaga, 2)}x` : '',
+        });
+      },
+      2,
+    );
 
     await withStack('idle', async (stack) => {
       const confirm = await idleConfirmLatency(stack, sizes.idle, 50);

@@ -7,7 +7,7 @@ import { createLogger } from '../src/shared/logger';
 import { waitFor } from '../test/support/wait-for';
 import autocannon from 'autocannon';
 import { ORDER_BODY } from './intake';
-import { percentiles, processMemoryMb, type Percentiles } from './measure';
+import { percentiles, processCpuSeconds, processMemoryMb, type Percentiles } from './measure';
 import type { BenchStack } from './stack';
 
 export interface SagaThroughput {
@@ -19,6 +19,8 @@ export interface SagaThroughput {
   confirmLatency: Percentiles;
   /** Replies applied by the saga consumer per second, while it was applying them. */
   consumerEventsPerSecond: number;
+  /** CPU (user + system) of every service process over the run, per saga. */
+  serviceCpuMsPerSaga: number;
   peakRssMb: number;
 }
 
@@ -41,6 +43,8 @@ export async function sagaThroughput(
 ): Promise<SagaThroughput> {
   const peers = await startInstantPeers(stack);
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
+  const cpuSeconds = () => stack.pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+  const cpuBefore = cpuSeconds();
   try {
     let placed = 0;
     while (placed < orders) {
@@ -75,6 +79,7 @@ export async function sagaThroughput(
       confirmLatency: percentiles(rows.map((r) => Number(r.latency_ms))),
       consumerEventsPerSecond: Number(window.n) / Math.max(Number(window.seconds), 0.001),
       peakRssMb: processMemoryMb(stack.pid).peakRssMb,
+      serviceCpuMsPerSaga: ((cpuSeconds() - cpuBefore) * 1000) / orders,
     };
   } finally {
     await pool.end();

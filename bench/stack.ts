@@ -35,6 +35,8 @@ export interface BenchStack {
   flavour: KafkaFlavour;
   /** The (first) service process, for its memory. */
   pid: number;
+  /** Every service process. */
+  pids: number[];
   /** Creates topics of the bench's own (a real broker creates none on first use). */
   ensureTopics(names: string[]): Promise<void>;
   stop(): Promise<void>;
@@ -142,6 +144,7 @@ export async function startBenchStack(
     topicPrefix,
     flavour: kafka.flavour,
     pid: first.process.pid as number,
+    pids: started.map((instance) => instance.process.pid as number),
     ensureTopics,
     async stop() {
       await Promise.all(
