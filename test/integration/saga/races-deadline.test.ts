@@ -1,3 +1,4 @@
+import type { ConsumedTopic } from '../../../src/messaging/topics';
 import {
   MAX_ROUNDS,
   ROUND_WAIT_MS,
@@ -13,107 +14,151 @@ import {
 } from './race-support';
 import { pathCounts, sagaStories, violationsOf } from './saga-story';
 
-const PAYMENT_TIMEOUT_MS = 2_000;
+/** The step deadline being raced; the other step's is long enough never to pass in the test. */
+const STEP_TIMEOUT_MS = 2_000;
+const NEVER_MS = '600000';
 const ORDERS_PER_ROUND = 30;
 
-const REPLY_WON = '>PENDING PENDING>INVENTORY_RESERVING';
-const SWEEPER_WON = '>PENDING PENDING>FAILED FAILED>FAILED';
+const PAID = '>PENDING PENDING>INVENTORY_RESERVING';
+const payment = (orderId: string) => ({ orderId, paymentId: `pay-${orderId}`, amount: TOTAL });
+
+/**
+ * Per step: the reply that races its deadline, the two stories either may tell, and what the
+ * sweeper's story owes: each event exactly once for exactly the orders the sweeper won.
+ */
+const STEPS = {
+  payment: {
+    env: { SAGA_PAYMENT_TIMEOUT_MS: String(STEP_TIMEOUT_MS), SAGA_INVENTORY_TIMEOUT_MS: NEVER_MS },
+    reply: 'payment_successful' as ConsumedTopic,
+    fields: payment,
+    replyWon: PAID,
+    sweeperWon: '>PENDING PENDING>FAILED FAILED>FAILED',
+    // The late payment, refunded.
+    owed: [['refund_payment_request', (id: string) => ({ paymentId: `pay-${id}`, amount: TOTAL })]],
+  },
+  inventory: {
+    env: { SAGA_PAYMENT_TIMEOUT_MS: NEVER_MS, SAGA_INVENTORY_TIMEOUT_MS: String(STEP_TIMEOUT_MS) },
+    reply: 'inventory_reserved' as ConsumedTopic,
+    fields: (orderId: string) => ({ orderId, reservationId: `res-${orderId}` }),
+    replyWon: `${PAID} INVENTORY_RESERVING>CONFIRMED`,
+    sweeperWon: `${PAID} INVENTORY_RESERVING>COMPENSATING COMPENSATING>COMPENSATING`,
+    // The payment refunded by the sweeper, and the late reservation released.
+    owed: [
+      ['refund_payment_request', (id: string) => ({ paymentId: `pay-${id}`, amount: TOTAL })],
+      ['release_inventory_request', (id: string) => ({ reservationId: `res-${id}` })],
+    ],
+  },
+} as const;
+type Step = keyof typeof STEPS;
 
 interface Raced {
   orderId: string;
   eventId: string;
-  /** When the payment was sent, after the order's payment deadline (ms). */
+  /** When the reply was sent, after the order's step deadline (ms). */
   offset: number;
 }
 
 /**
- * A payment reply against the deadline sweeper, on two instances that both sweep every 10 ms:
- * each order's payment is sent to land around the moment its payment deadline passes, so the
- * reply's transaction and a sweeper's meet on the same order (see raceInRounds).
+ * A peer's reply against the deadline sweeper, on two instances that both sweep every 10 ms:
+ * each order's reply is sent to land around the moment its step deadline passes, so the reply's
+ * transaction and a sweeper's meet on the same order (see raceInRounds).
  */
-describe('races: a payment reply against the deadline sweeper', () => {
-  let stack: TwoInstances;
+describe.each(Object.keys(STEPS) as Step[])(
+  'races: the %s reply against the deadline sweeper',
+  (step) => {
+    const { env, reply, fields, replyWon, sweeperWon, owed } = STEPS[step];
+    let stack: TwoInstances;
 
-  beforeAll(async () => {
-    stack = await startTwoInstances({
-      SAGA_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),
-      // Orders the reply won wait on inventory, which never answers here: long enough to stay.
-      SAGA_INVENTORY_TIMEOUT_MS: '600000',
-      SAGA_SWEEP_INTERVAL_MS: '10',
+    beforeAll(async () => {
+      stack = await startTwoInstances({ ...env, SAGA_SWEEP_INTERVAL_MS: '10' });
+    }, 120_000);
+    afterAll(async () => {
+      await stack?.stop();
     });
-  }, 120_000);
-  afterAll(async () => {
-    await stack?.stop();
-  });
 
-  /** One round: each order's payment sent at its deadline plus an offset in center ± spread. */
-  async function race({ center, spread }: Aim): Promise<Raced[]> {
-    const ids = await placeOrdersOn(stack.instances, ORDERS_PER_ROUND, 'race-deadline');
-    const { rows } = await stack.sql.query<{ id: string; step_deadline_at: Date }>(
-      'SELECT id, step_deadline_at FROM orders WHERE id = ANY($1) ORDER BY step_deadline_at',
-      [ids],
-    );
-    const step = (2 * spread) / (rows.length - 1);
-    const raced = await Promise.all(
-      rows.map(async ({ id, step_deadline_at }, n): Promise<Raced> => {
-        const deadline = step_deadline_at.getTime();
-        const [sentAt, sent] = await at(deadline + center - spread + n * step, () =>
-          stack.events.send('payment_successful', {
-            orderId: id,
-            paymentId: `pay-${id}`,
-            amount: TOTAL,
-          }),
+    /** Orders waiting on the step, and their deadlines; paid first for the inventory step. */
+    async function waitingOrders(): Promise<{ id: string; step_deadline_at: Date }[]> {
+      const ids = await placeOrdersOn(stack.instances, ORDERS_PER_ROUND, `race-${step}`);
+      if (step === 'inventory') {
+        const paid = await Promise.all(
+          ids.map((id) => stack.events.send('payment_successful', payment(id))),
         );
-        return { orderId: id, eventId: String(sent.eventId), offset: sentAt - deadline };
-      }),
-    );
-    await waitForEventsProcessed(
-      stack.sql,
-      raced.map((r) => r.eventId),
-      'every payment of the round processed',
-    );
-    return raced;
-  }
+        await waitForEventsProcessed(
+          stack.sql,
+          paid.map((p) => String(p.eventId)),
+          'the orders paid',
+        );
+      }
+      const { rows } = await stack.sql.query<{ id: string; step_deadline_at: Date }>(
+        'SELECT id, step_deadline_at FROM orders WHERE id = ANY($1) ORDER BY step_deadline_at',
+        [ids],
+      );
+      return rows;
+    }
 
-  test(
-    'when payments land as their deadlines pass, then each order has one story: paid and reserving, or failed with that payment refunded exactly once',
-    async () => {
-      // The reply is the early side: it wins when sent early enough.
-      const raced = await raceInRounds(
+    /** One round: each order's reply sent at its deadline plus an offset in center ± spread. */
+    async function race({ center, spread }: Aim): Promise<Raced[]> {
+      const orders = await waitingOrders();
+      const gap = (2 * spread) / (orders.length - 1);
+      const raced = await Promise.all(
+        orders.map(async ({ id, step_deadline_at }, n): Promise<Raced> => {
+          const deadline = step_deadline_at.getTime();
+          const [sentAt, sent] = await at(deadline + center - spread + n * gap, () =>
+            stack.events.send(reply, fields(id)),
+          );
+          return { orderId: id, eventId: String(sent.eventId), offset: sentAt - deadline };
+        }),
+      );
+      await waitForEventsProcessed(
         stack.sql,
-        { center: -100, spread: 300 },
-        race,
-        (story) => story.status !== 'FAILED',
+        raced.map((r) => r.eventId),
+        'every reply of the round processed',
       );
+      return raced;
+    }
 
-      const ids = raced.map((r) => r.orderId);
-      const stories = await sagaStories(stack.sql, ids);
-      expect(violationsOf(stories)).toEqual([]);
-      // Both interleavings happened, and no other.
-      expect(pathCounts(stories)).toEqual({
-        [REPLY_WON]: expect.any(Number),
-        [SWEEPER_WON]: expect.any(Number),
-      });
-      // The sweeper's orders: that payment refunded once, in full; the reply's: no refund.
-      const refunds = await outboxPayloads(stack.sql, ids, 'refund_payment_request');
-      const failed = stories.filter((s) => s.status === 'FAILED').map((s) => s.orderId);
-      expect(refunds.map((r) => r.order_id).sort()).toEqual(failed.sort());
-      for (const { order_id, payload } of refunds) {
-        expect(payload).toMatchObject({ paymentId: `pay-${order_id}`, amount: TOTAL });
-      }
-      // Each payment applied once: as the order's when it won, refunded when it lost.
-      const { rows: processed } = await stack.sql.query<{ order_id: string; outcome: string }>(
-        'SELECT order_id, outcome FROM processed_events WHERE event_id = ANY($1)',
-        [raced.map((r) => r.eventId)],
-      );
-      const outcomeOf = new Map(processed.map((p) => [p.order_id, p.outcome]));
-      for (const { orderId, status } of stories) {
-        expect([orderId, outcomeOf.get(orderId)]).toEqual([
-          orderId,
-          status === 'FAILED' ? 'compensated' : 'applied',
-        ]);
-      }
-    },
-    MAX_ROUNDS * (PAYMENT_TIMEOUT_MS + ROUND_WAIT_MS + 5_000),
-  );
-});
+    test(
+      `when ${step} replies land as their deadlines pass, then each order tells one story, and the sweeper's owe each compensation exactly once`,
+      async () => {
+        // The reply is the early side: it wins when sent early enough.
+        const raced = await raceInRounds(
+          stack.sql,
+          { center: -100, spread: 300 },
+          race,
+          (story) => story.steps.join(' ') === replyWon,
+        );
+
+        const ids = raced.map((r) => r.orderId);
+        const stories = await sagaStories(stack.sql, ids);
+        expect(violationsOf(stories)).toEqual([]);
+        // Both interleavings happened, and no other.
+        expect(pathCounts(stories)).toEqual({
+          [replyWon]: expect.any(Number),
+          [sweeperWon]: expect.any(Number),
+        });
+        const sweepers = stories.filter((s) => s.steps.join(' ') === sweeperWon);
+        const swept = sweepers.map((s) => s.orderId).sort();
+        for (const [topic, payloadOf] of owed) {
+          const rows = await outboxPayloads(stack.sql, ids, topic);
+          expect([topic, rows.map((r) => r.order_id).sort()]).toEqual([topic, swept]);
+          for (const { order_id, payload } of rows) {
+            expect(payload).toMatchObject(payloadOf(order_id));
+          }
+        }
+        // Each reply applied once: as the order's when it won, undone when it lost.
+        const { rows: processed } = await stack.sql.query<{ order_id: string; outcome: string }>(
+          'SELECT order_id, outcome FROM processed_events WHERE event_id = ANY($1)',
+          [raced.map((r) => r.eventId)],
+        );
+        const outcomeOf = new Map(processed.map((p) => [p.order_id, p.outcome]));
+        for (const { orderId } of stories) {
+          expect([orderId, outcomeOf.get(orderId)]).toEqual([
+            orderId,
+            swept.includes(orderId) ? 'compensated' : 'applied',
+          ]);
+        }
+      },
+      MAX_ROUNDS * (STEP_TIMEOUT_MS + 2 * ROUND_WAIT_MS + 2_000),
+    );
+  },
+);
