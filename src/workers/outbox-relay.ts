@@ -130,7 +130,7 @@ export function createOutboxRelay(
    * one before is marked published, and the lock connection confirms that it still holds the
    * slots: the database's share of the work hides behind Kafka's. Each batch still leaves only
    * after the one before it was acknowledged (and the slots confirmed), so one order's events
-   * keep their order. True when there is more to publish at once.
+   * keep their order. True when there is more to publish at once, or slots to take again.
    */
   async function publishWhileFull(signal: AbortSignal, slots: readonly number[]): Promise<boolean> {
     const until = performance.now() + options.pollIntervalMs;
@@ -163,8 +163,11 @@ export function createOutboxRelay(
       if (failed || !leading || !next || next.claim.rows.length === 0) {
         await Promise.all([marking.catch(() => {}), next?.claim.release()]);
         if (failed) throw failed.reason; // what was not marked is sent again later
-        if (!leading) logger.warn('outbox relay slots no longer held; stopped publishing');
-        return leading && full && next === undefined; // the interval ended on a full batch
+        if (!leading) {
+          logger.warn('outbox relay slots no longer held; stopped publishing');
+          return true; // rebalance at once: rejoin, and take free slots again
+        }
+        return full && next === undefined; // the interval ended on a full batch
       }
       previous = current;
       current = next;

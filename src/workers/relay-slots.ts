@@ -4,7 +4,7 @@ import { RELAY_SLOTS } from '../data-access/outbox-repository';
 import type { Logger } from '../shared/logger';
 
 /** Advisory lock keys (two int4 form: class, key). Arbitrary, fixed, shared by every instance. */
-const SLOT_CLASS = 720_188_411;
+export const SLOT_CLASS = 720_188_411;
 /** Held shared by every instance taking part, so each can count the others. */
 const MEMBER_CLASS = 720_188_412;
 /**
