@@ -1,23 +1,19 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { ReplyResult, SagaReply } from '../../../src/domain/handle-replies-use-case';
-import {
-  createSagaConsumer,
-  type SagaConsumer,
-} from '../../../src/entry-points/kafka/saga-consumer';
-import { createSagaRecordProcessor } from '../../../src/entry-points/kafka/saga-record-processor';
-import { DEFAULT_AVRO_BOUNDS } from '../../../src/messaging/avro-bounds';
 import { createDeadLetterPublisher } from '../../../src/messaging/dead-letter-publisher';
 import {
   createGuardedProducer,
   type GuardedProducer,
 } from '../../../src/messaging/guarded-producer';
-import { createInboundRecordDecoder } from '../../../src/messaging/inbound-record-decoder';
 import { createMetrics } from '../../../src/shared/metrics';
 import { capturingLogger } from '../../support/capturing-logger';
-import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
+import type { SagaConsumer } from '../../../src/entry-points/kafka/saga-consumer';
 import { sharedKafkaStack } from '../../support/kafka-stack';
+import {
+  committedOffset,
+  startSagaConsumerUnderTest,
+} from '../../support/saga-consumer-under-test';
 import { uniqueTopicPrefix } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { ensureTopics } from '../../support/service-topics';
@@ -82,35 +78,20 @@ describe('when the broker taking dead letters is frozen', () => {
         applied.push(ref.eventId);
         return { outcome: 'applied' };
       });
-    const retries = { retryMinMs: 50, retryMaxMs: 500 };
-    const processor = createSagaRecordProcessor(
-      {
-        decoder: createInboundRecordDecoder(new SchemaRegistry({ host: registryUrl }), {
-          ...DEFAULT_AVRO_BOUNDS,
-          maxRecordBytes: 1_048_576,
-        }),
-        handleReplies,
-        deadLetters: createDeadLetterPublisher(dlqProducer, {
-          serviceVersion: 'test',
-          metrics: createMetrics(),
-          logger: logs.logger,
-        }),
+    consumer = await startSagaConsumerUnderTest({
+      kafka,
+      registryUrl,
+      groupId,
+      topicPrefix: prefix,
+      handleReplies,
+      deadLetters: createDeadLetterPublisher(dlqProducer, {
+        serviceVersion: 'test',
         metrics: createMetrics(),
         logger: logs.logger,
-      },
-      { groupId, topicPrefix: prefix, maxUnknownAttempts: 3, maxBatchSize: 100, ...retries },
-    );
-    consumer = createSagaConsumer(
-      { kafka, processor, logger: logs.logger },
-      {
-        groupId,
-        partitionsConcurrency: 1,
-        ...retries,
-        sessionTimeoutMs: MOCK_BROKER_CONSUMER_TUNING.sessionTimeout,
-        heartbeatIntervalMs: MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval,
-      },
-    );
-    await consumer.start();
+      }),
+      logger: logs.logger,
+      retries: { retryMinMs: 50, retryMaxMs: 500 },
+    });
   }, 90_000);
   afterAll(async () => {
     dlqBroker?.thaw();
@@ -120,10 +101,7 @@ describe('when the broker taking dead letters is frozen', () => {
     await dlqBroker?.stop();
   });
 
-  async function committedOffset(partition: number): Promise<number> {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return Number(offsets?.partitions.find((p) => p.partition === partition)?.offset ?? -1);
-  }
+  const committed = (partition: number) => committedOffset(admin, groupId, topic, partition);
 
   async function deadLetters(): Promise<number> {
     const offsets = await dlqAdmin.fetchTopicOffsets(`${topic}_dlq`);
@@ -157,7 +135,7 @@ describe('when the broker taking dead letters is frozen', () => {
       { timeoutMs: 60_000, message: 'failed dead-letter writes and the breaker open' },
     );
     expect(applied).toEqual([]);
-    expect(await committedOffset(partition)).toBeLessThanOrEqual(poisonOffset);
+    expect(await committed(partition)).toBeLessThanOrEqual(poisonOffset);
 
     dlqBroker.thaw();
 
@@ -170,7 +148,7 @@ describe('when the broker taking dead letters is frozen', () => {
     });
     // At least once: a write the breaker gave up on may still land once the broker wakes.
     expect(await deadLetters()).toBeGreaterThanOrEqual(1);
-    await waitFor(async () => (await committedOffset(partition)) === next, {
+    await waitFor(async () => (await committed(partition)) === next, {
       timeoutMs: 30_000,
       message: `offset ${next} committed after the write`,
     });
