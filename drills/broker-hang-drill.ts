@@ -2,23 +2,10 @@
 // the outbox), the producer's breaker opens and closes again after the thaw, the backlog drains.
 import type { DrillStack } from './drill-stack';
 import { underLoad, sleep, type Drill } from './drill';
-
-type BreakerState = 'closed' | 'open' | 'half-open' | 'unknown';
+import { kafkaSides, type BreakerState } from './instance-readiness';
 
 async function breakerStates(stack: DrillStack): Promise<BreakerState[]> {
-  return Promise.all(
-    stack.instances.map(async (instance) => {
-      try {
-        const response = await fetch(`${instance.adminUrl}/ready`, {
-          signal: AbortSignal.timeout(3_000),
-        });
-        const body = (await response.json()) as { kafkaProducerBreaker?: BreakerState };
-        return body.kafkaProducerBreaker ?? 'unknown';
-      } catch {
-        return 'unknown';
-      }
-    }),
-  );
+  return (await kafkaSides(stack)).map((side) => side.breaker);
 }
 
 export const brokerHangDrill: Drill = {

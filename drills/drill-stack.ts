@@ -7,7 +7,11 @@ import { serviceEnvironment } from '../bench/stack';
 import { createKafka } from '../src/messaging/kafka-client-factory';
 import { createTopics, serviceTopics } from '../src/messaging/topic-provisioning';
 import { createLogger } from '../src/shared/logger';
-import { startPeers, type RunningPeers } from '../test/peer-simulators/start-peers';
+import {
+  startPeers,
+  type PeersConfig,
+  type RunningPeers,
+} from '../test/peer-simulators/start-peers';
 import { customerToken } from '../test/support/auth-tokens';
 import { createMigratedDatabase, type TestDatabase } from '../test/support/database';
 import type { LocalServices } from '../test/support/local-services';
@@ -34,6 +38,8 @@ export interface DrillStackOptions {
   env?: Record<string, string>;
   /** The registry URL the instances use (a drill may put a proxy in between). */
   registryUrl?: string;
+  /** The simulated peers' outcome settings (their reply latency, say). */
+  peers?: Pick<PeersConfig, 'payment' | 'inventory'>;
 }
 
 export async function startDrillStack(
@@ -84,6 +90,7 @@ export async function startDrillStack(
       consumer: { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, maxWaitTimeInMs: 100 },
       logger: createLogger('silent'),
       onEffect: (peer, effect) => ledger.record(peer, effect),
+      ...options.peers,
     });
     stops.push(() => peers.stop());
     const pool = new Pool({ connectionString: database.url, max: 2 });

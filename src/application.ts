@@ -97,16 +97,15 @@ export async function startOrderService(
   });
   // Asked to own its topics, the service publishes and consumes only once they exist (the
   // relay's first send could otherwise auto-create one with the broker's defaults). The consumer
-  // provisions them before joining, retried with its backoff; intake does not wait for either.
-  let topicsExist = !config.KAFKA_CREATE_TOPICS;
+  // provisions them before every join, retried with its backoff, not only the first: a broker
+  // that lost its disk comes back without them. Intake does not wait for either.
   let onTopicsExist = () => undefined as void;
   const topicsProvisioned = new Promise<void>((resolve) => (onTopicsExist = resolve));
-  const provisionOnce = async () => {
-    if (!topicsExist) await provisionTopics(messaging.kafka, config, logger);
-    topicsExist = true;
+  const provisionBeforeJoin = async () => {
+    if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
     onTopicsExist();
   };
-  if (topicsExist) onTopicsExist();
+  if (!config.KAFKA_CREATE_TOPICS) onTopicsExist();
 
   const stepTimeouts: StepTimeouts = {
     payment: config.SAGA_PAYMENT_TIMEOUT_MS,
@@ -178,7 +177,7 @@ export async function startOrderService(
       kafka: messaging.kafka,
       processor,
       logger: consumerLogger,
-      beforeJoin: provisionOnce,
+      beforeJoin: provisionBeforeJoin,
       onCredentialsRefused: reportFatal,
     },
     {

@@ -262,7 +262,7 @@ const configObject = z.object({
   KAFKA_CREATE_TOPICS: documented(booleanFromString.default(false), {
     group: 'kafka',
     description:
-      'create missing topics, and the dead-letter topics of the ones the service consumes, at start-up; off by default, as production clusters usually provision topics themselves',
+      'create missing topics, and the dead-letter topics of the consumed ones, before each consumer join; off by default, as production clusters usually provision topics themselves',
   }),
   KAFKA_TOPIC_PARTITIONS: documented(z.coerce.number().int().min(1).default(6), {
     group: 'kafka',

@@ -48,11 +48,21 @@ const PRODUCER_ID_ERRORS = new Set([
   'INVALID_PRODUCER_ID_MAPPING',
 ]);
 
-/** kafkajs wraps the broker's error (`cause`) when it gives up retrying. */
-function producerIdRejected(error: unknown): boolean {
-  return someCause(error, (cause) =>
-    PRODUCER_ID_ERRORS.has((cause as { type?: string }).type ?? ''),
-  );
+/**
+ * kafkajs 2.2.4 keeps a seed broker whose first request (ApiVersions) timed out, as against a
+ * hung broker, which accepts the connection and does not answer: the socket stays open, so the
+ * broker counts as connected and is never set up again, and every later request fails with
+ * this message, also once the broker answers again. A new producer has a new broker pool.
+ */
+const HALF_CONNECTED = 'Broker not connected';
+
+/** Why this producer must be replaced (kafkajs wraps errors in `cause`), or undefined. */
+function replacementReason(error: unknown): string | undefined {
+  if (someCause(error, (cause) => PRODUCER_ID_ERRORS.has((cause as { type?: string }).type ?? '')))
+    return 'producer id no longer accepted by the broker; starting a new producer';
+  if (someCause(error, (cause) => cause.message === HALF_CONNECTED))
+    return 'connection left half set up by a broker that did not answer; starting a new producer';
+  return undefined;
 }
 
 export function createGuardedProducer(
@@ -72,14 +82,13 @@ export function createGuardedProducer(
         connected = undefined;
         throw error;
       });
-      await connected;
       try {
+        await connected;
         await current.sendBatch({ topicMessages, acks: -1 });
       } catch (error) {
-        if (producerIdRejected(error) && current === producer) {
-          logger.warn('producer id no longer accepted by the broker; starting a new producer', {
-            error: (error as Error).message,
-          });
+        const reason = replacementReason(error);
+        if (reason && current === producer) {
+          logger.warn(reason, { error: (error as Error).message });
           producer = newProducer();
           connected = undefined;
           void current.disconnect().catch(() => undefined);

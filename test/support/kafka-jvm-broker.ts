@@ -33,8 +33,12 @@ export interface JvmBroker {
   thaw(): void;
   /** SIGKILL, keeping the log directory: `start()` again brings the same topics and offsets back. */
   kill(): Promise<void>;
-  /** Starts the broker again after kill(), on the same ports and log directory. */
-  start(): Promise<void>;
+  /**
+   * Starts the broker again after kill(), on the same ports and log directory; `emptied` first
+   * deletes and re-formats that directory, as a broker whose disk was lost comes back: no topics,
+   * no records, no committed offsets.
+   */
+  start(options?: { emptied?: boolean }): Promise<void>;
   /** Stops the broker and deletes its log directory. */
   stop(): Promise<void>;
 }
@@ -143,22 +147,24 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     `-Dorg.slf4j.simpleLogger.logFile=${logFile}`,
   ];
   const clusterId = 'b3JkZXItc2FnYS10ZXN0'; // any 16 bytes, base64url: one cluster per log dir
-  await promisify(execFile)(java, [
-    ...jvmOptions,
-    '-cp',
-    classpath,
-    'kafka.tools.StorageTool',
-    'format',
-    '--ignore-formatted',
-    '-t',
-    clusterId,
-    '-c',
-    propertiesFile,
-    ...(options.scramCredentials ?? []).flatMap(({ mechanism, username, password }) => [
-      '--add-scram',
-      `${mechanism}=[name=${username},password=${password}]`,
-    ]),
-  ]);
+  const format = () =>
+    promisify(execFile)(java, [
+      ...jvmOptions,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '--ignore-formatted',
+      '-t',
+      clusterId,
+      '-c',
+      propertiesFile,
+      ...(options.scramCredentials ?? []).flatMap(({ mechanism, username, password }) => [
+        '--add-scram',
+        `${mechanism}=[name=${username},password=${password}]`,
+      ]),
+    ]);
+  await format();
 
   let child: ReturnType<typeof spawn> | undefined;
   const killOnExit = (): void => {
@@ -223,7 +229,13 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     },
     thaw: () => process.kill(pid(), 'SIGCONT'),
     kill,
-    start: launch,
+    async start({ emptied = false } = {}) {
+      if (emptied) {
+        rmSync(logDir, { recursive: true, force: true });
+        await format();
+      }
+      await launch();
+    },
     async stop() {
       await kill();
       rmSync(home, { recursive: true, force: true });

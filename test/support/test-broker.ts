@@ -3,7 +3,7 @@
  * given: a real Apache Kafka broker in a local JVM where `java` and `mvn` are present, else
  * librdkafka's mock cluster through `kcat` as the fallback.
  */
-import { jvmBrokerUnavailableReason, startJvmBroker } from './kafka-jvm-broker';
+import { jvmBrokerUnavailableReason, startJvmBroker, type JvmBroker } from './kafka-jvm-broker';
 import { startMockBroker } from './kafka-mock-broker';
 import { findExecutable } from './processes';
 
@@ -18,6 +18,8 @@ export interface TestBroker {
   freeze(): void;
   /** SIGCONT: the broker answers again on the same connections. */
   thaw(): void;
+  /** SIGKILL and start again on the same port (the JVM broker; the mock keeps nothing to restart). */
+  restartable?: Pick<JvmBroker, 'kill' | 'start'>;
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,12 @@ export const NO_BROKER_HINT =
 export async function startTestBroker(): Promise<TestBroker> {
   if (process.env.TEST_KAFKA_BROKER !== 'mock' && !jvmBrokerUnavailableReason()) {
     const broker = await startJvmBroker();
-    return { kind: 'jvm', description: `${broker.version} (KRaft, local JVM)`, ...pick(broker) };
+    return {
+      kind: 'jvm',
+      description: `${broker.version} (KRaft, local JVM)`,
+      ...pick(broker),
+      restartable: { kill: () => broker.kill(), start: (options) => broker.start(options) },
+    };
   }
   if (findExecutable('kcat')) {
     const broker = await startMockBroker();

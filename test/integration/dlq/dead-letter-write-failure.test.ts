@@ -1,7 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { createInboundRecordDecoder } from '../../../src/messaging/inbound-record-decoder';
-import { DEFAULT_AVRO_BOUNDS } from '../../../src/messaging/avro-bounds';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { ReplyResult, SagaReply } from '../../../src/domain/handle-replies-use-case';
 import { UnknownOrderError } from '../../../src/domain/saga-errors';
@@ -9,15 +6,13 @@ import type {
   DeadLetterPublisher,
   FailedRecord,
 } from '../../../src/messaging/dead-letter-publisher';
-import {
-  createSagaConsumer,
-  type SagaConsumer,
-} from '../../../src/entry-points/kafka/saga-consumer';
-import { createSagaRecordProcessor } from '../../../src/entry-points/kafka/saga-record-processor';
 import { createLogger } from '../../../src/shared/logger';
-import { createMetrics } from '../../../src/shared/metrics';
-import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
+import type { SagaConsumer } from '../../../src/entry-points/kafka/saga-consumer';
 import { sharedKafkaStack } from '../../support/kafka-stack';
+import {
+  committedOffset,
+  startSagaConsumerUnderTest,
+} from '../../support/saga-consumer-under-test';
 import { uniqueTopicPrefix } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { waitFor } from '../../support/wait-for';
@@ -64,31 +59,16 @@ describe('when the dead-letter write fails', () => {
         deadLettered.push(record);
       },
     };
-    const retries = { retryMinMs: 20, retryMaxMs: 100 };
-    const processor = createSagaRecordProcessor(
-      {
-        decoder: createInboundRecordDecoder(new SchemaRegistry({ host: registryUrl }), {
-          ...DEFAULT_AVRO_BOUNDS,
-          maxRecordBytes: 1_048_576,
-        }),
-        handleReplies,
-        deadLetters,
-        metrics: createMetrics(),
-        logger: createLogger('silent'),
-      },
-      { groupId, topicPrefix: prefix, maxUnknownAttempts: 3, maxBatchSize: 100, ...retries },
-    );
-    consumer = createSagaConsumer(
-      { kafka, processor, logger: createLogger('silent') },
-      {
-        groupId,
-        partitionsConcurrency: 1,
-        ...retries,
-        sessionTimeoutMs: MOCK_BROKER_CONSUMER_TUNING.sessionTimeout,
-        heartbeatIntervalMs: MOCK_BROKER_CONSUMER_TUNING.heartbeatInterval,
-      },
-    );
-    await consumer.start();
+    consumer = await startSagaConsumerUnderTest({
+      kafka,
+      registryUrl,
+      groupId,
+      topicPrefix: prefix,
+      handleReplies,
+      deadLetters,
+      logger: createLogger('silent'),
+      retries: { retryMinMs: 20, retryMaxMs: 100 },
+    });
   }, 60_000);
   afterAll(async () => {
     await consumer?.stop();
@@ -96,11 +76,7 @@ describe('when the dead-letter write fails', () => {
     await peers?.stop();
   });
 
-  async function committedOffset(partition: number): Promise<number> {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    const entry = offsets?.partitions.find((p) => p.partition === partition);
-    return Number(entry?.offset ?? -1);
-  }
+  const committed = (partition: number) => committedOffset(admin, groupId, topic, partition);
 
   async function positionOf(eventId: string) {
     // Both records share the key, hence the partition; the second one is the last in it.
@@ -131,7 +107,7 @@ describe('when the dead-letter write fails', () => {
       new Set([poisonOffset]),
     );
     expect(applied).toEqual([]);
-    expect(await committedOffset(partition)).toBeLessThanOrEqual(Number(poisonOffset));
+    expect(await committed(partition)).toBeLessThanOrEqual(Number(poisonOffset));
 
     dlqAvailable = true;
 
@@ -142,7 +118,7 @@ describe('when the dead-letter write fails', () => {
     expect(deadLettered).toHaveLength(1);
     expect(deadLettered[0]?.message.offset).toBe(poisonOffset);
     expect(publishAttempts.every((attempt) => attempt.appliedSoFar === 0)).toBe(true);
-    await waitFor(async () => (await committedOffset(partition)) === next, {
+    await waitFor(async () => (await committed(partition)) === next, {
       message: `offset ${next} committed after the write`,
     });
   });
