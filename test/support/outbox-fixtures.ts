@@ -49,3 +49,26 @@ export function inOffsetOrder(records: DecodedRecord[]): DecodedRecord[] {
     (a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)),
   );
 }
+
+/**
+ * Each order's payment-request amounts in the order a consumer sees them, first deliveries only:
+ * delivery is at least once, so a row may arrive twice, but never a later one before an earlier.
+ */
+export function firstDeliveredAmounts(records: DecodedRecord[], orderIds: string[]) {
+  const inOrder = inOffsetOrder(records);
+  return orderIds.map((orderId) => ({
+    orderId,
+    amounts: [
+      ...new Set(
+        inOrder.filter((record) => record.key === orderId).map((r) => Number(r.value.amount)),
+      ),
+    ],
+  }));
+}
+
+/** What `firstDeliveredAmounts` gives when every order's events 1..`count` arrived in order. */
+export const inWriteOrder = (orderIds: string[], count: number) =>
+  orderIds.map((orderId) => ({
+    orderId,
+    amounts: Array.from({ length: count }, (_, i) => i + 1),
+  }));
