@@ -8,6 +8,7 @@ import { producerSettings } from '../src/messaging/kafka-client-factory';
 import type { BenchStack } from './stack';
 import { ORDER_BODY } from './intake';
 import { percentiles } from './measure';
+import { relaySlotsOf } from '../test/support/outbox-fixtures';
 import { waitFor } from '../test/support/wait-for';
 
 export async function postOrder(stack: BenchStack): Promise<{ id: string }> {
@@ -166,14 +167,8 @@ export async function relayDrainThroughput(stack: BenchStack, rows: number): Pro
   try {
     await waitFor(
       async () => {
-        const held = await Promise.all(
-          stack.adminUrls.map(
-            async (url) =>
-              ((await (await fetch(`${url}/ready`)).json()) as { outboxRelaySlots: number[] })
-                .outboxRelaySlots.length,
-          ),
-        );
-        return held.every((count) => count === Math.ceil(RELAY_SLOTS / held.length));
+        const held = await Promise.all(stack.adminUrls.map(relaySlotsOf));
+        return held.every((slots) => slots.length === Math.ceil(RELAY_SLOTS / held.length));
       },
       { timeoutMs: 30_000, message: 'the relays did not share the slots' },
     );

@@ -6,6 +6,12 @@ import type { DecodedRecord } from './topic-reader';
 /** Every relay slot, in order: what one instance alone holds. */
 export const ALL_RELAY_SLOTS = Array.from({ length: RELAY_SLOTS }, (_, slot) => slot);
 
+/** The outbox slots an instance's relay publishes, from its admin /ready. */
+export async function relaySlotsOf(adminUrl: string): Promise<number[]> {
+  const response = await fetch(`${adminUrl}/ready`);
+  return ((await response.json()) as { outboxRelaySlots: number[] }).outboxRelaySlots;
+}
+
 /** A new order id whose outbox rows belong to one of `slots` (asked of Postgres, as the relay). */
 export async function orderIdInSlots(sql: Client, slots: readonly number[]): Promise<string> {
   for (;;) {

@@ -15,6 +15,7 @@ import {
   ALL_RELAY_SLOTS,
   insertPaymentRequests,
   orderIdInSlots,
+  relaySlotsOf,
 } from '../../support/outbox-fixtures';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 
@@ -32,10 +33,6 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
   let publisher: RunningService;
   let other: RunningService;
 
-  async function slotsOf(service: RunningService): Promise<number[]> {
-    return (await readJson(await fetch(`${service.admin.url}/ready`))).outboxRelaySlots;
-  }
-
   const onKafka = (orderId: string, topic = 'process_payment_request') =>
     reader.records.some((record) => record.key === orderId && record.topic.endsWith(topic));
 
@@ -44,7 +41,7 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
    * an order in `publisher`'s slots: another instance's relay never publishes it.
    */
   async function writeRow(): Promise<string> {
-    const orderId = await orderIdInSlots(sql, await slotsOf(publisher));
+    const orderId = await orderIdInSlots(sql, await relaySlotsOf(publisher.admin.url));
     await insertPaymentRequests(sql, [{ orderId, amount: 1 }]);
     return orderId;
   }
@@ -71,7 +68,7 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     // other at once, not at its minute-long poll.
     await waitFor(
       async () => {
-        const held = await Promise.all(services.map(slotsOf));
+        const held = await Promise.all(services.map((service) => relaySlotsOf(service.admin.url)));
         return held.every((slots) => slots.length === ALL_RELAY_SLOTS.length / 2);
       },
       { message: 'the slots shared' },
@@ -167,10 +164,13 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     await other.stop();
     services.splice(services.indexOf(other), 1);
 
-    await waitFor(async () => (await slotsOf(publisher)).length === ALL_RELAY_SLOTS.length, {
-      timeoutMs: WAKE_BOUND_MS,
-      message: 'the remaining instance holding every slot',
-    });
+    await waitFor(
+      async () => (await relaySlotsOf(publisher.admin.url)).length === ALL_RELAY_SLOTS.length,
+      {
+        timeoutMs: WAKE_BOUND_MS,
+        message: 'the remaining instance holding every slot',
+      },
+    );
     const orderId = await writeRow();
     publisher.outboxSignal.outboxWritten();
     await waitFor(() => onKafka(orderId), { timeoutMs: WAKE_BOUND_MS, message: 'the row' });

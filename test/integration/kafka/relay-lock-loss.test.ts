@@ -5,7 +5,6 @@ import { SLOT_CLASS } from '../../../src/workers/relay-slots';
 import { capturingLogger } from '../../support/capturing-logger';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
-  readJson,
   startJoinedOrderService,
   testConfig,
   uniqueTopicPrefix,
@@ -16,6 +15,7 @@ import {
   inWriteOrder,
   insertPaymentRequests,
   orderIdInSlots,
+  relaySlotsOf,
 } from '../../support/outbox-fixtures';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
@@ -24,10 +24,6 @@ jest.setTimeout(120_000);
 
 const ORDERS = 150;
 const EVENTS_PER_ORDER = 4;
-
-async function slotsOf(service: RunningService): Promise<number[]> {
-  return (await readJson(await fetch(`${service.admin.url}/ready`))).outboxRelaySlots;
-}
 
 /**
  * The relay asks its lock connection before every batch whether it still holds its slots. Here
@@ -62,8 +58,8 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
     ]);
     await waitFor(
       async () =>
-        (await slotsOf(draining)).length === ALL_RELAY_SLOTS.length / 2 &&
-        (await slotsOf(other)).length === ALL_RELAY_SLOTS.length / 2,
+        (await relaySlotsOf(draining.admin.url)).length === ALL_RELAY_SLOTS.length / 2 &&
+        (await relaySlotsOf(other.admin.url)).length === ALL_RELAY_SLOTS.length / 2,
       { message: 'the slots shared' },
     );
   });
@@ -76,7 +72,7 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
   });
 
   test('when its lock session is terminated, then it stops at its next batch, rejoins, and nothing is lost or reordered', async () => {
-    const slots = await slotsOf(draining);
+    const slots = await relaySlotsOf(draining.admin.url);
     const orderIds: string[] = [];
     for (let i = 0; i < ORDERS; i++) orderIds.push(await orderIdInSlots(sql, slots));
     for (let amount = 1; amount <= EVENTS_PER_ORDER; amount++) {
@@ -119,7 +115,7 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
       timeoutMs: 60_000,
       message: 'every row published after the rejoin',
     });
-    expect((await slotsOf(draining)).length).toBeGreaterThan(0);
+    expect((await relaySlotsOf(draining.admin.url)).length).toBeGreaterThan(0);
     await waitFor(() => reader.records.length >= ORDERS * EVENTS_PER_ORDER, {
       timeoutMs: 30_000,
       message: 'every row on Kafka',

@@ -5,6 +5,7 @@ import { RELAY_SLOTS } from '../../../src/data-access/outbox-repository';
 import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { relaySlotsOf } from '../../support/outbox-fixtures';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import {
   aValidOrder,
@@ -26,12 +27,6 @@ const CONSUMED_PARTITIONS = CONSUMED_TOPICS.length * TEST_PARTITIONS;
  * Which member of the group holds how many partitions of the consumed topics, once the group is
  * Stable (mid-rebalance, members are listed without their assignment).
  */
-/** The outbox slots an instance's relay publishes, from its admin /ready. */
-async function relaySlots(instance: ServiceProcess): Promise<number[]> {
-  const response = await fetch(`${instance.adminUrl}/ready`);
-  return ((await response.json()) as { outboxRelaySlots: number[] }).outboxRelaySlots;
-}
-
 async function assignment(admin: Admin, groupId: string): Promise<Map<string, number> | undefined> {
   const { groups } = await admin.describeGroups([groupId]);
   if (groups[0]?.state !== 'Stable') return undefined;
@@ -110,7 +105,9 @@ realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow'
     expect([...before.values()].reduce((sum, n) => sum + n, 0)).toBe(CONSUMED_PARTITIONS);
     await waitFor(
       async () => {
-        const held = await Promise.all(instances.map(relaySlots));
+        const held = await Promise.all(
+          instances.map((instance) => relaySlotsOf(instance.adminUrl)),
+        );
         return held.every((slots) => slots.length === RELAY_SLOTS / 2);
       },
       { timeoutMs: 30_000, message: 'both instances publishing half of the outbox slots' },
@@ -139,7 +136,8 @@ realBrokerOnly('rebalance: one of two instances is SIGKILLed while replies flow'
     );
     expect([...after.values()]).toEqual([CONSUMED_PARTITIONS]);
     await waitFor(
-      async () => (await relaySlots(instances[1] as ServiceProcess)).length === RELAY_SLOTS,
+      async () =>
+        (await relaySlotsOf((instances[1] as ServiceProcess).adminUrl)).length === RELAY_SLOTS,
       { timeoutMs: 30_000, message: 'the survivor publishing every outbox slot' },
     );
     await waitFor(
