@@ -13,6 +13,8 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,
   maxWorkers: 2,
+  // jest's own report, then a list of skipped tests and one plain closing line for CI.
+  reporters: ['default', '<rootDir>/test/support/ci-summary-reporter.cjs'],
 };
 
 export default config;

@@ -101,8 +101,8 @@ export async function startOrderService(
   // that lost its disk comes back without them. Intake does not wait for either.
   let onTopicsExist = () => undefined as void;
   const topicsProvisioned = new Promise<void>((resolve) => (onTopicsExist = resolve));
-  const provisionBeforeJoin = async () => {
-    if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger);
+  const provisionBeforeJoin = async (signal: AbortSignal) => {
+    if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger, signal);
     onTopicsExist();
   };
   if (!config.KAFKA_CREATE_TOPICS) onTopicsExist();

@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { settledAll } from '../shared/settled-all';
 
 export interface PartitionLag {
   topic: string;
@@ -23,7 +24,9 @@ export function createConsumerLagReader(
   groupId: string,
   topics: readonly string[],
 ): ConsumerLagReader {
-  const admin: Admin = kafka.admin();
+  // No retries of its own: the sampler asks again next interval, and a retrier still running
+  // after a failed read would outlive close() (kafkajs's admin.disconnect does not cancel it).
+  const admin: Admin = kafka.admin({ retry: { retries: 0 } });
   let connected: Promise<void> | undefined;
 
   return {
@@ -33,10 +36,11 @@ export function createConsumerLagReader(
         throw error;
       });
       await connected;
-      const [committed, ends] = await Promise.all([
+      // allSettled: a read ends only once every request it made has, so none outlives a stop.
+      const [committed, ends] = await settledAll([
         admin.fetchOffsets({ groupId, topics: [...topics] }),
-        Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic))),
-      ]);
+        settledAll(topics.map((topic) => admin.fetchTopicOffsets(topic))),
+      ] as const);
       const lags: PartitionLag[] = [];
       for (const { topic, partitions } of committed) {
         const endOf = new Map(

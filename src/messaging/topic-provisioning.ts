@@ -2,6 +2,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
 import { retry } from '../shared/retry';
+import { settledAll } from '../shared/settled-all';
 import { ALL_TOPICS, CONSUMED_TOPICS, deadLetterTopic, physicalTopic } from './topics';
 
 /** Every topic the service touches: the saga's topics and the consumed ones' dead-letter topics. */
@@ -25,22 +26,29 @@ export async function provisionTopics(
   kafka: Kafka,
   config: TopicSettings,
   logger: Logger,
+  signal?: AbortSignal,
 ): Promise<void> {
-  const created = await createTopics(kafka, serviceTopics(config.KAFKA_TOPIC_PREFIX), {
-    partitions: config.KAFKA_TOPIC_PARTITIONS,
-    replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-  });
+  const created = await createTopics(
+    kafka,
+    serviceTopics(config.KAFKA_TOPIC_PREFIX),
+    {
+      partitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+    },
+    signal,
+  );
   logger.info('topics provisioned', { created });
 }
 
 /**
  * Creates the topics that do not exist yet and resolves once every one has a leader.
- * True when at least one was created.
+ * True when at least one was created. An abort ends the wait for leaders.
  */
 export async function createTopics(
   kafka: Kafka,
   topics: string[],
   { partitions, replicationFactor }: { partitions: number; replicationFactor: number },
+  signal?: AbortSignal,
 ): Promise<boolean> {
   const admin = kafka.admin();
   await admin.connect();
@@ -56,7 +64,7 @@ export async function createTopics(
         waitForLeaders: false,
         topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
       }));
-    await waitForLeaders(admin, topics);
+    await waitForLeaders(admin, topics, signal);
     return created;
   } finally {
     await admin.disconnect();
@@ -67,15 +75,19 @@ export async function createTopics(
  * Until every partition has a leader that serves it: ListOffsets goes to each leader, so it
  * succeeding means producers and consumers can start (about 25 s at most, then the error).
  */
-async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+async function waitForLeaders(
+  admin: Admin,
+  topics: string[],
+  signal: AbortSignal | undefined,
+): Promise<void> {
   await retry(
     async () => {
       const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
       if (!metadata.every((topic) => topic.partitions.every((p) => p.leader >= 0))) {
         throw new Error('a topic has no leader yet');
       }
-      await Promise.all(topics.map((topic) => admin.fetchTopicOffsets(topic)));
+      await settledAll(topics.map((topic) => admin.fetchTopicOffsets(topic)));
     },
-    { minMs: 50, maxMs: 1_000, retries: 30 },
+    { minMs: 50, maxMs: 1_000, retries: 30, signal },
   );
 }

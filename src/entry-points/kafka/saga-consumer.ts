@@ -24,8 +24,11 @@ function credentialsRefused(error: unknown): boolean {
   );
 }
 
-/** Work that must succeed before each join, retried with the same backoff (topic provisioning). */
-export type BeforeJoin = () => Promise<void>;
+/**
+ * Work that must succeed before each join, retried with the same backoff (topic provisioning).
+ * It gets the consumer's stop signal: a stop must not leave it running.
+ */
+export type BeforeJoin = (signal: AbortSignal) => Promise<void>;
 
 export interface SagaConsumerDependencies {
   kafka: Kafka;
@@ -64,9 +67,12 @@ export function createSagaConsumer(
   let consumer: Consumer | undefined;
   let stopping = new AbortController();
   let crashes = 0;
+  // The join in flight: stop() waits for it, so nothing of it (provisioning's admin client, a
+  // consumer still connecting) outlives the stop.
+  let joining: Promise<void> = Promise.resolve();
 
-  async function launch(): Promise<void> {
-    await beforeJoin?.();
+  async function launch(signal: AbortSignal): Promise<void> {
+    await beforeJoin?.(signal);
     const created = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -103,7 +109,8 @@ export function createSagaConsumer(
   async function relaunch(): Promise<void> {
     const { signal } = stopping;
     await sleep(backoffDelay(crashes++, options.retryMinMs, options.retryMaxMs), signal);
-    await join(signal);
+    joining = join(signal);
+    await joining;
   }
 
   /** Launches until one launch succeeds or the consumer is stopped. */
@@ -113,7 +120,7 @@ export function createSagaConsumer(
         if (signal.aborted) return;
         await consumer?.disconnect().catch(() => undefined);
         try {
-          await launch();
+          await launch(signal);
         } catch (error) {
           if (!credentialsRefused(error)) throw error;
           logger.error('Kafka refused the SASL credentials; not retrying', {
@@ -143,12 +150,16 @@ export function createSagaConsumer(
     async start() {
       stopping = new AbortController();
       state = 'joining';
-      await join(stopping.signal);
+      joining = join(stopping.signal);
+      await joining;
     },
     async stop() {
       state = 'stopped';
       stopping.abort();
       processor.cancelRetries();
+      await consumer?.disconnect();
+      await joining;
+      // A launch that was connecting when the consumer above was disconnected made its own.
       await consumer?.disconnect();
     },
     state: () => state,
