@@ -1,6 +1,7 @@
 // `npm run bench`: every figure next to a baseline measured in the same run, on the same machine,
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
-// Modes: default (the README's figures), --quick (smaller), --smoke (CI: it runs, not how fast).
+// Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
+// not how fast).
 // `--only drain` (or a comma-separated list of intake, saga, idle, drain) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose).
@@ -253,7 +254,7 @@ async function withFreshStack(
   }
 }
 
-/** Markdown, so a run's table can be pasted into the README's Performance section. */
+/** Markdown; docs/performance.md's tables are generated from the results file instead. */
 function printTable(rows: Row[]): void {
   const header = ['measure', 'result', 'baseline (same run)', 'ratio'];
   const cells = rows.map((row) => [row.measure, row.result, row.baseline, row.ratio]);

@@ -4,7 +4,7 @@
 // - `broker loss`: the broker comes back on its log directory, with every acknowledged record and
 //   committed offset. Nobody has anything to do.
 // - `broker data loss`: it comes back empty (its disk lost: no topics, records or offsets), and
-//   the drill does what README (reliability drills) tells an operator to: re-create the topics
+//   the drill does what docs/reliability.md tells an operator to: re-create the topics
 //   and re-publish the outbox rows published since shortly before the loss, which the peers
 //   deduplicate by event id (they answer a redelivered request with their first reply).
 import { createKafka } from '../src/messaging/kafka-client-factory';

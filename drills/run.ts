@@ -1,6 +1,6 @@
 // `npm run drills`: failure drills against two instances of the built service under load, each
 // ending with the shared invariant check (invariants.ts). DRILLS=long for the long version and
-// its figures (README's reliability table); DRILL_SEED=<n> replays a run's random choices;
+// its figures (docs/reliability.md's table); DRILL_SEED=<n> replays a run's random choices;
 // DRILL_ONLY=<words> runs the drills whose name contains one of them; DRILL_FREEZE_MS sets the
 // broker hang's freeze. Exits 1 on any violation.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { seededRandom } from './seeded-random';
 
 /**
  * In the order the issue lists them, but for the broker loss drills, appended last: each drill's random
- * stream follows from its place here, and README's figures were drawn before it was written.
+ * stream follows from its place here, and the figures were drawn before it was written.
  */
 const DRILLS = [
   crashDrill,

@@ -1,6 +1,7 @@
-// `npm run docs:saga`: rewrites the saga state diagram in README.md from the transition table.
+// `npm run docs:saga`: rewrites the saga state diagram and table in docs/saga.md from the
+// transition table.
 import { join } from 'node:path';
 import { regenerate } from './generated-block';
-import { withSagaDiagram } from './saga-diagram';
+import { SAGA_PAGE, withSagaDiagram } from './saga-diagram';
 
-regenerate(join(__dirname, '..', 'README.md'), withSagaDiagram);
+regenerate(join(__dirname, '..', SAGA_PAGE), withSagaDiagram);

@@ -1,9 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /**
- * README holds blocks generated from the code (the saga diagram, the configuration tables),
- * between a start and an end marker; this replaces one, blank lines around it as Prettier
- * formats Markdown.
+ * The docs hold blocks generated from the code (the saga diagram and table, the configuration
+ * tables, the bench figures), between a start and an end marker; this replaces one, blank lines
+ * around it as Prettier formats Markdown.
  */
 export function withGeneratedBlock(
   text: string,

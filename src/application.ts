@@ -20,6 +20,7 @@ import { DEFAULT_AVRO_BOUNDS } from './messaging/avro-bounds';
 import { createDeadLetterPublisher } from './messaging/dead-letter-publisher';
 import { errorMessage } from './shared/app-error';
 import { createMessaging } from './messaging/messaging-factory';
+import { asyncApiDocument } from './messaging/asyncapi-document';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
 import { provisionTopics } from './messaging/topic-provisioning';
 import { createOutboxRelay } from './workers/outbox-relay';
@@ -270,6 +271,12 @@ export async function startOrderService(
         metricsRegistry: metrics.registry,
         redact: createRedactor(secretsOf(config)),
         logger: logger.child({ namespace: 'Admin' }),
+        asyncApiDocument: asyncApiDocument({
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          consumerGroup: config.SAGA_CONSUMER_GROUP,
+          clientId: config.KAFKA_CLIENT_ID,
+          version: serviceVersion(),
+        }),
       },
       config.ADMIN_PORT,
       httpTimeouts,

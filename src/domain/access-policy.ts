@@ -2,7 +2,7 @@ import { ForbiddenError, ValidationError } from '../shared/app-error';
 
 /**
  * Who is calling, as authentication established it. Every decision about what a caller may do
- * is made in this file; README's "Who may do what" is its matrix.
+ * is made in this file; docs/security.md's "Who may do what" is its matrix.
  */
 export type Caller =
   /** A customer's token: `sub` is the customer id. */

@@ -65,8 +65,8 @@ export interface SagaTransition {
 
 /**
  * THE saga. Every status change and every event the service emits is one row here; anything
- * not listed is ignored (recorded and counted, never applied). README's state diagram is
- * generated from this table (`npm run docs:saga`), and a test keeps the two in step.
+ * not listed is ignored (recorded and counted, never applied). docs/saga.md's state diagram and
+ * table are generated from this table (`npm run docs:saga`), and a test keeps them in step.
  *
  * A refund or release a row emits undoes what the triggering reply reported (its payment, with
  * the amount and currency it says it took, or its reservation) when the trigger is that reply,

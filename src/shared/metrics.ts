@@ -8,7 +8,7 @@ const BATCH_SIZE_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
  * Prometheus metrics, served at GET /metrics. One registry per service instance (not the
  * global one), so tests running several instances in one process do not collide. Every label
  * takes values from a closed set (route templates, the saga table, topics, partitions, error
- * classes), never from ids. README's Metrics section says what each one is for.
+ * classes), never from ids. docs/operations.md (Metrics) says what each one is for.
  */
 export function createMetrics() {
   const registry = new Registry();

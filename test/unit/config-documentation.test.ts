@@ -1,24 +1,32 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_KEYS, configDocumentation, loadConfigKeys } from '../../src/config';
-import { renderEnvExample, withConfigTables } from '../../scripts/docs-config';
+import {
+  CONFIGURATION_PAGE,
+  renderEnvExample,
+  TABLES_MARKERS,
+  withConfigTables,
+} from '../../scripts/docs-config';
 
 const ROOT = path.resolve(__dirname, '../..');
 const read = (file: string) => readFileSync(path.join(ROOT, file), 'utf8');
 
 describe('configuration is documented where operators look', () => {
-  test('when the schema changes, then README must be regenerated (npm run docs:config)', () => {
-    const readme = read('README.md');
-    expect(withConfigTables(readme)).toBe(readme);
+  test('when the schema changes, then the configuration page must be regenerated (npm run docs:config)', () => {
+    const page = read(CONFIGURATION_PAGE);
+    expect(withConfigTables(page)).toBe(page);
   });
 
   test('when the schema changes, then .env.example must be regenerated (npm run docs:config)', () => {
     expect(read('.env.example')).toBe(renderEnvExample());
   });
 
-  test('when the schema has a key, then README documents it in Configuration and .env.example sets it', () => {
-    const readme = read('README.md');
-    const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## REST API'));
+  test('when the schema has a key, then the configuration page documents it and .env.example sets it', () => {
+    const page = read(CONFIGURATION_PAGE);
+    const section = page.slice(
+      page.indexOf(TABLES_MARKERS.start),
+      page.indexOf(TABLES_MARKERS.end),
+    );
     const documented = new Set([...section.matchAll(/^\| `([A-Z_]+)`/gm)].map((match) => match[1]));
     const example = new Set(
       [...read('.env.example').matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]),

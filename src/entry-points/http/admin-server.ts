@@ -1,6 +1,7 @@
 import express from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../../shared/logger';
+import { ASYNCAPI_PATH } from '../../messaging/asyncapi-document';
 import { redactDeep, type Redactor } from '../../shared/redaction';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
 import { endOfRoutes } from './problem-details';
@@ -13,17 +14,21 @@ export interface AdminServerDependencies {
   /** Scrubs secrets from the readiness report (a driver's error text may quote one). */
   redact: Redactor;
   logger: Logger;
+  /** The Kafka contract (AsyncAPI 3.0) with this instance's topic prefix and group. */
+  asyncApiDocument: object;
 }
 
 /**
- * The operators' port (ADMIN_PORT): Prometheus metrics and the readiness report with its
- * reasons. It is for the monitoring network only and never published to customers.
+ * The operators' port (ADMIN_PORT): Prometheus metrics, the readiness report with its reasons,
+ * and the Kafka contract for peer teams (it names internal topics, so not on the public port).
+ * It is for the monitoring network only and never published to customers.
  */
 export function createAdminApp({
   readiness,
   metricsRegistry,
   redact,
   logger,
+  asyncApiDocument,
 }: AdminServerDependencies) {
   const app = express();
   app.disable('x-powered-by');
@@ -36,6 +41,9 @@ export function createAdminApp({
     res
       .status(ready ? 200 : 503)
       .json(redactDeep({ status: ready ? 'ready' : 'not ready', checks, ...details }, redact));
+  });
+  app.get(ASYNCAPI_PATH, (_req, res) => {
+    res.json(asyncApiDocument);
   });
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });

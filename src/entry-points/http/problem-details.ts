@@ -8,7 +8,7 @@ import {
 } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 
-/** An RFC 9457 problem document. `type` names an entry in README's "Errors" table. */
+/** An RFC 9457 problem document. `type` names an entry in docs/api.md's "Errors" table. */
 export interface Problem {
   type: string;
   title: string;

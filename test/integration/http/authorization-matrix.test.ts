@@ -9,7 +9,7 @@ import {
 import { bearer, customerToken, jwtSettings, operatorToken } from '../../support/auth-tokens';
 
 /**
- * README's "Who may do what", row by row, over HTTP with real tokens: every kind of caller
+ * docs/security.md's "Who may do what", row by row, over HTTP with real tokens: every kind of caller
  * against every endpoint, including another customer's order for read, list and cancel.
  */
 describe('authorization: who may do what', () => {

@@ -25,8 +25,8 @@ const describeIfRunnable = canRun ? describe : describe.skip;
 
 /**
  * The broker's disk lost: SIGKILL, then the same broker (port, cluster id) started on an empty,
- * re-formatted log directory. No topics, no records, no committed offsets. README (reliability
- * drills) says what an operator must do about the records lost with it.
+ * re-formatted log directory. No topics, no records, no committed offsets. docs/reliability.md
+ * says what an operator must do about the records lost with it.
  */
 describeIfRunnable('broker data loss, with KAFKA_CREATE_TOPICS=true', () => {
   let broker: JvmBroker;

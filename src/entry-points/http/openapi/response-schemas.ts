@@ -46,7 +46,7 @@ export const orderPageSchema = z.object({
 
 /** RFC 9457, as problem-details.ts writes it; some problems add members (`currentStatus`). */
 export const problemSchema = z.looseObject({
-  type: z.string().meta({ description: "`/problems/<code>`: README's Errors table" }),
+  type: z.string().meta({ description: '`/problems/<code>`: the Errors table in docs/api.md' }),
   title: z.string(),
   status: z.int(),
   detail: z.string(),
