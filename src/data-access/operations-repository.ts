@@ -11,6 +11,13 @@ export interface OutboxBacklog {
   oldestCreatedAt: Date | null;
 }
 
+export interface InFlightOrders {
+  /** Orders per status asked for; statuses absent have none. */
+  byStatus: Map<OrderStatus, number>;
+  /** The earliest step deadline of any order; null when none waits on a step. */
+  earliestDeadline: Date | null;
+}
+
 /**
  * What the metrics sampler asks Postgres: bounded queries on indexes (outbox by published_at and
  * id, orders by status), never a scan of everything ever stored.
@@ -29,14 +36,26 @@ export function createOperationsRepository(db: Database) {
       return { unpublished: row?.unpublished ?? 0, oldestCreatedAt: row?.oldest ?? null };
     },
 
-    /** Orders per status, for the given statuses only (those absent have none). */
-    async countByStatus(statuses: readonly OrderStatus[]): Promise<Map<OrderStatus, number>> {
-      const { rows } = await pool.query<{ status: OrderStatus; count: number }>(
-        `SELECT status, count(*)::int AS count FROM orders
-         WHERE status = ANY($1::"OrderStatus"[]) GROUP BY status`,
+    /**
+     * Orders per status, for the given statuses only, and the earliest step deadline. Only an
+     * order waiting on a step has a deadline, so that is the first entry of its index: both come
+     * from index-only scans in one statement.
+     */
+    async inFlightOrders(statuses: readonly OrderStatus[]): Promise<InFlightOrders> {
+      const { rows } = await pool.query<{
+        status: OrderStatus;
+        count: number;
+        earliest: Date | null;
+      }>(
+        `SELECT status, count(*)::int AS count,
+                (SELECT min(step_deadline_at) FROM orders) AS earliest
+         FROM orders WHERE status = ANY($1::"OrderStatus"[]) GROUP BY status`,
         [statuses],
       );
-      return new Map(rows.map((row) => [row.status, row.count]));
+      return {
+        byStatus: new Map(rows.map((row) => [row.status, row.count])),
+        earliestDeadline: rows[0]?.earliest ?? null,
+      };
     },
   };
 }

@@ -61,10 +61,14 @@ export function createMetricsSampler(
   };
 
   const sampleOrders = async () => {
-    const counts = await operations.countByStatus(IN_FLIGHT_STATUSES);
+    const { byStatus, earliestDeadline } = await operations.inFlightOrders(IN_FLIGHT_STATUSES);
     for (const status of IN_FLIGHT_STATUSES) {
-      metrics.ordersInStatus.set({ status }, counts.get(status) ?? 0);
+      metrics.ordersInStatus.set({ status }, byStatus.get(status) ?? 0);
     }
+    // The sweeper moves an order on within SAGA_SWEEP_INTERVAL_MS of its deadline: one far
+    // past it is stuck (the sweeper not running, or its transition failing).
+    const overdue = earliestDeadline ? (Date.now() - earliestDeadline.getTime()) / 1000 : 0;
+    metrics.ordersPastDeadline.set(Math.max(0, overdue));
   };
 
   const sampleLag = async () => {

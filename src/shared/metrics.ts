@@ -110,6 +110,11 @@ export function createMetrics() {
       labelNames: ['status'] as const,
       registers,
     }),
+    ordersPastDeadline: new Gauge({
+      name: 'orders_past_step_deadline_seconds',
+      help: 'How long the most overdue order waiting on a step (payment, inventory) has been past its deadline, 0 when none is (sampled)',
+      registers,
+    }),
   };
 }
 
