@@ -11,7 +11,7 @@ import {
   namesNotExported,
   readRulesAndDashboard,
   ruleExpressions,
-} from '../../support/promql-metric-names';
+} from '../../../scripts/deploy-metric-names';
 import { waitFor } from '../../support/wait-for';
 
 const OPERATIONS_PAGE = join(__dirname, '../../../docs/operations.md');

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 
 /** Where the alert rules and the dashboard live, from the repository root. */
-export const RULES_FILE = join(__dirname, '../../deploy/prometheus/order-service-rules.yml');
-export const DASHBOARD_FILE = join(__dirname, '../../deploy/grafana/order-service-dashboard.json');
+export const RULES_FILE = join(__dirname, '../deploy/prometheus/order-service-rules.yml');
+export const DASHBOARD_FILE = join(__dirname, '../deploy/grafana/order-service-dashboard.json');
 
 /** Series Prometheus makes itself, not the service: the dashboard may show firing alerts. */
 export const PROMETHEUS_OWN_SERIES = new Set(['ALERTS', 'ALERTS_FOR_STATE', 'up']);

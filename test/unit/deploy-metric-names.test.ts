@@ -2,7 +2,7 @@ import {
   exportedMetricNames,
   metricNamesIn,
   namesNotExported,
-} from '../support/promql-metric-names';
+} from '../../scripts/deploy-metric-names';
 
 describe('metric names read by PromQL, against those a scrape exports', () => {
   test('when an expression has functions, matchers, ranges, label lists and variables, then only metric names are read', () => {
