@@ -51,7 +51,7 @@ async function replayDeadLetters(stack: DrillStack, topics: Set<string>): Promis
   let replayed = 0;
   for (const topic of topics) {
     const result = await runDlqCli(
-      ['replay', topic],
+      ['replay', topic, '--all'],
       {
         DATABASE_URL: stack.databaseUrl,
         KAFKA_BROKERS: stack.services.kafka.brokers.join(','),

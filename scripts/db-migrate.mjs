@@ -142,9 +142,19 @@ function withDatabase(url, database) {
   return u.toString();
 }
 
+/**
+ * The URL as it may be printed: its password and every password-like query parameter (libpq
+ * takes `?password=`, `sslpassword=`, ...) replaced, as src/shared/redaction.ts does for the
+ * service (this script runs before any build, so it cannot import that; the migrations test
+ * holds the two to the same URLs).
+ */
+const SECRET_PARAMETER = /password|secret|token|sslkey/i;
 function redact(url) {
   const u = new URL(url);
   if (u.password) u.password = '***';
+  for (const name of [...u.searchParams.keys()]) {
+    if (SECRET_PARAMETER.test(name)) u.searchParams.set(name, '***');
+  }
   return u.toString();
 }
 

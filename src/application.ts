@@ -157,7 +157,7 @@ export async function startOrderService(
         maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
       }),
       handleReplies: (replies) => handleReplies({ saga, timeouts: stepTimeouts }, replies),
-      deadLetters: createDeadLetterPublisher(messaging.producer, {
+      deadLetters: createDeadLetterPublisher(messaging.deadLetterProducer, {
         serviceVersion: serviceVersion(),
         metrics,
         logger: logger.child({ namespace: 'DeadLetters' }),
@@ -251,6 +251,7 @@ export async function startOrderService(
     ],
     [
       { name: 'kafka producer', run: () => messaging.producer.disconnect() },
+      { name: 'dead-letter producer', run: () => messaging.deadLetterProducer.disconnect() },
       { name: 'database pools', run: disconnectDatabases },
     ],
   ];

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from '../shared/logger';
+import { redactErrorText } from '../shared/redaction';
 
 export interface PendingOutboxMessage {
   /** bigint, as Postgres' text: only ever handed back to Postgres. */
@@ -155,7 +156,7 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
         return {
           rows: rows.map(toPending),
           async recordFailure(ids, error) {
-            await client.query(RECORD_FAILURE, [ids, error]);
+            await client.query(RECORD_FAILURE, [ids, redactErrorText(error)]);
           },
           async markPublished(ids) {
             try {
@@ -176,7 +177,7 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
 
     /** Counts a failed attempt on rows nobody holds a claim on (after a failed send). */
     async recordFailure(ids: string[], error: string): Promise<void> {
-      await pool.query(RECORD_FAILURE, [ids, error]);
+      await pool.query(RECORD_FAILURE, [ids, redactErrorText(error)]);
     },
 
     /** Deletes published rows older than `before`, in chunks so no long lock is held. */

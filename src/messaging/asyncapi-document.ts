@@ -78,7 +78,7 @@ const DLQ_HEADER_TEXT: Record<keyof typeof DLQ_HEADERS, string> = {
   consumerGroup: 'The consumer group that failed it.',
   errorClass:
     'Why: not-confluent-avro, unknown-schema-id, incompatible-schema, record-too-large, invalid-record, unknown-order, event-id-collision, or the class of an unknown error.',
-  errorMessage: 'The error’s message, truncated to 1,000 characters.',
+  errorMessage: 'The error’s message, with credentials redacted, truncated to 1,000 characters.',
   attempts: 'How many times it was tried.',
   firstFailureAt: 'When it first failed, ISO 8601.',
   lastFailureAt: 'When it last failed, ISO 8601.',
@@ -86,6 +86,11 @@ const DLQ_HEADER_TEXT: Record<keyof typeof DLQ_HEADERS, string> = {
   replayedFrom:
     'Only on a record the DLQ tool replayed to its original topic: <dlq topic>/<partition>/<offset>.',
   replayedAt: 'Only on a replayed record: when it was replayed.',
+  droppedHeaders:
+    'Only when the original record had more headers than a dead letter copies: the names left out.',
+  stub: 'Only on a stub: why the whole dead letter was not written (the broker refused its size). A stub carries the first bytes of the value only.',
+  valueSha256: 'On a stub: the SHA-256 (hex) of the whole original value.',
+  valueBytes: 'On a stub: the length in bytes of the whole original value.',
 };
 
 /** `process_payment_request` → `ProcessPaymentRequest`: operation and message ids. */

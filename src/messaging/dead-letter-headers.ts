@@ -17,6 +17,16 @@ export const DLQ_HEADERS = {
   firstFailureAt: `${DLQ_HEADER_PREFIX}first-failure-at`,
   lastFailureAt: `${DLQ_HEADER_PREFIX}last-failure-at`,
   serviceVersion: `${DLQ_HEADER_PREFIX}service-version`,
+  /** Original headers not copied (over the count or byte cap): their names, and how many. */
+  droppedHeaders: `${DLQ_HEADER_PREFIX}dropped-headers`,
+  /**
+   * On a stub only: why the whole dead letter was not written (the broker refused it). A stub's
+   * value is the first bytes of the original value; it cannot be replayed.
+   */
+  stub: `${DLQ_HEADER_PREFIX}stub`,
+  /** On a stub: the SHA-256 (hex) and the length in bytes of the whole original value. */
+  valueSha256: `${DLQ_HEADER_PREFIX}value-sha256`,
+  valueBytes: `${DLQ_HEADER_PREFIX}value-bytes`,
   /** Added by the DLQ tool's `replay` to the re-published record: `<dlq topic>/<partition>/<offset>`. */
   replayedFrom: `${DLQ_HEADER_PREFIX}replayed-from`,
   replayedAt: `${DLQ_HEADER_PREFIX}replayed-at`,

@@ -1,9 +1,11 @@
-import type { KafkaMessage } from 'kafkajs';
-import type { GuardedProducer } from './guarded-producer';
+import type { KafkaMessage, Message } from 'kafkajs';
+import { isRecordTooLarge, type GuardedProducer } from './guarded-producer';
 import { DLQ_HEADERS } from './dead-letter-headers';
+import { DEAD_LETTER_LIMITS, stubDeadLetter, wholeDeadLetter } from './dead-letter-record';
 import { deadLetterTopic } from './topics';
 import { errorClassOf } from './failure-policy';
-import { errorMessage } from '../shared/app-error';
+import { errorMessage, someCause } from '../shared/app-error';
+import { redactErrorText } from '../shared/redaction';
 import { truncateText } from '../shared/truncate-text';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
@@ -28,49 +30,97 @@ export interface DeadLetterPublisher {
 /** UTF-16 units kept of the error message in the `dlq-error-message` header. */
 export const MAX_ERROR_MESSAGE = 1_000;
 
+/** The broker's error type for a refused record (MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE). */
+function refusalOf(error: unknown): string {
+  let type = 'record too large';
+  someCause(error, (cause) => {
+    const found = (cause as { type?: string }).type;
+    if (found) type = found;
+    return found !== undefined;
+  });
+  return type;
+}
+
 /**
- * Writes a failed record to `<topic>_dlq`: the original key and value bytes untouched, and
- * headers saying where it came from and why it failed. Goes through the same breaker as every
- * other send, so a Kafka outage stops dead-lettering instead of losing records.
+ * Writes a failed record to `<topic>_dlq`: the original key and value bytes untouched, its
+ * headers up to a cap, and headers saying where it came from and why it failed (the error text
+ * redacted: a registry's or driver's error can quote credentials). `producer` is the dead-letter
+ * producer, with a breaker of its own (messaging-factory.ts): a Kafka outage stops
+ * dead-lettering instead of losing records, without counting against the relay.
+ *
+ * A dead letter the topic refuses as too large (over its `max.message.bytes`) would be retried
+ * for ever and hold up its partition: it is written as a stub instead (dead-letter-record.ts),
+ * logged and counted (`dead_letter_stubs_total`). A stub too large still is written without
+ * any value bytes; only a topic that refuses even that is retried, as a configuration to fix.
  */
 export function createDeadLetterPublisher(
   producer: GuardedProducer,
   { serviceVersion, metrics, logger }: { serviceVersion: string; metrics: Metrics; logger: Logger },
 ): DeadLetterPublisher {
+  const send = (topic: string, message: Message) =>
+    producer.send([{ topic: deadLetterTopic(topic), messages: [message] }]);
+
   return {
     async publish(record, consumerGroup) {
       const { topic, partition, message, error, attempts, firstFailedAt } = record;
       const errorClass = errorClassOf(error);
-      const headers = {
-        ...message.headers,
+      const safeError = redactErrorText(errorMessage(error));
+      const dlqHeaders = {
         [DLQ_HEADERS.originalTopic]: topic,
         [DLQ_HEADERS.originalPartition]: String(partition),
         [DLQ_HEADERS.originalOffset]: message.offset,
         [DLQ_HEADERS.originalTimestamp]: message.timestamp,
         [DLQ_HEADERS.consumerGroup]: consumerGroup,
         [DLQ_HEADERS.errorClass]: errorClass,
-        [DLQ_HEADERS.errorMessage]: truncateText(errorMessage(error), MAX_ERROR_MESSAGE),
+        [DLQ_HEADERS.errorMessage]: truncateText(safeError, MAX_ERROR_MESSAGE),
         [DLQ_HEADERS.attempts]: String(attempts),
         [DLQ_HEADERS.firstFailureAt]: firstFailedAt.toISOString(),
         [DLQ_HEADERS.lastFailureAt]: new Date().toISOString(),
         [DLQ_HEADERS.serviceVersion]: serviceVersion,
       };
-      await producer.send([
-        {
-          topic: deadLetterTopic(topic),
-          messages: [{ key: message.key, value: message.value, headers }],
-        },
-      ]);
+      const { key, value, headers } = message;
+      let stub: string | undefined;
+      try {
+        await send(topic, wholeDeadLetter(key, value, headers, dlqHeaders));
+      } catch (sendError) {
+        if (!isRecordTooLarge(sendError)) throw sendError;
+        stub = `the dead-letter topic refused the whole dead letter (${refusalOf(sendError)})`;
+        await writeStub(topic, { key, value, headers, dlqHeaders, reason: stub });
+        metrics.deadLetterStubs.inc({ topic, reason: refusalOf(sendError) });
+      }
       metrics.deadLettered.inc({ topic, error_class: errorClass });
-      logger.error('record dead-lettered', {
+      logger.error(stub ? 'record dead-lettered as a stub' : 'record dead-lettered', {
         topic,
         partition,
         offset: message.offset,
         errorClass,
-        error: errorMessage(error),
+        error: safeError,
         orderId: record.orderId ?? message.key?.toString(),
         eventId: record.eventId ?? message.headers?.['event-id']?.toString(),
+        ...(stub && { stub, valueBytes: value?.length ?? 0 }),
       });
     },
   };
+
+  /** The stub with the first bytes of the value, else (still refused) with none. */
+  async function writeStub(
+    topic: string,
+    parts: {
+      key: Buffer | null;
+      value: Buffer | null;
+      headers: KafkaMessage['headers'];
+      dlqHeaders: Record<string, string>;
+      reason: string;
+    },
+  ) {
+    const { key, value, headers, dlqHeaders, reason } = parts;
+    const stubOf = (valueBytes: number) =>
+      stubDeadLetter(key, value, headers, dlqHeaders, { reason, valueBytes });
+    try {
+      await send(topic, stubOf(DEAD_LETTER_LIMITS.stubValueBytes));
+    } catch (error) {
+      if (!isRecordTooLarge(error)) throw error;
+      await send(topic, stubOf(0));
+    }
+  }
 }

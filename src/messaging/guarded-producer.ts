@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import CircuitBreaker from 'opossum';
-import type { Kafka, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
 import { producerSettings } from './kafka-client-factory';
 import { someCause } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
@@ -11,6 +11,10 @@ export type BreakerState = (typeof BREAKER_STATES)[number];
 export interface ProducerOptions extends BreakerOptions {
   /** Kafka's idempotent producer (off only for brokers without it, such as the mock). */
   idempotent: boolean;
+  /** Names the breaker in its log lines (default `kafka-producer`, the relay's). */
+  name?: string;
+  /** Compression of every batch this producer sends (none unless given). */
+  compression?: CompressionTypes;
 }
 
 export interface BreakerOptions {
@@ -29,6 +33,8 @@ export interface BreakerOptions {
 export interface GuardedProducer {
   send(topicMessages: TopicMessages[]): Promise<void>;
   state(): BreakerState;
+  /** Failed sends the breaker counted since start (a refused record is not one). */
+  failures(): number;
   /** Resolves at once when closed, else when the breaker lets a probe through (or on abort). */
   waitUntilCallable(signal: AbortSignal): Promise<void>;
   /** Calls `listener` with the state entered, on every change (for metrics). */
@@ -56,6 +62,17 @@ const PRODUCER_ID_ERRORS = new Set([
  */
 const HALF_CONNECTED = 'Broker not connected';
 
+/**
+ * The broker refused the record itself (over `max.message.bytes` or the batch bound): nothing is
+ * wrong with the cluster, so the breaker does not count it, and the caller decides (the
+ * dead-letter publisher writes a stub instead). kafkajs does not retry these.
+ */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE']);
+
+export function isRecordTooLarge(error: unknown): boolean {
+  return someCause(error, (cause) => RECORD_REFUSALS.has((cause as { type?: string }).type ?? ''));
+}
+
 /** Why this producer must be replaced (kafkajs wraps errors in `cause`), or undefined. */
 function replacementReason(error: unknown): string | undefined {
   if (someCause(error, (cause) => PRODUCER_ID_ERRORS.has((cause as { type?: string }).type ?? '')))
@@ -74,6 +91,8 @@ export function createGuardedProducer(
   const newProducer = (): Producer => kafka.producer(producerSettings(options.idempotent));
   let producer = newProducer();
   let connected: Promise<void> | undefined;
+  const name = options.name ?? 'kafka-producer';
+  const { compression } = options;
 
   const breaker = new CircuitBreaker(
     async (topicMessages: TopicMessages[]) => {
@@ -84,7 +103,7 @@ export function createGuardedProducer(
       });
       try {
         await connected;
-        await current.sendBatch({ topicMessages, acks: -1 });
+        await current.sendBatch({ topicMessages, acks: -1, ...(compression && { compression }) });
       } catch (error) {
         const reason = replacementReason(error);
         if (reason && current === producer) {
@@ -97,8 +116,9 @@ export function createGuardedProducer(
       }
     },
     {
-      name: 'kafka-producer',
+      name,
       timeout: options.timeoutMs,
+      errorFilter: isRecordTooLarge,
       errorThresholdPercentage: options.errorThresholdPercentage,
       volumeThreshold: options.volumeThreshold,
       resetTimeout: options.resetTimeoutMs,
@@ -110,21 +130,23 @@ export function createGuardedProducer(
   // only once the successes have rolled out: the drills saw it stay closed through a 45 s hang.
   // A run of BREAKER_VOLUME_THRESHOLD failed sends in a row opens it as well.
   let failuresInARow = 0;
+  let failures = 0;
   breaker.on('success', () => {
     failuresInARow = 0;
   });
   breaker.on('failure', () => {
+    failures += 1;
     failuresInARow += 1;
     if (failuresInARow >= options.volumeThreshold && breaker.closed) breaker.open();
   });
   breaker.on('open', () =>
-    logger.warn('circuit breaker opened: Kafka sends paused', { breaker: 'kafka-producer' }),
+    logger.warn('circuit breaker opened: Kafka sends paused', { breaker: name }),
   );
   breaker.on('halfOpen', () =>
-    logger.info('circuit breaker half-open: probing Kafka', { breaker: 'kafka-producer' }),
+    logger.info('circuit breaker half-open: probing Kafka', { breaker: name }),
   );
   breaker.on('close', () =>
-    logger.info('circuit breaker closed: Kafka sends resumed', { breaker: 'kafka-producer' }),
+    logger.info('circuit breaker closed: Kafka sends resumed', { breaker: name }),
   );
 
   const state = (): BreakerState =>
@@ -135,6 +157,7 @@ export function createGuardedProducer(
       await breaker.fire(topicMessages);
     },
     state,
+    failures: () => failures,
     async waitUntilCallable(signal) {
       if (!breaker.opened || signal.aborted) return;
       await once(breaker, 'halfOpen', { signal }).catch(() => undefined);

@@ -3,12 +3,14 @@ import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
 import { retry } from '../shared/retry';
 import { settledAll } from '../shared/settled-all';
-import { ALL_TOPICS, CONSUMED_TOPICS, deadLetterTopic, physicalTopic } from './topics';
+import { ALL_TOPICS, consumedDeadLetterTopics, physicalTopic } from './topics';
 
 /** Every topic the service touches: the saga's topics and the consumed ones' dead-letter topics. */
 export function serviceTopics(prefix: string): string[] {
-  const names = [...ALL_TOPICS, ...CONSUMED_TOPICS.map(deadLetterTopic)];
-  return names.map((topic) => physicalTopic(prefix, topic));
+  return [
+    ...ALL_TOPICS.map((topic) => physicalTopic(prefix, topic)),
+    ...consumedDeadLetterTopics(prefix),
+  ];
 }
 
 type TopicSettings = Pick<

@@ -28,3 +28,12 @@ export function physicalTopic(prefix: string, topic: string): string {
 export function subjectFor(prefix: string, topic: string): string {
   return `${physicalTopic(prefix, topic)}-value`;
 }
+
+/**
+ * The dead-letter topics of the topics this service consumes, under `prefix`: the only ones
+ * its consumer writes (from the same list it subscribes to), and the only ones the DLQ tool
+ * reads and replays from.
+ */
+export function consumedDeadLetterTopics(prefix: string): string[] {
+  return CONSUMED_TOPICS.map((topic) => physicalTopic(prefix, deadLetterTopic(topic)));
+}

@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 import { createOperationsRepository } from '../data-access/operations-repository';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { RELAY_SLOTS, type PendingOutboxMessage } from '../data-access/outbox-repository';
 import type { Database } from '../data-access/prisma-client-factory';
 import type { EventOutcome } from '../domain/saga-store';
@@ -24,19 +24,39 @@ const CONSUMED_OUTCOMES = [
 ] as const satisfies ReadonlyArray<EventOutcome | 'dead_lettered'>;
 
 /**
- * The breaker around Kafka sends: its state at scrape time, its transitions as they happen
- * (every `to` declared at 0, so an alert has a series before the first opening).
+ * A breaker around Kafka sends: its state at scrape time, its transitions as they happen
+ * (every `to` declared at 0, so an alert has a series before the first opening). The relay's
+ * (`kafka_producer_breaker_*`) and the dead-letter writes' (`dead_letter_breaker_*`) are two.
  */
-export function observeBreaker(metrics: Metrics, producer: GuardedProducer): void {
-  stateGauge(
-    metrics,
-    'kafka_producer_breaker_state',
-    'Circuit breaker around Kafka sends: 1 for the state it is in (closed, half-open, open)',
-    BREAKER_STATES,
-    producer.state,
-  );
-  for (const to of BREAKER_STATES) metrics.breakerTransitions.inc({ to }, 0);
-  producer.onStateChange((to) => metrics.breakerTransitions.inc({ to }));
+export function observeBreaker(
+  metrics: Metrics,
+  producer: GuardedProducer,
+  which: 'relay' | 'dead-letter' = 'relay',
+): void {
+  const [prefix, help, transitions] =
+    which === 'relay'
+      ? [
+          'kafka_producer_breaker',
+          'Circuit breaker around Kafka sends: 1 for the state it is in (closed, half-open, open)',
+          metrics.breakerTransitions,
+        ]
+      : [
+          'dead_letter_breaker',
+          'Circuit breaker around dead-letter writes: 1 for the state it is in (closed, half-open, open)',
+          metrics.deadLetterBreakerTransitions,
+        ];
+  stateGauge(metrics, `${prefix}_state`, help, BREAKER_STATES, producer.state);
+  for (const to of BREAKER_STATES) transitions.inc({ to }, 0);
+  producer.onStateChange((to) => transitions.inc({ to }));
+  new Counter({
+    name: `${prefix}_failures_total`,
+    help: 'Failed sends this breaker counted (a record the broker refused as too large is not one)',
+    registers: [metrics.registry],
+    collect() {
+      this.reset();
+      this.inc(producer.failures());
+    },
+  });
 }
 
 /** The saga consumer's state at scrape time, and every consumed topic and outcome at 0. */
@@ -94,7 +114,7 @@ export interface ServiceMetricsParts {
   metrics: Metrics;
   /** The pool the sampler's queries use. */
   db: Database;
-  messaging: Pick<Messaging, 'kafka' | 'producer'>;
+  messaging: Pick<Messaging, 'kafka' | 'producer' | 'deadLetterProducer'>;
   consumer: SagaConsumer;
   relay: Pick<OutboxRelay, 'slots'>;
   logger: Logger;
@@ -112,6 +132,7 @@ export function startServiceMetrics({
 }: ServiceMetricsParts): MetricsSampler {
   declareSagaTransitions(metrics);
   observeBreaker(metrics, messaging.producer);
+  observeBreaker(metrics, messaging.deadLetterProducer, 'dead-letter');
   observeConsumer(metrics, consumer);
   observeRelaySlots(metrics, relay);
   const consumed = CONSUMED_TOPICS.map((topic) => physicalTopic(config.KAFKA_TOPIC_PREFIX, topic));

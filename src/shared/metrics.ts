@@ -46,6 +46,12 @@ export function createMetrics() {
       labelNames: ['topic', 'error_class'] as const,
       registers,
     }),
+    deadLetterStubs: new Counter({
+      name: 'dead_letter_stubs_total',
+      help: 'Dead letters the DLQ topic refused whole (too large), written as a stub: hash and first bytes of the value, no original headers',
+      labelNames: ['topic', 'reason'] as const,
+      registers,
+    }),
     consumerRetries: new Counter({
       name: 'consumer_retries_total',
       help: 'Partition pauses to retry a record (a dependency was down, or an unknown error below its attempt limit), by topic',
@@ -101,6 +107,12 @@ export function createMetrics() {
     breakerTransitions: new Counter({
       name: 'kafka_producer_breaker_transitions_total',
       help: 'State changes of the circuit breaker around Kafka sends, by the state entered',
+      labelNames: ['to'] as const,
+      registers,
+    }),
+    deadLetterBreakerTransitions: new Counter({
+      name: 'dead_letter_breaker_transitions_total',
+      help: 'State changes of the circuit breaker around dead-letter writes (its own, not the relay one), by the state entered',
       labelNames: ['to'] as const,
       registers,
     }),

@@ -33,6 +33,34 @@ export function secretsInUrl(url: string | undefined): string[] {
   return found.flatMap((secret) => [secret, safeDecode(secret)]);
 }
 
+/** `https://TOKEN@host`: a user name with no password on the web is a token more often than not. */
+const WEB_USER_ONLY = /\b((?:https?|wss?):\/\/)[^\s:/?#@"'<>]+@/gi;
+/**
+ * `password=…`, `api_key: …`, `"secret":"…"` in free text: libpq conninfo, logfmt, JSON, headers
+ * quoted by a client library.
+ */
+const SECRET_FIELD =
+  /\b([\w-]*(?:password|passwd|pwd|secret|token|api[_-]?key)[\w-]*)(["']?\s*[=:]\s*["']?)[^\s"'&,;]+/gi;
+/** An HTTP header that carries credentials, quoted with its value (to the end of the line). */
+const CREDENTIAL_HEADER =
+  /\b((?:proxy-)?authorization|x-api-key|cookie|set-cookie)(["']?\s*[=:]\s*["']?)[^"'\r\n]+/gi;
+/** The token of an Authorization value where it stands without its header name. */
+const AUTH_SCHEME_TOKEN = /\b([Bb]earer|Basic|Digest)(\s+)[A-Za-z0-9._~+/-]{8,}=*/g;
+
+/**
+ * Free error text (a library's error, a registry's answer) made safe to store or show: URL
+ * passwords and password-like parameters (redactUrls), web URL user names, `password=`-style
+ * fields, credential headers, and bearer/basic tokens. Every sink of error text uses this: logs
+ * (through createRedactor), the `dlq-error-message` header, `outbox.last_error`, the DLQ tool.
+ */
+export function redactErrorText(text: string): string {
+  return redactUrls(text)
+    .replace(WEB_USER_ONLY, `$1${REDACTED}@`)
+    .replace(CREDENTIAL_HEADER, `$1$2${REDACTED}`)
+    .replace(AUTH_SCHEME_TOKEN, `$1$2${REDACTED}`)
+    .replace(SECRET_FIELD, `$1$2${REDACTED}`);
+}
+
 export type Redactor = (text: string) => string;
 
 /**
@@ -45,16 +73,25 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
     (a, b) => b.length - a.length, // longest first, so a secret containing another goes whole
   );
   return (text) => {
-    let result = redactUrls(text);
+    let result = redactErrorText(text);
     for (const secret of values) result = result.split(secret).join(REDACTED);
     return result;
   };
 }
 
-/** Applies `redact` to every string inside a log entry or report (bounded depth). */
+/** How deep redactDeep looks into objects; deeper ones are replaced by TOO_DEEP. */
+export const MAX_REDACTION_DEPTH = 6;
+export const TOO_DEEP = '[REDACTED: nested too deep]';
+
+/**
+ * Applies `redact` to every string inside a log entry or report. Bounded depth (a cycle, or a
+ * library's deep error, must not hang a log line): an object below the bound is replaced by a
+ * marker, never passed on unredacted.
+ */
 export function redactDeep<T>(value: T, redact: Redactor, depth = 0): T {
   if (typeof value === 'string') return redact(value) as T;
-  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_REDACTION_DEPTH) return TOO_DEEP as T;
   if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact, depth + 1)) as T;
   if (value instanceof Error) {
     return redactDeep({ name: value.name, message: value.message }, redact, depth + 1) as T;

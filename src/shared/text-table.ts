@@ -1,3 +1,5 @@
+import { escapeForTerminal } from './terminal-text';
+
 /**
  * The one text-table renderer: the DLQ tool's tables, the demo's journeys and the bench's
  * figures. Widths are in UTF-16 code units, which is what a terminal shows for the text these
@@ -22,8 +24,11 @@ export function formatTable(
   rows: readonly (readonly string[])[],
   { style = 'plain', align = [], indent = '' }: TableOptions = {},
 ): string[] {
+  // Cells may hold record keys and headers: no control or bidi character reaches a terminal.
   const escape = (row: readonly string[]) =>
-    style === 'markdown' ? row.map((text) => text.replaceAll('|', '\\|')) : row;
+    row
+      .map(escapeForTerminal)
+      .map((text) => (style === 'markdown' ? text.replaceAll('|', '\\|') : text));
   const all = (header ? [header, ...rows] : rows).map(escape);
   const columns = Math.max(0, ...all.map((row) => row.length));
   const minimum = style === 'markdown' ? 3 : 0; // Prettier's shortest delimiter, `---`
@@ -49,9 +54,11 @@ export function formatTable(
   return all.map(line);
 }
 
-/** One line of at most `max` characters: runs of spaces and control characters become one space, an ellipsis if cut. */
+/**
+ * One line of at most `max` characters: runs of white space (line breaks too) become one space,
+ * other control and bidi characters are shown escaped (terminal-text.ts), an ellipsis if cut.
+ */
 export function cell(text: string, max: number): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+  const flat = escapeForTerminal(text.replace(/\s+/g, ' ').trim());
   return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
 }

@@ -150,4 +150,17 @@ describe('database migrations (scripts/db-migrate.mjs)', () => {
       /^db-migrate: cannot connect to \S+127\.0\.0\.1:1\S*: .+\n$/,
     );
   });
+
+  it('when DATABASE_URL carries its password as a query parameter, then no error line shows it', async () => {
+    const result = await runDbMigrate(['deploy'], {
+      DATABASE_URL:
+        'postgresql://postgres:in-userinfo@127.0.0.1:1/none?password=in-query&sslpassword=key-pass',
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^db-migrate: cannot connect to /);
+    for (const secret of ['in-userinfo', 'in-query', 'key-pass']) {
+      expect(result.stderr).not.toContain(secret);
+    }
+  });
 });

@@ -39,12 +39,24 @@ describe('order-dlq command line', () => {
       topic: 'payment_successful',
       dryRun: true,
       includeHandled: false,
+      all: false,
       selector: {
         offsets: { from: 3n, to: 9n },
         partition: 2,
         errorClasses: ['unknown-order', 'invalid-record'],
         orderIds: ['o-1'],
       },
+    });
+  });
+
+  test('when replay is given --all and no selector, then it replays every record on purpose', () => {
+    expect(parseDlqArguments(['replay', 't', '--all', '--include-handled'])).toEqual({
+      name: 'replay',
+      topic: 't',
+      dryRun: false,
+      includeHandled: true,
+      all: true,
+      selector: {},
     });
   });
 
@@ -79,6 +91,17 @@ describe('order-dlq command line', () => {
     [['skip', 't', '--json'], 'skip does not take --json'],
     [['list', '--order-id', 'x'], 'list does not take --order-id'],
     [['show', 't', '-x'], 'unknown option -x'],
+    [
+      ['replay', 't'],
+      'replay needs a selector (--offset, --partition, --error-class, --order-id) or --all',
+    ],
+    [
+      ['replay', 't', '--dry-run', '--include-handled'],
+      'replay needs a selector (--offset, --partition, --error-class, --order-id) or --all',
+    ],
+    [['replay', 't', '--all', '--offset', '3'], '--all selects every record: give it or selectors'],
+    [['skip', 't', '--all'], 'skip does not take --all'],
+    [['show', 't', '--all'], 'show does not take --all'],
   ])('when the arguments are %j, then it refuses them with "%s"', (args, message) => {
     expect(() => parseDlqArguments(args)).toThrow(new UsageError(message));
   });

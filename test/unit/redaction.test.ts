@@ -1,7 +1,14 @@
 import { Writable } from 'node:stream';
 import winston from 'winston';
 import { createLogger } from '../../src/shared/logger';
-import { createRedactor, REDACTED, redactUrls } from '../../src/shared/redaction';
+import {
+  createRedactor,
+  REDACTED,
+  redactDeep,
+  redactErrorText,
+  redactUrls,
+  TOO_DEEP,
+} from '../../src/shared/redaction';
 
 describe('redaction', () => {
   test.each([
@@ -59,5 +66,70 @@ describe('redaction', () => {
       url: `postgresql://orders:${REDACTED}@db/orders`,
       nested: { error: { message: `bad key ${REDACTED}` } },
     });
+  });
+});
+
+describe('redaction of free error text', () => {
+  test.each([
+    [
+      'GET https://svc:hunter2@registry.example/apis/ccompat failed',
+      'hunter2',
+      'https://svc:[REDACTED]@registry.example',
+    ],
+    [
+      'fetch https://ghp_abcdefgh12345678@git.example/x failed',
+      'ghp_abcdefgh12345678',
+      '[REDACTED]@',
+    ],
+    [
+      'connect postgresql://db/orders?sslmode=require&password=hunter2',
+      'hunter2',
+      'password=[REDACTED]',
+    ],
+    ['conninfo "host=db user=app password=hunter2 dbname=o"', 'hunter2', 'password=[REDACTED]'],
+    [
+      'request failed: {"Authorization":"Bearer eyJhbGciOi.abc.def"}',
+      'eyJhbGciOi',
+      '"Authorization":"[REDACTED]"',
+    ],
+    [
+      '401 with header Authorization: Basic dXNlcjpodW50ZXIy',
+      'dXNlcjpodW50ZXIy',
+      'Authorization: [REDACTED]',
+    ],
+    ['token rejected: Bearer abcdefghijklmnop', 'abcdefghijklmnop', 'Bearer [REDACTED]'],
+    ['client sent Basic dXNlcjpodW50ZXIy=', 'dXNlcjpodW50ZXIy', 'Basic [REDACTED]'],
+    ['body {"user":"app","password":"hunter2"}', 'hunter2', '"password":"[REDACTED]"'],
+    ['api_key=abc123secret&x=1', 'abc123secret', 'api_key=[REDACTED]'],
+  ])('when an error text reads %j, then the secret is gone', (text, secret, kept) => {
+    const redacted = redactErrorText(text);
+    expect(redacted).not.toContain(secret);
+    expect(redacted).toContain(kept);
+  });
+
+  test('when an error text holds no credentials, then it is unchanged', () => {
+    const text = 'No order has id 6f1c; basic validation failed at position 4 (Bearer of bad news)';
+    expect(redactErrorText(text)).toBe(text);
+  });
+
+  test('when a configured redactor sees error text, then it redacts it the same way', () => {
+    expect(createRedactor([])('Authorization: Bearer abcdefghijkl')).toBe(
+      `Authorization: ${REDACTED}`,
+    );
+  });
+
+  test('when a value is nested deeper than the bound, then it is replaced by a marker, never returned raw', () => {
+    let deep: Record<string, unknown> = { url: 'postgresql://u:hunter2@db/o', token: 'x' };
+    for (let level = 0; level < 10; level++) deep = { level: deep };
+    const redacted = JSON.stringify(redactDeep(deep, createRedactor([])));
+    expect(redacted).not.toContain('hunter2');
+    expect(redacted).toContain(TOO_DEEP);
+  });
+
+  test('when a value is nested within the bound, then it is redacted in place', () => {
+    const value = { a: { b: { c: { d: { e: { f: 'https://u:hunter2@h/' } } } } } };
+    expect(JSON.stringify(redactDeep(value, createRedactor([])))).toContain(
+      `https://u:${REDACTED}@h/`,
+    );
   });
 });

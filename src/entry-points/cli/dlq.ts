@@ -21,7 +21,8 @@ import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
 import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
 import { ConfigError, secretsOf } from '../../config';
-import { createRedactor, redactUrls } from '../../shared/redaction';
+import { createRedactor, redactErrorText, redactUrls } from '../../shared/redaction';
+import { escapeLinesForTerminal } from '../../shared/terminal-text';
 import { loadDlqConfig, type DlqConfig } from './dlq/cli-config';
 import { createDlqContext, type DlqContext, type Output } from './dlq/cli-context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, oneLine, UsageError } from './dlq/cli-errors';
@@ -36,7 +37,7 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
     command = parseDlqArguments(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    output.err(`dlq: ${error.message} (see --help)`);
+    output.err(escapeLinesForTerminal(`dlq: ${error.message} (see --help)`));
     return EXIT_USAGE;
   }
   if (command.name === 'help') {
@@ -48,12 +49,18 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
     config = loadDlqConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    output.err(`dlq: ${error.message}`);
+    output.err(escapeLinesForTerminal(`dlq: ${error.message}`));
     return EXIT_FAILURE;
   }
-  // A driver's error may quote a connection string: no configured secret reaches the terminal.
+  // A driver's or registry's error may quote a connection string or a token, and a dead letter
+  // holds the error text of its time: no secret reaches the terminal, on stdout or stderr. Nor
+  // does a control or bidi character (the printers escape them; this is the net under them).
   const redact = createRedactor(secretsOf(config));
-  const safeOutput: Output = { out: output.out, err: (line) => output.err(redact(line)) };
+  const safe = (line: string) => escapeLinesForTerminal(redact(line));
+  const safeOutput: Output = {
+    out: (line) => output.out(safe(line)),
+    err: (line) => output.err(safe(line)),
+  };
   const context = createDlqContext(config, safeOutput);
   try {
     await execute(command, context);
@@ -104,7 +111,7 @@ if (require.main === module) {
   // kafkajs can reject a promise nobody awaits while it tears a failed connection down: that is
   // still one line and a failure, not a stack trace.
   const bail = (error: unknown) => {
-    output.err(`dlq: unexpected error: ${oneLine(error)}`);
+    output.err(escapeLinesForTerminal(redactErrorText(`dlq: unexpected error: ${oneLine(error)}`)));
     process.exit(EXIT_FAILURE);
   };
   process.on('unhandledRejection', bail);

@@ -288,7 +288,7 @@ describe('order-dlq: list, show and failures', () => {
   });
 
   test('when the topic is not a DLQ topic under the prefix, then it prints one line listing the known ones and exits 1', async () => {
-    const result = await runDlqCli(['replay', 'payment_refunded'], env);
+    const result = await runDlqCli(['replay', 'payment_refunded', '--all'], env);
 
     expect(result).toEqual({
       code: 1,

@@ -176,10 +176,10 @@ describe('order-dlq: replay and skip', () => {
     );
     const reader = await readRaw(source);
 
-    const first = await runDlqCli(['replay', 'payment_failed'], cliEnv(prefix));
-    const second = await runDlqCli(['replay', 'payment_failed'], cliEnv(prefix));
+    const first = await runDlqCli(['replay', 'payment_failed', '--all'], cliEnv(prefix));
+    const second = await runDlqCli(['replay', 'payment_failed', '--all'], cliEnv(prefix));
     const forced = await runDlqCli(
-      ['replay', 'payment_failed', '--include-handled'],
+      ['replay', 'payment_failed', '--all', '--include-handled'],
       cliEnv(prefix),
     );
 
@@ -277,7 +277,7 @@ describe('order-dlq: replay and skip', () => {
     });
     await producer.disconnect();
 
-    const result = await runDlqCli(['replay', 'payment_successful'], cliEnv(prefix));
+    const result = await runDlqCli(['replay', 'payment_successful', '--all'], cliEnv(prefix));
 
     expect(result.code).toBe(1);
     expect(nonEmptyLines(result.stderr)).toEqual([
@@ -306,7 +306,7 @@ describe('order-dlq: replay and skip', () => {
     }
     const reader = await readRaw(source);
 
-    const result = await runDlqCli(['replay', 'payment_refunded'], cliEnv(prefix));
+    const result = await runDlqCli(['replay', 'payment_refunded', '--all'], cliEnv(prefix));
 
     expect(result.code).toBe(0);
     expect(nonEmptyLines(result.stderr)).toEqual([

@@ -119,7 +119,10 @@ describe('a dead-lettered reply, replayed once its cause is fixed', () => {
     );
     expect(listed).toContainEqual({ topic: `${source}_dlq`, records: 1, toHandle: 0 });
 
-    const again = await runDlqCli(['replay', 'payment_successful', '--include-handled'], env);
+    const again = await runDlqCli(
+      ['replay', 'payment_successful', '--all', '--include-handled'],
+      env,
+    );
 
     expect(again.code).toBe(0);
     await waitFor(async () => (await duplicatesSeen()) >= 1, {

@@ -12,6 +12,8 @@ export type DlqCommand =
       selector: Selector;
       dryRun: boolean;
       includeHandled: boolean;
+      /** Given as --all: the empty selector on purpose. */
+      all: boolean;
     }
   | { name: 'skip'; topic: string; selector: Selector; dryRun: boolean };
 
@@ -27,7 +29,8 @@ Commands:
   skip <topic>                mark records handled without replaying them
 
 <topic> is a dead-letter topic (e.g. staging.payment_successful_dlq) or its source topic name
-without the prefix (payment_successful).
+without the prefix (payment_successful). Only the dead-letter topics of the topics this service
+consumes, under KAFKA_TOPIC_PREFIX, are accepted; any other topic is refused.
 
 Selectors (show, replay, skip; combined with AND, a repeated option matches any of its values):
   --offset A..B               DLQ offsets A to B inclusive (also A.., ..B or A), in every
@@ -41,6 +44,7 @@ Options:
   --json                      list, show: JSON instead of a table
   --dry-run                   replay, skip: say what would be done and do nothing
   --include-handled           replay: also records already replayed or skipped
+  --all                       replay: every record (replay without a selector is refused)
   -h, --help                  this text
 
 replay and skip only select records not yet handled. Handled records are kept in the database
@@ -50,14 +54,14 @@ _PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (see README, Configuration).
 `;
 
 type CommandName = Exclude<DlqCommand['name'], 'help'>;
-type OptionName = 'limit' | 'json' | SelectorOption | 'dry-run' | 'include-handled';
+type OptionName = 'limit' | 'json' | SelectorOption | 'dry-run' | 'include-handled' | 'all';
 type SelectorOption = 'offset' | 'partition' | 'error-class' | 'order-id';
 
 const SELECTOR_OPTIONS: SelectorOption[] = ['offset', 'partition', 'error-class', 'order-id'];
 const ALLOWED: Record<CommandName, OptionName[]> = {
   list: ['json'],
   show: ['limit', 'json', ...SELECTOR_OPTIONS],
-  replay: ['dry-run', 'include-handled', ...SELECTOR_OPTIONS],
+  replay: ['dry-run', 'include-handled', 'all', ...SELECTOR_OPTIONS],
   skip: ['dry-run', ...SELECTOR_OPTIONS],
 };
 const DEFAULT_SHOW_LIMIT = 100;
@@ -68,6 +72,7 @@ interface OptionValues {
   json?: true;
   dryRun?: true;
   includeHandled?: true;
+  all?: true;
   limit?: string;
   offset?: string;
   partition?: string;
@@ -113,6 +118,7 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
         selector,
         dryRun: values.dryRun ?? false,
         includeHandled: values.includeHandled ?? false,
+        all: checkAll(selector, values.all ?? false),
       };
     case 'skip':
       return { name, topic, selector, dryRun: values.dryRun ?? false };
@@ -148,6 +154,7 @@ function readCommandLine(argv: string[]) {
     .addOption(new Option('--json'))
     .addOption(new Option('--dry-run'))
     .addOption(new Option('--include-handled'))
+    .addOption(new Option('--all'))
     .addOption(new Option('--limit <n>').argParser(value('--limit')))
     .addOption(new Option('--offset <range>').argParser(value('--offset')))
     .addOption(new Option('--partition <n>').argParser(value('--partition')))
@@ -201,6 +208,21 @@ function parseSelector(values: OptionValues): Selector {
   if (values.errorClass) selector.errorClasses = nonEmpty('--error-class', values.errorClass);
   if (values.orderId) selector.orderIds = nonEmpty('--order-id', values.orderId);
   return selector;
+}
+
+/**
+ * Replaying a whole topic re-sends every record in it to the service: a decision, never the
+ * effect of a forgotten selector. So replay takes a selector, or --all, not both.
+ */
+function checkAll(selector: Selector, all: boolean): boolean {
+  const selected = Object.keys(selector).length > 0;
+  if (all && selected) throw new UsageError('--all selects every record: give it or selectors');
+  if (!all && !selected) {
+    throw new UsageError(
+      'replay needs a selector (--offset, --partition, --error-class, --order-id) or --all',
+    );
+  }
+  return all;
 }
 
 function isCommandName(name: string): name is CommandName {

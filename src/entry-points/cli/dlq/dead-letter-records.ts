@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, IHeaders, Kafka } from 'kafkajs';
 import { DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
-import { DLQ_SUFFIX } from '../../../messaging/topics';
+import { consumedDeadLetterTopics, DLQ_SUFFIX } from '../../../messaging/topics';
 import type { PartitionRange } from '../../../data-access/dead-letter-actions-repository';
 import { CliError } from './cli-errors';
 
@@ -32,6 +32,11 @@ export function headersAsText(headers: IHeaders): Record<string, string> {
   return text;
 }
 
+/** Why the record is a stub (its value is only the first bytes of the original), or undefined. */
+export function stubReasonOf(record: DeadLetterRecord): string | undefined {
+  return headerText(record.headers, DLQ_HEADERS.stub);
+}
+
 /** Where the record came from: its header, else the DLQ topic's name without `_dlq`. */
 export function originalTopicOf(record: DeadLetterRecord): string {
   return (
@@ -40,28 +45,39 @@ export function originalTopicOf(record: DeadLetterRecord): string {
   );
 }
 
-/** Every `<prefix>…_dlq` topic on the cluster, sorted by name. Does not create any topic. */
+/**
+ * The dead-letter topics of this service's consumed topics under the prefix that exist on the
+ * cluster, sorted by name. Other `_dlq` topics are not this tool's: replaying one would write,
+ * under this service's identity, into a topic it does not own. Does not create any topic.
+ */
 export async function listDeadLetterTopics(admin: Admin, prefix: string): Promise<string[]> {
-  const topics = await admin.listTopics();
-  return topics
-    .filter((topic) => topic.startsWith(prefix) && topic.endsWith(DLQ_SUFFIX))
+  const existing = new Set(await admin.listTopics());
+  return consumedDeadLetterTopics(prefix)
+    .filter((topic) => existing.has(topic))
     .sort((a, b) => a.localeCompare(b));
 }
 
 /**
  * The operator may name the DLQ topic in full, or the source topic without prefix and suffix
- * (`payment_successful`). Only existing dead-letter topics under the prefix are accepted, so a
- * typo never creates a topic (metadata requests auto-create topics on many clusters).
+ * (`payment_successful`). Only the dead-letter topics of the consumed topics under the prefix
+ * are accepted, and only once they exist, so a typo never creates a topic (metadata requests
+ * auto-create topics on many clusters).
  */
 export async function resolveDeadLetterTopic(
   admin: Admin,
   prefix: string,
   name: string,
 ): Promise<string> {
-  const known = await listDeadLetterTopics(admin, prefix);
+  const ours = consumedDeadLetterTopics(prefix);
   const candidates = [name, `${prefix}${name}`, `${prefix}${name}${DLQ_SUFFIX}`];
-  const found = candidates.find((candidate) => known.includes(candidate));
-  if (found) return found;
+  const found = candidates.find((candidate) => ours.includes(candidate));
+  if (!found) {
+    throw new CliError(
+      `"${name}" is not a dead-letter topic of this service; under prefix "${prefix}" they are: ${ours.join(', ')}`,
+    );
+  }
+  const known = await listDeadLetterTopics(admin, prefix);
+  if (known.includes(found)) return found;
   const list = known.length > 0 ? `; known: ${known.join(', ')}` : '';
   throw new CliError(`no dead-letter topic "${name}" under prefix "${prefix}"${list}`);
 }

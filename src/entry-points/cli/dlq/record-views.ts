@@ -12,10 +12,12 @@ import {
   headerText,
   headersAsText,
   originalTopicOf,
+  stubReasonOf,
   type DeadLetterRecord,
 } from './dead-letter-records';
 import { matchesSelector, type Selector } from './selectors';
 import { cell, formatTable } from '../../../shared/text-table';
+import { escapeJsonForTerminal } from '../../../shared/terminal-text';
 
 export type RecordStatus = 'pending' | 'replayed' | 'skipped';
 
@@ -124,7 +126,23 @@ export async function jsonView(
     lastFailureAt: text(DLQ_HEADERS.lastFailureAt),
     serviceVersion: text(DLQ_HEADERS.serviceVersion),
     headers: headersAsText(record.headers),
-    ...(await values.decode(record.value)),
+    ...(stubReasonOf(record) === undefined ? await values.decode(record.value) : stubView(record)),
+  };
+}
+
+/** A stub's value is the first bytes of the original: shown as such, never decoded. */
+function stubView(record: DeadLetterRecord) {
+  const text = (name: string) => headerText(record.headers, name) ?? null;
+  return {
+    value: null,
+    valueHex: record.value?.toString('hex') ?? '',
+    undecodable: `stub: ${stubReasonOf(record)}`,
+    stub: {
+      reason: stubReasonOf(record),
+      valueBytes: Number(text(DLQ_HEADERS.valueBytes)),
+      valueSha256: text(DLQ_HEADERS.valueSha256),
+      droppedHeaders: text(DLQ_HEADERS.droppedHeaders),
+    },
   };
 }
 
@@ -134,9 +152,12 @@ function isoTime(millis: string | null): string | null {
   return millis === null || Number.isNaN(date.getTime()) ? millis : date.toISOString();
 }
 
-/** Decoded values may hold bytes and longs: hex and decimal strings keep the JSON valid. */
+/**
+ * Decoded values may hold bytes and longs: hex and decimal strings keep the JSON valid. Control
+ * and bidi characters are JSON escapes, never raw on the terminal.
+ */
 export function toJson(data: unknown, indent = 2): string {
-  return JSON.stringify(
+  const json = JSON.stringify(
     data,
     (_key, value: unknown) => {
       if (typeof value === 'bigint') return value.toString();
@@ -148,6 +169,7 @@ export function toJson(data: unknown, indent = 2): string {
     },
     indent,
   );
+  return escapeJsonForTerminal(json);
 }
 
 /** The readable table of `show`, also used by `--dry-run` to list what would be done. */
@@ -174,7 +196,7 @@ export async function recordsTable(
       cell(text(DLQ_HEADERS.errorMessage), 60),
     ];
     if (values) {
-      const decoded = await values.decode(record.value);
+      const decoded = stubReasonOf(record) ? stubView(record) : await values.decode(record.value);
       row.push(
         'valueHex' in decoded
           ? cell(`(${decoded.undecodable}) hex ${decoded.valueHex}`, 100)

@@ -4,7 +4,7 @@ import { DLQ_HEADER_PREFIX, DLQ_HEADERS } from '../../../messaging/dead-letter-h
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';
-import { originalTopicOf, type DeadLetterRecord } from './dead-letter-records';
+import { originalTopicOf, stubReasonOf, type DeadLetterRecord } from './dead-letter-records';
 import { recordsTable } from './record-views';
 import { selectDeadLetters } from './selection';
 import type { Selector } from './selectors';
@@ -34,6 +34,7 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
     output.out(`nothing to replay: no ${what}`);
     return;
   }
+  refuseStubs(topic, selected);
   if (options.dryRun) {
     (await recordsTable(selected, handled, undefined)).forEach((line) => output.out(line));
     output.out(`dry run: would replay ${selected.length} ${what}; nothing was sent or marked`);
@@ -80,6 +81,24 @@ function refuseForeignTargets(dlqTopic: string, records: DeadLetterRecord[]) {
         `as its original topic, not ${expected}; nothing was replayed`,
     );
   }
+}
+
+/**
+ * A stub (the topic refused the whole dead letter) holds only the first bytes of the value:
+ * replaying it would send a broken record. Nothing is sent; the operator finds the original
+ * by its coordinates and hash, or skips the stub.
+ */
+function refuseStubs(dlqTopic: string, records: DeadLetterRecord[]) {
+  const stubs = records.filter((record) => stubReasonOf(record) !== undefined);
+  const [first] = stubs;
+  if (!first) return;
+  const at = (record: DeadLetterRecord) => `${record.partition}/${record.offset}`;
+  throw new CliError(
+    `${stubs.length} selected record(s) of ${dlqTopic} are stubs without the full value ` +
+      `(${stubs.slice(0, 10).map(at).join(', ')}${stubs.length > 10 ? ', …' : ''}): ` +
+      `a stub cannot be replayed (${stubReasonOf(first)}); see its original with show, ` +
+      `skip it, or leave it out with a selector; nothing was replayed`,
+  );
 }
 
 function asTopicMessages(records: DeadLetterRecord[], replayedAt: string): TopicMessages[] {
