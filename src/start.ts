@@ -1,6 +1,13 @@
 // First: tracing, when on, must patch http, express, pg and kafkajs before they load.
 import { shutdownTracing } from './tracing';
-import { ConfigError, configDeprecations, loadConfig, secretsOf, type Config } from './config';
+import {
+  ConfigError,
+  configDeprecations,
+  insecureTransportWarnings,
+  loadConfig,
+  secretsOf,
+  type Config,
+} from './config';
 import { startOrderService } from './application';
 import { createRedactor } from './shared/redaction';
 
@@ -12,6 +19,7 @@ async function main(): Promise<void> {
   const service = await startOrderService(config);
   const { logger } = service;
   for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
+  for (const { message, link } of insecureTransportWarnings(config)) logger.warn(message, { link });
 
   let stopping = false;
   const shutdown = (reason: Record<string, string>, exitCode = 0) => {

@@ -20,7 +20,7 @@ import { KafkaJSError } from 'kafkajs';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
 import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
-import { ConfigError, secretsOf } from '../../config';
+import { ConfigError, insecureTransportWarnings, secretsOf } from '../../config';
 import { createRedactor, redactUrls } from '../../shared/redaction';
 import { loadDlqConfig, type DlqConfig } from './dlq/cli-config';
 import { createDlqContext, type DlqContext, type Output } from './dlq/cli-context';
@@ -51,6 +51,7 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(`dlq: ${error.message}`);
     return EXIT_FAILURE;
   }
+  for (const { message } of insecureTransportWarnings(config)) output.err(`dlq: warning: ${message}`);
   // A driver's error may quote a connection string: no configured secret reaches the terminal.
   const redact = createRedactor(secretsOf(config));
   const safeOutput: Output = { out: output.out, err: (line) => output.err(redact(line)) };

@@ -9,6 +9,7 @@ import { REGISTRY_CONNECTION_KEYS } from '../../../messaging/schema-registry-cli
  */
 const DLQ_KEYS = [
   'NODE_ENV',
+  'ALLOW_INSECURE_TRANSPORT',
   'DATABASE_URL',
   'KAFKA_BROKERS',
   'KAFKA_IDEMPOTENT_PRODUCER',
