@@ -21,6 +21,10 @@ export const CONFIG_GROUPS = {
   outbox: { title: 'Outbox relay' },
   breaker: { title: 'Circuit breaker around every Kafka send (opossum)' },
   saga: { title: 'Saga consumer, deadlines and retries' },
+  operators: {
+    title: 'Operator tools',
+    note: '`npm run dlq` reads these, the service never does',
+  },
 } as const satisfies Record<string, { title: string; note?: string }>;
 
 export type ConfigGroup = keyof typeof CONFIG_GROUPS;
@@ -60,6 +64,16 @@ function documented<Schema extends z.ZodType>(schema: Schema, doc: ConfigKeyDoc)
 /** The links whose TLS production requires, each of which ALLOW_INSECURE_TRANSPORT may exempt. */
 export const INSECURE_LINKS = ['postgres', 'kafka', 'registry'] as const;
 export type InsecureLink = (typeof INSECURE_LINKS)[number];
+
+/** An actor's name as the audit stores it: short, printable, no control or bidi characters. */
+function safeActor() {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((name) => !/[\p{Cc}\p{Cf}]/u.test(name), 'must be printable text');
+}
 
 const booleanFromString = z
   .enum(['true', 'false', '1', '0'])
@@ -150,7 +164,12 @@ const configObject = z.object({
     z
       .string()
       .default('')
-      .transform((text) => text.split(',').map((link) => link.trim()).filter(Boolean))
+      .transform((text) =>
+        text
+          .split(',')
+          .map((link) => link.trim())
+          .filter(Boolean),
+      )
       .pipe(z.array(z.enum(INSECURE_LINKS, { error: 'lists only postgres, kafka, registry' }))),
     {
       group: 'http',
@@ -515,6 +534,11 @@ const configObject = z.object({
     description:
       'bytes in one string or bytes value of a record; a record with a longer one is dead-lettered as record-too-large',
   }),
+  DLQ_ACTOR: documented(optional(safeActor()), {
+    group: 'operators',
+    description:
+      "who runs `npm run dlq` (a person's login or a ticket's owner), written with each replay and skip to the `operator_audit` table; replay and skip are refused without it",
+  }),
   CONSUMER_SESSION_TIMEOUT_MS: documented(z.coerce.number().int().min(3_000).default(30_000), {
     group: 'saga',
     description: 'kafkajs group session timeout; lower means faster rebalances after a crash',
@@ -565,7 +589,10 @@ const secureInProduction = (
     config.NODE_ENV === 'production' &&
     !config.ALLOW_INSECURE_TRANSPORT.includes(link) &&
     !secure(config)
-      ? { key, message: `${message} when NODE_ENV=production (or ALLOW_INSECURE_TRANSPORT=${link})` }
+      ? {
+          key,
+          message: `${message} when NODE_ENV=production (or ALLOW_INSECURE_TRANSPORT=${link})`,
+        }
       : undefined,
 });
 

@@ -101,6 +101,7 @@ describe('loadConfig', () => {
     CONSUMER_MAX_STRING_BYTES: 65_536,
     CONSUMER_SESSION_TIMEOUT_MS: 30_000,
     CONSUMER_HEARTBEAT_INTERVAL_MS: 3_000,
+    DLQ_ACTOR: undefined,
   };
 
   const message = (env: Record<string, string | undefined>) => {

@@ -22,7 +22,7 @@ import { Prisma } from '../../generated/prisma/client';
 import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
 import { ConfigError, insecureTransportWarnings, secretsOf } from '../../config';
 import { createRedactor, redactUrls } from '../../shared/redaction';
-import { loadDlqConfig, type DlqConfig } from './dlq/cli-config';
+import { actorOf, loadDlqConfig, type DlqConfig } from './dlq/cli-config';
 import { createDlqContext, type DlqContext, type Output } from './dlq/cli-context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, oneLine, UsageError } from './dlq/cli-errors';
 import { listCommand } from './dlq/list-command';
@@ -51,7 +51,8 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(`dlq: ${error.message}`);
     return EXIT_FAILURE;
   }
-  for (const { message } of insecureTransportWarnings(config)) output.err(`dlq: warning: ${message}`);
+  for (const { message } of insecureTransportWarnings(config))
+    output.err(`dlq: warning: ${message}`);
   // A driver's error may quote a connection string: no configured secret reaches the terminal.
   const redact = createRedactor(secretsOf(config));
   const safeOutput: Output = { out: output.out, err: (line) => output.err(redact(line)) };
@@ -68,6 +69,10 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
 }
 
 async function execute(command: Exclude<DlqCommand, { name: 'help' }>, context: DlqContext) {
+  // Before anything connects: a change without an actor is refused outright.
+  if ((command.name === 'replay' || command.name === 'skip') && !command.dryRun) {
+    actorOf(context.config);
+  }
   switch (command.name) {
     case 'list':
       return listCommand(context, command);
