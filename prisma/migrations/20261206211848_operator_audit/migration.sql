@@ -19,9 +19,6 @@ CREATE INDEX "operator_audit_at_idx" ON "operator_audit"("at");
 -- CreateIndex
 CREATE INDEX "operator_audit_target_idx" ON "operator_audit"("target");
 
--- Only the actions the tools know, so a row always reads as one of them.
-ALTER TABLE "operator_audit" ADD CONSTRAINT "operator_audit_action_check"
-  CHECK ("action" IN ('replay', 'skip', 'cancel', 'reveal', 'mark', 'unmark'));
 
 -- Append-only. Whatever role the service runs as got UPDATE and DELETE on this table through the
 -- default privileges of deploy/postgres/initdb/20-service-role-grants.sql: take them back from
@@ -41,18 +38,31 @@ END
 $$;
 
 -- The second line: no role, the owner included, changes or removes a row without first
--- dropping this trigger (DDL, which the service's role may not do).
-CREATE FUNCTION "operator_audit_refuse_change"() RETURNS trigger LANGUAGE plpgsql AS $$
+-- dropping these triggers (DDL, which the service's role may not do). The insert trigger keeps
+-- actions to the ones the tools know (a CHECK constraint would do, but Prisma's schema engine
+-- cannot introspect one and the drift check would stop).
+CREATE FUNCTION "operator_audit_guard"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'INSERT' THEN
+    IF NEW."action" NOT IN ('replay', 'skip', 'cancel', 'reveal', 'mark', 'unmark') THEN
+      RAISE EXCEPTION 'operator_audit: unknown action %', NEW."action"
+        USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NEW;
+  END IF;
   RAISE EXCEPTION 'operator_audit is append-only: % refused', TG_OP
     USING ERRCODE = 'insufficient_privilege';
 END
 $$;
 
+CREATE TRIGGER "operator_audit_known_action"
+  BEFORE INSERT ON "operator_audit"
+  FOR EACH ROW EXECUTE FUNCTION "operator_audit_guard"();
+
 CREATE TRIGGER "operator_audit_append_only"
   BEFORE UPDATE OR DELETE ON "operator_audit"
-  FOR EACH ROW EXECUTE FUNCTION "operator_audit_refuse_change"();
+  FOR EACH ROW EXECUTE FUNCTION "operator_audit_guard"();
 
 CREATE TRIGGER "operator_audit_no_truncate"
   BEFORE TRUNCATE ON "operator_audit"
-  FOR EACH STATEMENT EXECUTE FUNCTION "operator_audit_refuse_change"();
+  FOR EACH STATEMENT EXECUTE FUNCTION "operator_audit_guard"();
