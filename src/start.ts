@@ -9,6 +9,7 @@ import {
   type Config,
 } from './config';
 import { startOrderService } from './application';
+import { createLogger } from './shared/logger';
 import { createRedactor } from './shared/redaction';
 
 let config: Config | undefined;
@@ -16,10 +17,11 @@ let config: Config | undefined;
 /** Process entry point: config, start everything, and stop in order on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   config = loadConfig();
-  const service = await startOrderService(config);
-  const { logger } = service;
-  for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
+  const logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) });
+  // Before anything connects: an opted-out link is said out loud, once per link.
   for (const { message, link } of insecureTransportWarnings(config)) logger.warn(message, { link });
+  const service = await startOrderService(config, logger);
+  for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
 
   let stopping = false;
   const shutdown = (reason: Record<string, string>, exitCode = 0) => {
