@@ -51,8 +51,9 @@ async function replayDeadLetters(stack: DrillStack, topics: Set<string>): Promis
   let replayed = 0;
   for (const topic of topics) {
     const result = await runDlqCli(
-      ['replay', topic, '--all'],
+      ['replay', topic, '--all', '--reason', 'duplicate-storm drill'],
       {
+        DLQ_ACTOR: 'duplicate-storm-drill',
         DATABASE_URL: stack.databaseUrl,
         KAFKA_BROKERS: stack.services.kafka.brokers.join(','),
         SCHEMA_REGISTRY_URL: stack.services.kafka.registryUrl,

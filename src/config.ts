@@ -21,6 +21,10 @@ export const CONFIG_GROUPS = {
   outbox: { title: 'Outbox relay' },
   breaker: { title: 'Circuit breaker around every Kafka send (opossum)' },
   saga: { title: 'Saga consumer, deadlines and retries' },
+  operators: {
+    title: 'Operator tools',
+    note: '`npm run dlq` reads these, the service never does',
+  },
 } as const satisfies Record<string, { title: string; note?: string }>;
 
 export type ConfigGroup = keyof typeof CONFIG_GROUPS;
@@ -55,6 +59,20 @@ const documentation = z.registry<ConfigKeyDoc>();
 function documented<Schema extends z.ZodType>(schema: Schema, doc: ConfigKeyDoc): Schema {
   documentation.add(schema as z.ZodType, doc);
   return schema;
+}
+
+/** The links whose TLS production requires, each of which ALLOW_INSECURE_TRANSPORT may exempt. */
+export const INSECURE_LINKS = ['postgres', 'kafka', 'registry'] as const;
+export type InsecureLink = (typeof INSECURE_LINKS)[number];
+
+/** An actor's name as the audit stores it: short, printable, no control or bidi characters. */
+function safeActor() {
+  return z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .refine((name) => !/[\p{Cc}\p{Cf}]/u.test(name), 'must be printable text');
 }
 
 const booleanFromString = z
@@ -139,8 +157,26 @@ const configObject = z.object({
   NODE_ENV: documented(z.enum(['development', 'test', 'production']).default('development'), {
     group: 'http',
     description:
-      '`production` refuses `AUTH_MODE=none`, SASL PLAIN without TLS and registry basic auth over http',
+      '`production` refuses `AUTH_MODE=none`, SASL PLAIN without TLS, registry basic auth over http, and any link without verified TLS (see `ALLOW_INSECURE_TRANSPORT`)',
   }),
+
+  ALLOW_INSECURE_TRANSPORT: documented(
+    z
+      .string()
+      .default('')
+      .transform((text) =>
+        text
+          .split(',')
+          .map((link) => link.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(INSECURE_LINKS, { error: 'lists only postgres, kafka, registry' }))),
+    {
+      group: 'http',
+      description:
+        'comma list of `postgres`, `kafka`, `registry`: links that may run without verified TLS when `NODE_ENV=production` (else `DATABASE_URL` needs `sslmode=verify-full` or `verify-ca`, `KAFKA_SSL=true`, an https registry); each one named logs a warning at start-up; for loopback set-ups only',
+    },
+  ),
 
   AUTH_MODE: documented(z.enum(['jwt', 'none']).default('jwt'), {
     group: 'auth',
@@ -498,6 +534,11 @@ const configObject = z.object({
     description:
       'bytes in one string or bytes value of a record; a record with a longer one is dead-lettered as record-too-large',
   }),
+  DLQ_ACTOR: documented(optional(safeActor()), {
+    group: 'operators',
+    description:
+      "who runs `npm run dlq` (a person's login or a ticket's owner), written with each replay and skip to the `operator_audit` table; replay and skip are refused without it",
+  }),
   CONSUMER_SESSION_TIMEOUT_MS: documented(z.coerce.number().int().min(3_000).default(30_000), {
     group: 'saga',
     description: 'kafkajs group session timeout; lower means faster rebalances after a crash',
@@ -532,7 +573,55 @@ const bothOrNeither = (first: Key, second: Key): CrossKeyRule => ({
       : undefined,
 });
 
+/**
+ * In production every link is encrypted and its server verified, or named in
+ * ALLOW_INSECURE_TRANSPORT: a man in the middle of the registry link could swap writer schemas,
+ * of the database or broker link read and change orders.
+ */
+const secureInProduction = (
+  link: InsecureLink,
+  key: Key,
+  secure: (config: ConfigShape) => boolean,
+  message: string,
+): CrossKeyRule => ({
+  keys: [key, 'NODE_ENV', 'ALLOW_INSECURE_TRANSPORT'],
+  check: (config) =>
+    config.NODE_ENV === 'production' &&
+    !config.ALLOW_INSECURE_TRANSPORT.includes(link) &&
+    !secure(config)
+      ? {
+          key,
+          message: `${message} when NODE_ENV=production (or ALLOW_INSECURE_TRANSPORT=${link})`,
+        }
+      : undefined,
+});
+
+/** libpq's modes that check the server's certificate; `require` encrypts but trusts anyone. */
+const VERIFYING_SSL_MODES = ['verify-full', 'verify-ca'];
+
+export function databaseTlsVerified(url: string | undefined): boolean {
+  if (!url) return false;
+  try {
+    return VERIFYING_SSL_MODES.includes(new URL(url).searchParams.get('sslmode') ?? '');
+  } catch {
+    return false;
+  }
+}
+
 const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
+  secureInProduction(
+    'postgres',
+    'DATABASE_URL',
+    (config) => databaseTlsVerified(config.DATABASE_URL),
+    'needs sslmode=verify-full or sslmode=verify-ca',
+  ),
+  secureInProduction('kafka', 'KAFKA_SSL', (config) => config.KAFKA_SSL, 'must be true'),
+  secureInProduction(
+    'registry',
+    'SCHEMA_REGISTRY_URL',
+    (config) => config.SCHEMA_REGISTRY_URL?.startsWith('https:') ?? false,
+    'must be https',
+  ),
   {
     keys: ['AUTH_MODE', 'NODE_ENV'],
     check: (config) =>
@@ -809,6 +898,20 @@ export function configDeprecations(
       formerName,
     }),
   );
+}
+
+/**
+ * One warning per link that production runs without verified TLS because
+ * ALLOW_INSECURE_TRANSPORT names it, for start-up to log loudly; nothing outside production.
+ */
+export function insecureTransportWarnings(
+  config: Pick<Config, 'NODE_ENV' | 'ALLOW_INSECURE_TRANSPORT'>,
+): { message: string; link: InsecureLink }[] {
+  if (config.NODE_ENV !== 'production') return [];
+  return [...new Set(config.ALLOW_INSECURE_TRANSPORT)].map((link) => ({
+    message: `INSECURE TRANSPORT: the ${link} link runs without verified TLS in production (ALLOW_INSECURE_TRANSPORT=${link}); anyone on the path can read and change what it carries`,
+    link,
+  }));
 }
 
 /** What was set, as far as it may be shown: never a secret, never a URL's password. */

@@ -1,7 +1,15 @@
 // First: tracing, when on, must patch http, express, pg and kafkajs before they load.
 import { shutdownTracing } from './tracing';
-import { ConfigError, configDeprecations, loadConfig, secretsOf, type Config } from './config';
+import {
+  ConfigError,
+  configDeprecations,
+  insecureTransportWarnings,
+  loadConfig,
+  secretsOf,
+  type Config,
+} from './config';
 import { startOrderService } from './application';
+import { createLogger } from './shared/logger';
 import { createRedactor } from './shared/redaction';
 
 let config: Config | undefined;
@@ -9,8 +17,10 @@ let config: Config | undefined;
 /** Process entry point: config, start everything, and stop in order on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   config = loadConfig();
-  const service = await startOrderService(config);
-  const { logger } = service;
+  const logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) });
+  // Before anything connects: an opted-out link is said out loud, once per link.
+  for (const { message, link } of insecureTransportWarnings(config)) logger.warn(message, { link });
+  const service = await startOrderService(config, logger);
   for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
 
   let stopping = false;

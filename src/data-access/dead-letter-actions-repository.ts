@@ -1,3 +1,5 @@
+import { auditResult, deadLetterTarget, type OperatorAction } from '../domain/operator-audit';
+import { insertOperatorActions } from './operator-audit-sql';
 import type { Database } from './prisma-client-factory';
 
 /**
@@ -11,6 +13,9 @@ import type { Database } from './prisma-client-factory';
  *   a crash in between leaves the record unhandled and a second replay repeats it, which the
  *   consumers' dedupe on eventId makes harmless.
  * - skipped: the operator decided that the record needs no replay. A replay later overrides it.
+ *
+ * This table says only whether a record is handled (replay and skip select on it); who did what
+ * and why, every time, is appended to `operator_audit` in the same transaction.
  *
  * Rows outlive the records (retention deletes old DLQ records, not these rows), so counts only
  * look at rows within a partition's current offsets. Deleting and re-creating a DLQ topic
@@ -34,6 +39,32 @@ export interface PartitionRange {
   /** First offset still in the topic, and the next offset to be written (Kafka's low/high). */
   low: string;
   high: string;
+}
+
+/** Who acts, and why, for the audit rows of one command. */
+export interface ActingOperator {
+  actor: string;
+  reason: string;
+}
+
+const AUDITED_AS = { replayed: 'replay', skipped: 'skip' } as const;
+
+function auditRows(
+  topic: string,
+  action: DeadLetterActionKind,
+  refs: DeadLetterRef[],
+  operator: ActingOperator,
+  result: string,
+): OperatorAction[] {
+  return refs.map((ref) => ({
+    actor: operator.actor,
+    role: 'operator',
+    via: 'cli',
+    action: AUDITED_AS[action],
+    target: deadLetterTarget(topic, ref.partition, ref.offset),
+    reason: operator.reason,
+    result,
+  }));
 }
 
 export function handledKey(partition: number, offset: string): string {
@@ -69,27 +100,49 @@ export function createDeadLetterActionsRepository(db: Database) {
     },
 
     /**
-     * Marks records handled in one statement. A replay always wins (and refreshes the time); a
-     * skip never overwrites an earlier action.
+     * Marks records handled and appends one audit row per record, in one transaction. A replay
+     * always wins (and refreshes the time); a skip never overwrites an earlier action.
      */
-    async record(topic: string, action: DeadLetterActionKind, refs: DeadLetterRef[]) {
+    async record(
+      topic: string,
+      action: DeadLetterActionKind,
+      refs: DeadLetterRef[],
+      operator: ActingOperator,
+    ) {
       if (refs.length === 0) return;
       const partitions = refs.map((ref) => ref.partition);
       const offsets = refs.map((ref) => ref.offset);
-      if (action === 'replayed') {
-        await db.$executeRaw`
+      const mark =
+        action === 'replayed'
+          ? db.$executeRaw`
           INSERT INTO dead_letter_actions (dlq_topic, dlq_partition, dlq_offset, action)
           SELECT ${topic}, p, o::bigint, 'replayed'
           FROM unnest(${partitions}::int[], ${offsets}::text[]) AS t(p, o)
           ON CONFLICT (dlq_topic, dlq_partition, dlq_offset)
-          DO UPDATE SET action = 'replayed', acted_at = CURRENT_TIMESTAMP`;
-      } else {
-        await db.$executeRaw`
+          DO UPDATE SET action = 'replayed', acted_at = CURRENT_TIMESTAMP`
+          : db.$executeRaw`
           INSERT INTO dead_letter_actions (dlq_topic, dlq_partition, dlq_offset, action)
           SELECT ${topic}, p, o::bigint, 'skipped'
           FROM unnest(${partitions}::int[], ${offsets}::text[]) AS t(p, o)
           ON CONFLICT (dlq_topic, dlq_partition, dlq_offset) DO NOTHING`;
-      }
+      const audit = insertOperatorActions(
+        auditRows(topic, action, refs, operator, auditResult('done')),
+      );
+      await db.$transaction([mark, db.$executeRawUnsafe(audit.text, ...audit.values)]);
+    },
+
+    /** Records that an action on these records failed: audited, not marked handled. */
+    async recordFailure(
+      topic: string,
+      action: DeadLetterActionKind,
+      refs: DeadLetterRef[],
+      operator: ActingOperator,
+      why: string,
+    ) {
+      if (refs.length === 0) return;
+      const rows = auditRows(topic, action, refs, operator, auditResult('failed', why));
+      const audit = insertOperatorActions(rows);
+      await db.$executeRawUnsafe(audit.text, ...audit.values);
     },
   };
 }

@@ -9,6 +9,8 @@ import type {
   SagaStore,
   SagaUnitOfWork,
 } from '../domain/saga-store';
+import type { OperatorAction } from '../domain/operator-audit';
+import { insertOperatorActions } from './operator-audit-sql';
 import { isDatabaseUnavailable, translateDatabaseErrors } from './database-errors';
 import { ORDER_VIEW_SELECT, toOrderViewFromRow, type OrderViewRow } from './order-view-sql';
 import { poolOf, type Database } from './prisma-client-factory';
@@ -148,6 +150,12 @@ class PgUnitOfWork implements SagaUnitOfWork {
 
   async recordOutcome(eventId: string, outcome: EventOutcome): Promise<void> {
     this.outcomes.set(eventId, outcome);
+  }
+
+  async recordOperatorActions(actions: readonly OperatorAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    const { text, values } = insertOperatorActions(actions);
+    await this.client.query(text, values);
   }
 
   async view(orderId: string) {

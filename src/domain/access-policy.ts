@@ -55,6 +55,9 @@ export function customerFilterForList(
   return caller.customerId;
 }
 
+/** The role an operator acts in, as the audit records it. */
+export const OPERATOR_ROLE_NAME = 'operator';
+
 /** The reason recorded when a cancellation gives none. */
 export function defaultCancellationReason(caller: Caller): string {
   return caller.kind === 'operator' ? 'cancelled by an operator' : 'cancelled by the customer';

@@ -3,7 +3,13 @@ import { z } from 'zod';
 import { NotFoundError } from '../shared/app-error';
 import { parseOrThrow } from '../shared/validation';
 import { safeText } from '../shared/safe-text';
-import { defaultCancellationReason, mayAccessOrder, type Caller } from './access-policy';
+import {
+  defaultCancellationReason,
+  mayAccessOrder,
+  OPERATOR_ROLE_NAME,
+  type Caller,
+} from './access-policy';
+import { auditResult, orderTarget, type OperatorAction } from './operator-audit';
 import { saveDecision } from './apply-decision';
 import type { OrderView } from './order-view';
 import { decide } from './saga-decider';
@@ -36,24 +42,49 @@ export async function cancelOrder(
 ): Promise<OrderView> {
   const input = parseOrThrow(cancelBodySchema.optional(), body, 'The cancellation is not valid');
   const reason = input?.reason ?? defaultCancellationReason(caller);
-  return saga.transaction(async (unit) => {
-    const order = (await unit.lockOrders([orderId])).get(orderId);
-    if (!order || !mayAccessOrder(caller, order)) {
-      throw new NotFoundError(`No order has id ${orderId}`);
-    }
-    const at = now();
-    const decision = decide(
-      order,
-      { trigger: 'cancel', reason },
-      { now: at, newEventId: randomUUID },
-    );
-    if (decision.kind === 'ignore') {
-      throw new OrderNotCancellableError(
-        `The order is ${order.status} and can no longer be cancelled`,
-        { details: { currentStatus: order.status } },
+  const audited = (result: string): OperatorAction[] =>
+    caller.kind === 'operator'
+      ? [
+          {
+            actor: caller.subject,
+            role: OPERATOR_ROLE_NAME,
+            via: 'api',
+            action: 'cancel',
+            target: orderTarget(orderId),
+            reason,
+            result,
+          },
+        ]
+      : [];
+  try {
+    return await saga.transaction(async (unit) => {
+      const order = (await unit.lockOrders([orderId])).get(orderId);
+      if (!order || !mayAccessOrder(caller, order)) {
+        throw new NotFoundError(`No order has id ${orderId}`);
+      }
+      const at = now();
+      const decision = decide(
+        order,
+        { trigger: 'cancel', reason },
+        { now: at, newEventId: randomUUID },
       );
+      if (decision.kind === 'ignore') {
+        throw new OrderNotCancellableError(
+          `The order is ${order.status} and can no longer be cancelled`,
+          { details: { currentStatus: order.status } },
+        );
+      }
+      await saveDecision(unit, order, decision, { causingEventId: null, now: at, timeouts });
+      // In the same transaction: an operator's cancel is never without its audit row.
+      await unit.recordOperatorActions(audited(auditResult('done')));
+      return (await unit.view(orderId)) as OrderView;
+    });
+  } catch (error) {
+    // A refused attempt is audited too (an operator probing orders leaves a trace).
+    if (error instanceof NotFoundError || error instanceof OrderNotCancellableError) {
+      const refused = audited(auditResult('refused', error.message));
+      if (refused.length > 0) await saga.transaction((unit) => unit.recordOperatorActions(refused));
     }
-    await saveDecision(unit, order, decision, { causingEventId: null, now: at, timeouts });
-    return (await unit.view(orderId)) as OrderView;
-  });
+    throw error;
+  }
 }

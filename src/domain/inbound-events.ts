@@ -11,11 +11,14 @@ const paymentSuccessful = z.object({
   ...base,
   paymentId: id,
   amount: z.number().int().min(0),
-  /** null or absent: the order's currency. */
+  /**
+   * Required: a payment confirms an order only in the currency it names. The Avro schema keeps
+   * its optional union for peers' compatibility; null or absent is refused here, so the record
+   * is dead-lettered as invalid-record and the order does not move.
+   */
   currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code')
-    .nullish(),
+    .string({ error: 'is required on a payment reply' })
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code'),
 });
 const paymentFailed = z.object({ ...base, reason });
 const inventoryReserved = z.object({ ...base, reservationId: id });
@@ -43,7 +46,7 @@ export const INBOUND_EVENT_PARSERS = {
         eventId,
         paymentId,
         amount,
-        ...(currency ? { currency } : {}),
+        currency,
       },
     };
   },

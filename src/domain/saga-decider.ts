@@ -34,7 +34,7 @@ export function decide(order: SagaOrder, input: SagaInput, context: DecisionCont
     paidAmount: changes.paidAmount ?? order.paidAmount,
   };
   const emit = row.emit.map((type) => buildEvent(type, after, input, context));
-  const effect = effectOf(order, input);
+  const effect = effectOf(input);
   return {
     kind: 'apply',
     from: order.status,
@@ -50,7 +50,7 @@ function paymentMatches(order: SagaOrder, input: SagaInput): boolean {
   return (
     input.trigger === 'payment_successful' &&
     input.amount === order.totalAmount &&
-    (input.currency ?? order.currency) === order.currency
+    input.currency === order.currency
   );
 }
 
@@ -79,10 +79,9 @@ function whyNoGuardHolds(order: SagaOrder, input: SagaInput): string {
 }
 
 /** The reply's payment or reservation: remembered whatever the row does with it. */
-function effectOf(order: SagaOrder, input: SagaInput): PeerEffect | undefined {
+function effectOf(input: SagaInput): PeerEffect | undefined {
   if (input.trigger === 'payment_successful') {
-    const { paymentId, amount, eventId } = input;
-    const currency = input.currency ?? order.currency;
+    const { paymentId, amount, currency, eventId } = input;
     return { kind: 'payment', reference: paymentId, amount, currency, eventId };
   }
   if (input.trigger === 'inventory_reserved') {
@@ -157,7 +156,7 @@ function reasonFor(row: SagaTransition, order: SagaOrder, input: SagaInput): str
     'reason' in input
       ? ` (${input.reason})`
       : row.when === 'payment_mismatch' && input.trigger === 'payment_successful'
-        ? ` (took ${input.amount} ${input.currency ?? order.currency}, order total ${order.totalAmount} ${order.currency})`
+        ? ` (took ${input.amount} ${input.currency}, order total ${order.totalAmount} ${order.currency})`
         : '';
   return `${late}${input.trigger}${detail}${emitted}`;
 }

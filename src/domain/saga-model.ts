@@ -30,8 +30,8 @@ export type SagaInput =
       eventId: string;
       paymentId: string;
       amount: number;
-      /** Absent when the payment service does not say: the order's currency. */
-      currency?: string;
+      /** What the payment service says it took; required, never assumed to be the order's. */
+      currency: string;
     }
   | { trigger: 'payment_failed'; eventId: string; reason: string }
   | { trigger: 'inventory_reserved'; eventId: string; reservationId: string }

@@ -1,3 +1,4 @@
+import type { OperatorAction } from './operator-audit';
 import type { OrderView } from './order-view';
 import type { SagaDecision, SagaOrder } from './saga-model';
 
@@ -43,6 +44,8 @@ export interface SagaUnitOfWork {
   save(change: SagaChange): Promise<void>;
   /** Records what each claimed event did (claims start as `applied`). */
   recordOutcome(eventId: string, outcome: EventOutcome): Promise<void>;
+  /** Appends rows to the operators' audit, in this transaction. */
+  recordOperatorActions(actions: readonly OperatorAction[]): Promise<void>;
   /** The order as REST clients see it, as this transaction sees it. */
   view(orderId: string): Promise<OrderView | null>;
 }

@@ -52,6 +52,7 @@ function countingUnit(unit: SagaUnitOfWork, saved: AppliedDecision[]): SagaUnitO
       saved.push(change.decision);
     },
     recordOutcome: (eventId, outcome) => unit.recordOutcome(eventId, outcome),
+    recordOperatorActions: (actions) => unit.recordOperatorActions(actions),
     view: (orderId) => unit.view(orderId),
   };
 }

@@ -147,4 +147,41 @@ describe('least-privilege database role', () => {
       /permission denied|must be owner/,
     );
   });
+
+  describe('the operators audit (operator_audit) is append-only for the role', () => {
+    const insert = `INSERT INTO operator_audit (actor, role, via, action, target, reason, result)
+                    VALUES ('ops', 'operator', 'cli', 'skip', 'dlq:t/0/1', 'why', 'done')`;
+
+    test('when the role appends and reads rows, then Postgres lets it', async () => {
+      await asServiceRole((client) => client.query(insert));
+      const { rows } = await asServiceRole((client) =>
+        client.query(`SELECT actor FROM operator_audit WHERE target = 'dlq:t/0/1'`),
+      );
+      expect(rows.length).toBeGreaterThan(0);
+    });
+
+    test.each([
+      ['change a row', `UPDATE operator_audit SET actor = 'someone else'`],
+      ['remove a row', 'DELETE FROM operator_audit'],
+      ['empty the table', 'TRUNCATE operator_audit'],
+      ['drop the guard', 'DROP TRIGGER operator_audit_append_only ON operator_audit'],
+    ])(
+      'when the role tries to %s, then Postgres refuses it permission',
+      async (_case, statement) => {
+        await expect(asServiceRole((client) => client.query(statement))).rejects.toThrow(
+          /permission denied|must be owner/,
+        );
+      },
+    );
+
+    test('when the grants file is applied again, then the role still may not change the audit', async () => {
+      const grants = readFileSync(GRANTS, 'utf8')
+        .replaceAll('order_owner', owner)
+        .replaceAll('order_service', serviceRole);
+      await adminQuery(superuserUrl, grants);
+      await expect(
+        asServiceRole((client) => client.query('DELETE FROM operator_audit')),
+      ).rejects.toThrow(/permission denied for table operator_audit/);
+    });
+  });
 });

@@ -28,9 +28,13 @@ export interface DlqCliEnv {
   [key: string]: string | undefined;
 }
 
+/** The actor the tests' replays and skips are audited under, unless a test sets its own. */
+export const TEST_DLQ_ACTOR = 'test-operator';
+
 /**
  * Runs `order-dlq` through its real entry point with only the given environment (so it cannot
- * lean on anything else the test process has). A run still going after `timeoutMs` is killed
+ * lean on anything else the test process has; DLQ_ACTOR is TEST_DLQ_ACTOR unless given, and an
+ * explicit undefined leaves it unset). A run still going after `timeoutMs` is killed
  * and reported as code -1, which fails any assertion on the exit code.
  */
 export function runDlqCli(args: string[], env: DlqCliEnv, timeoutMs = 60_000): Promise<CliResult> {
@@ -40,7 +44,12 @@ export function runDlqCli(args: string[], env: DlqCliEnv, timeoutMs = 60_000): P
       [CLI, ...args],
       {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          DLQ_ACTOR: TEST_DLQ_ACTOR,
+          ...env,
+        },
         timeout: timeoutMs,
       },
       (error, stdout, stderr) => {

@@ -18,7 +18,8 @@ import { ensureTopics } from './service-topics';
  */
 export interface PeerEvents {
   /**
-   * Sends one reply; `eventId` and `occurredAt` are filled in unless given. Returns the payload.
+   * Sends one reply; `eventId` and `occurredAt` (and a payment's `currency`, EUR) are filled in
+   * unless given. Returns the payload.
    * Written with the topic's schema, or the one of `schemaId` (see `registerVariant`).
    */
   send(
@@ -62,6 +63,9 @@ export async function startPeerEvents(
       const payload: Record<string, unknown> = {
         eventId: randomUUID(),
         occurredAt: Date.now(),
+        // A payment names its currency, as the service requires: aValidOrder's, unless the
+        // test gives one (or null, to send a reply without it).
+        ...(topic === 'payment_successful' && { currency: 'EUR' }),
         ...fields,
       };
       const value = await registry.encode(schemaId, payload);

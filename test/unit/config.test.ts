@@ -3,6 +3,7 @@ import {
   breakerWindowNeededMs,
   ConfigError,
   configDeprecations,
+  insecureTransportWarnings,
   loadConfig,
   loadConfigKeys,
   secretsOf,
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
    */
   const DEFAULTS: { [Key in (typeof CONFIG_KEYS)[number]]: Config[Key] } = {
     NODE_ENV: 'development',
+    ALLOW_INSECURE_TRANSPORT: [],
     PORT: 3000,
     ADMIN_PORT: 9464,
     METRICS_SAMPLE_INTERVAL_MS: 15_000,
@@ -99,6 +101,7 @@ describe('loadConfig', () => {
     CONSUMER_MAX_STRING_BYTES: 65_536,
     CONSUMER_SESSION_TIMEOUT_MS: 30_000,
     CONSUMER_HEARTBEAT_INTERVAL_MS: 3_000,
+    DLQ_ACTOR: undefined,
   };
 
   const message = (env: Record<string, string | undefined>) => {
@@ -144,7 +147,8 @@ describe('loadConfig', () => {
 
   describe('authentication', () => {
     test('when AUTH_MODE=none and NODE_ENV=production, then start-up is refused naming AUTH_MODE', () => {
-      expect(message({ ...required, AUTH_MODE: 'none', NODE_ENV: 'production' })).toBe(
+      const loopback = { ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry' };
+      expect(message({ ...required, ...loopback, AUTH_MODE: 'none', NODE_ENV: 'production' })).toBe(
         'Invalid configuration: AUTH_MODE must be jwt when NODE_ENV=production (got "none")',
       );
       expect(loadConfig({ ...required, AUTH_MODE: 'none' }).AUTH_MODE).toBe('none');
@@ -237,6 +241,7 @@ describe('loadConfig', () => {
       const plain = {
         ...required,
         NODE_ENV: 'production',
+        ALLOW_INSECURE_TRANSPORT: 'postgres,registry',
         KAFKA_SASL_MECHANISM: 'plain',
         KAFKA_SASL_USERNAME: 'orders',
         KAFKA_SASL_PASSWORD: 'sasl-password',
@@ -382,6 +387,92 @@ describe('loadConfig', () => {
     });
     expect(line).toMatch(/ADMIN_PORT must differ from PORT/);
     expect(line).toMatch(/HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS/);
+  });
+  describe('transport in production (ALLOW_INSECURE_TRANSPORT)', () => {
+    const secure = {
+      ...required,
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgresql://orders@db.internal/orders?sslmode=verify-full',
+      KAFKA_SSL: 'true',
+      SCHEMA_REGISTRY_URL: 'https://registry.internal:8081',
+    };
+
+    test('when every link is verified TLS, then production starts and warns of nothing', () => {
+      const config = loadConfig(secure);
+      expect(config.ALLOW_INSECURE_TRANSPORT).toEqual([]);
+      expect(insecureTransportWarnings(config)).toEqual([]);
+      const ca = loadConfig({
+        ...secure,
+        DATABASE_URL: `${required.DATABASE_URL}?sslmode=verify-ca`,
+      });
+      expect(ca.DATABASE_URL).toContain('verify-ca');
+    });
+
+    test.each([
+      ['no sslmode', required.DATABASE_URL],
+      ['sslmode=require, which trusts any certificate', `${required.DATABASE_URL}?sslmode=require`],
+      ['sslmode=disable', `${required.DATABASE_URL}?sslmode=disable`],
+    ])('when DATABASE_URL has %s, then production is refused naming it', (_case, url) => {
+      expect(message({ ...secure, DATABASE_URL: url })).toBe(
+        'Invalid configuration: DATABASE_URL needs sslmode=verify-full or sslmode=verify-ca when ' +
+          `NODE_ENV=production (or ALLOW_INSECURE_TRANSPORT=postgres) (got "${url}")`,
+      );
+    });
+
+    test('when Kafka runs without TLS, SASL SCRAM included, then production is refused naming KAFKA_SSL', () => {
+      const scram = {
+        ...secure,
+        KAFKA_SSL: 'false',
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_USERNAME: 'orders',
+        KAFKA_SASL_PASSWORD: 'sasl-password',
+      };
+      expect(message(scram)).toBe(
+        'Invalid configuration: KAFKA_SSL must be true when NODE_ENV=production ' +
+          '(or ALLOW_INSECURE_TRANSPORT=kafka) (got "false")',
+      );
+    });
+
+    test('when the registry is plain http, even without credentials, then production is refused naming it', () => {
+      expect(message({ ...secure, SCHEMA_REGISTRY_URL: 'http://registry:8081' })).toBe(
+        'Invalid configuration: SCHEMA_REGISTRY_URL must be https when NODE_ENV=production ' +
+          '(or ALLOW_INSECURE_TRANSPORT=registry) (got "http://registry:8081")',
+      );
+    });
+
+    test('when links are opted out, then production starts and logs one warning per link', () => {
+      const env = {
+        ...required,
+        NODE_ENV: 'production',
+        ALLOW_INSECURE_TRANSPORT: 'postgres, kafka,registry',
+      };
+      const warnings = insecureTransportWarnings(loadConfig(env));
+      expect(warnings.map(({ link }) => link)).toEqual(['postgres', 'kafka', 'registry']);
+      for (const { message: line, link } of warnings) {
+        expect(line).toMatch(
+          new RegExp(`^INSECURE TRANSPORT: the ${link} link runs without verified TLS`),
+        );
+      }
+      // Opting one link out covers that link only.
+      expect(message({ ...env, ALLOW_INSECURE_TRANSPORT: 'kafka,registry' })).toMatch(
+        /DATABASE_URL needs sslmode=verify-full/,
+      );
+    });
+
+    test('when the opt-out names an unknown link, then start-up is refused; outside production it changes nothing', () => {
+      expect(message({ ...required, ALLOW_INSECURE_TRANSPORT: 'postgres,everything' })).toMatch(
+        /ALLOW_INSECURE_TRANSPORT\.1 lists only postgres, kafka, registry/,
+      );
+      const development = loadConfig({ ...required, ALLOW_INSECURE_TRANSPORT: 'kafka' });
+      expect(insecureTransportWarnings(development)).toEqual([]);
+    });
+
+    test('when the DLQ tool reads its keys in production, then it gets the same refusals', () => {
+      const keys = ['NODE_ENV', 'ALLOW_INSECURE_TRANSPORT', 'DATABASE_URL', 'KAFKA_SSL'] as const;
+      expect(() => loadConfigKeys(keys, { ...secure, KAFKA_SSL: 'false' })).toThrow(
+        /KAFKA_SSL must be true when NODE_ENV=production/,
+      );
+    });
   });
 });
 

@@ -50,14 +50,37 @@ describe('order-dlq command line', () => {
   });
 
   test('when replay is given --all and no selector, then it replays every record on purpose', () => {
-    expect(parseDlqArguments(['replay', 't', '--all', '--include-handled'])).toEqual({
+    expect(
+      parseDlqArguments(['replay', 't', '--all', '--include-handled', '--reason', 'fixed']),
+    ).toEqual({
       name: 'replay',
       topic: 't',
       dryRun: false,
       includeHandled: true,
       all: true,
+      reason: 'fixed',
       selector: {},
     });
+  });
+
+  test('when replay or skip changes something, then a reason is required; a dry run needs none', () => {
+    expect(() => parseDlqArguments(['replay', 't', '--all'])).toThrow(
+      new UsageError(`replay needs --reason "<why>": it is written to the operators' audit`),
+    );
+    expect(() => parseDlqArguments(['skip', 't', '--reason', '  '])).toThrow(
+      new UsageError('--reason needs a value'),
+    );
+    expect(() => parseDlqArguments(['skip', 't', '--reason', 'ok\u202enot'])).toThrow(
+      new UsageError('--reason must be printable text'),
+    );
+    expect(parseDlqArguments(['skip', 't', '--reason', ' poison, ticket 42 '])).toEqual({
+      name: 'skip',
+      topic: 't',
+      dryRun: false,
+      reason: 'poison, ticket 42',
+      selector: {},
+    });
+    expect(parseDlqArguments(['replay', 't', '--all', '--dry-run'])).not.toHaveProperty('reason');
   });
 
   test('when options come before the command, then they still apply', () => {

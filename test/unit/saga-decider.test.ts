@@ -37,6 +37,7 @@ const inputs: Record<SagaInput['trigger'], SagaInput> = {
     eventId: 'e',
     paymentId: 'pay-9',
     amount: 5_000,
+    currency: 'EUR',
   },
   payment_failed: { trigger: 'payment_failed', eventId: 'e', reason: 'card declined' },
   inventory_reserved: { trigger: 'inventory_reserved', eventId: 'e', reservationId: 'res-9' },
@@ -220,15 +221,6 @@ describe('saga decider', () => {
         });
       },
     );
-
-    test('when a payment names no currency but takes the total, then it is the order currency and matches', () => {
-      const decision = decide(anOrder('PENDING'), payment({ currency: undefined }), context);
-      expect(decision).toMatchObject({
-        kind: 'apply',
-        changes: { status: 'INVENTORY_RESERVING', paymentId: 'pay-9' },
-        effect: { kind: 'payment', reference: 'pay-9', amount: 5_000, currency: 'EUR' },
-      });
-    });
 
     test('when a refund names another payment than the order used, then a COMPENSATING order stays, and why is said', () => {
       const decision = decide(

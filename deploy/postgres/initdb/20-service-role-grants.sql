@@ -13,3 +13,14 @@ ALTER DEFAULT PRIVILEGES FOR ROLE order_owner IN SCHEMA public
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO order_service;
 ALTER DEFAULT PRIVILEGES FOR ROLE order_owner IN SCHEMA public
   GRANT USAGE, SELECT ON SEQUENCES TO order_service;
+
+-- The operators' audit is append-only (prisma/migrations/*_operator_audit): the role may add and
+-- read rows, never change or remove them. Revoked again here because the grant on all tables
+-- above would otherwise give UPDATE and DELETE back when this file is rerun.
+DO $$
+BEGIN
+  IF to_regclass('public.operator_audit') IS NOT NULL THEN
+    REVOKE UPDATE, DELETE, TRUNCATE ON public.operator_audit FROM order_service;
+  END IF;
+END
+$$;

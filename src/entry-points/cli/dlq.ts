@@ -20,10 +20,10 @@ import { KafkaJSError } from 'kafkajs';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
 import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
-import { ConfigError, secretsOf } from '../../config';
+import { ConfigError, insecureTransportWarnings, secretsOf } from '../../config';
 import { createRedactor, redactErrorText, redactUrls } from '../../shared/redaction';
 import { escapeLinesForTerminal } from '../../shared/terminal-text';
-import { loadDlqConfig, type DlqConfig } from './dlq/cli-config';
+import { actorOf, loadDlqConfig, type DlqConfig } from './dlq/cli-config';
 import { createDlqContext, type DlqContext, type Output } from './dlq/cli-context';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, oneLine, UsageError } from './dlq/cli-errors';
 import { listCommand } from './dlq/list-command';
@@ -52,6 +52,8 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(escapeLinesForTerminal(`dlq: ${error.message}`));
     return EXIT_FAILURE;
   }
+  for (const { message } of insecureTransportWarnings(config))
+    output.err(escapeLinesForTerminal(`dlq: warning: ${message}`));
   // A driver's or registry's error may quote a connection string or a token, and a dead letter
   // holds the error text of its time: no secret reaches the terminal, on stdout or stderr. Nor
   // does a control or bidi character (the printers escape them; this is the net under them).
@@ -74,6 +76,10 @@ export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Out
 }
 
 async function execute(command: Exclude<DlqCommand, { name: 'help' }>, context: DlqContext) {
+  // Before anything connects: a change without an actor is refused outright.
+  if ((command.name === 'replay' || command.name === 'skip') && !command.dryRun) {
+    actorOf(context.config);
+  }
   switch (command.name) {
     case 'list':
       return listCommand(context, command);

@@ -12,7 +12,7 @@
  * incompatible, the registry cannot be reached or the configuration is bad.
  */
 import winston from 'winston';
-import { loadConfigKeys, secretsOf } from '../../config';
+import { insecureTransportWarnings, loadConfigKeys, secretsOf } from '../../config';
 import { registerSchemas, SchemaIncompatibleError } from '../../messaging/schema-registration';
 import {
   createRegistryClient,
@@ -31,6 +31,7 @@ const KEYS = [
   'KAFKA_TOPIC_PREFIX',
   'LOG_LEVEL',
   'NODE_ENV',
+  'ALLOW_INSECURE_TRANSPORT',
 ] as const;
 
 let redact = createRedactor([]);
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   logger.add(
     new winston.transports.Console({ stderrLevels: Object.keys(winston.config.npm.levels) }),
   );
+  for (const { message, link } of insecureTransportWarnings(config)) logger.warn(message, { link });
   const registry = createRegistryClient({ ...connection, retries: 2 });
   let ids: Map<string, number>;
   try {

@@ -223,12 +223,18 @@ describe('order-dlq: list, show and failures', () => {
       ['show', 't', '--limit', 'ten'],
       'dlq: --limit must be a positive whole number (got "ten") (see --help)',
     ],
-    [['replay', 't', '--offset', '9..3'], 'dlq: --offset 9..3 is empty: 9 is after 3 (see --help)'],
     [
-      ['replay', 't', '--offset', 'x'],
+      ['replay', 't', '--offset', '9..3', '--reason', 'test'],
+      'dlq: --offset 9..3 is empty: 9 is after 3 (see --help)',
+    ],
+    [
+      ['replay', 't', '--offset', 'x', '--reason', 'test'],
       'dlq: --offset must be A..B, A.., ..B or A with whole numbers (got "x") (see --help)',
     ],
-    [['skip', 't', '--include-handled'], 'dlq: skip does not take --include-handled (see --help)'],
+    [
+      ['skip', 't', '--include-handled', '--reason', 'test'],
+      'dlq: skip does not take --include-handled (see --help)',
+    ],
     [['list', '--dry-run'], 'dlq: list does not take --dry-run (see --help)'],
     [['show', 't', '--verbose'], 'dlq: unknown option --verbose (see --help)'],
     [['show', 't', 'u'], 'dlq: unexpected argument "u" (see --help)'],
@@ -288,7 +294,10 @@ describe('order-dlq: list, show and failures', () => {
   });
 
   test('when the topic is not a DLQ topic under the prefix, then it prints one line listing the known ones and exits 1', async () => {
-    const result = await runDlqCli(['replay', 'payment_refunded', '--all'], env);
+    const result = await runDlqCli(
+      ['replay', 'payment_refunded', '--all', '--reason', 'test'],
+      env,
+    );
 
     expect(result).toEqual({
       code: 1,

@@ -141,7 +141,10 @@ describe('order-dlq: replay and skip', () => {
     const reader = await readRaw(source);
     const position = (await positionsByKey(prefix, 'payment_successful'))[orderA];
 
-    const result = await runDlqCli(['replay', dlq, '--order-id', orderA], cliEnv(prefix));
+    const result = await runDlqCli(
+      ['replay', dlq, '--order-id', orderA, '--reason', 'test'],
+      cliEnv(prefix),
+    );
 
     expect(result).toEqual({
       code: 0,
@@ -176,10 +179,16 @@ describe('order-dlq: replay and skip', () => {
     );
     const reader = await readRaw(source);
 
-    const first = await runDlqCli(['replay', 'payment_failed', '--all'], cliEnv(prefix));
-    const second = await runDlqCli(['replay', 'payment_failed', '--all'], cliEnv(prefix));
+    const first = await runDlqCli(
+      ['replay', 'payment_failed', '--all', '--reason', 'test'],
+      cliEnv(prefix),
+    );
+    const second = await runDlqCli(
+      ['replay', 'payment_failed', '--all', '--reason', 'test'],
+      cliEnv(prefix),
+    );
     const forced = await runDlqCli(
-      ['replay', 'payment_failed', '--all', '--include-handled'],
+      ['replay', 'payment_failed', '--all', '--include-handled', '--reason', 'test'],
       cliEnv(prefix),
     );
 
@@ -220,11 +229,29 @@ describe('order-dlq: replay and skip', () => {
       cliEnv(prefix),
     );
     const byClassAndOrder = await runDlqCli(
-      ['skip', 'inventory_reserved', '--error-class', 'unknown-order', '--order-id', orderC],
+      [
+        'skip',
+        'inventory_reserved',
+        '--error-class',
+        'unknown-order',
+        '--order-id',
+        orderC,
+        '--reason',
+        'test',
+      ],
       cliEnv(prefix),
     );
     const byPosition = await runDlqCli(
-      ['skip', dlq, '--partition', String(b.partition), '--offset', `${b.offset}..${b.offset}`],
+      [
+        'skip',
+        dlq,
+        '--partition',
+        String(b.partition),
+        '--offset',
+        `${b.offset}..${b.offset}`,
+        '--reason',
+        'test',
+      ],
       cliEnv(prefix),
     );
 
@@ -277,7 +304,10 @@ describe('order-dlq: replay and skip', () => {
     });
     await producer.disconnect();
 
-    const result = await runDlqCli(['replay', 'payment_successful', '--all'], cliEnv(prefix));
+    const result = await runDlqCli(
+      ['replay', 'payment_successful', '--all', '--reason', 'test'],
+      cliEnv(prefix),
+    );
 
     expect(result.code).toBe(1);
     expect(nonEmptyLines(result.stderr)).toEqual([
@@ -306,7 +336,10 @@ describe('order-dlq: replay and skip', () => {
     }
     const reader = await readRaw(source);
 
-    const result = await runDlqCli(['replay', 'payment_refunded', '--all'], cliEnv(prefix));
+    const result = await runDlqCli(
+      ['replay', 'payment_refunded', '--all', '--reason', 'test'],
+      cliEnv(prefix),
+    );
 
     expect(result.code).toBe(0);
     expect(nonEmptyLines(result.stderr)).toEqual([

@@ -26,6 +26,7 @@ import { waitFor } from '../../support/wait-for';
 interface Order {
   id: string;
   totalAmount: number;
+  currency: string;
 }
 
 describe('poison records are dead-lettered and the consumer moves on', () => {
@@ -147,6 +148,7 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     orderId: order.id,
     paymentId: `pay-${randomUUID()}`,
     amount: order.totalAmount,
+    currency: order.currency,
   });
 
   test('when the value is not Confluent-framed Avro, then it is dead-lettered at once and the next record is applied', async () => {
@@ -333,12 +335,42 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     },
   );
 
+  test.each([
+    ['null', { currency: null }],
+    ['left out (the schema default)', {}],
+  ])(
+    'when a payment that takes the exact total names no currency (%s), then it is dead-lettered as invalid-record and the order does not move',
+    async (_case, currency) => {
+      const order = await placeOrder();
+      const { currency: _named, ...withoutCurrency } = paymentOf(order);
+      const eventId = randomUUID();
+      const value = await encodeAs('payment_successful', {
+        ...withoutCurrency,
+        eventId,
+        ...currency,
+      });
+
+      await peers.sendRaw('payment_successful', order.id, value);
+
+      const dead = await expectDeadLettered('payment_successful', value, 'invalid-record');
+      expect(dead.headers['dlq-error-message']).toMatch(/currency/);
+      const { rows } = await app.sql.query(
+        `SELECT o.status, o.payment_id,
+                (SELECT count(*)::int FROM processed_events WHERE event_id = $2) AS processed,
+                (SELECT count(*)::int FROM order_effects WHERE order_id = o.id) AS effects
+         FROM orders o WHERE o.id = $1`,
+        [order.id, eventId],
+      );
+      expect(rows[0]).toEqual({ status: 'PENDING', payment_id: null, processed: 0, effects: 0 });
+    },
+  );
+
   test('when the event names an order that does not exist, then it is dead-lettered as unknown-order, logged once with its ids and counted', async () => {
     const order = await placeOrder();
     const unknownOrderId = await keyOnSamePartition('payment_successful', order.id);
     const eventId = randomUUID();
     const value = await encodeAs('payment_successful', {
-      ...paymentOf({ id: unknownOrderId, totalAmount: 100 }),
+      ...paymentOf({ id: unknownOrderId, totalAmount: 100, currency: 'EUR' }),
       eventId,
     });
 

@@ -91,7 +91,10 @@ describe('a dead-lettered reply, replayed once its cause is fixed', () => {
     expect(dead?.headers['dlq-error-class']).toBe('unknown-order');
 
     await insertOrder(orderId, 4_998);
-    const replay = await runDlqCli(['replay', 'payment_successful', '--order-id', orderId], env);
+    const replay = await runDlqCli(
+      ['replay', 'payment_successful', '--order-id', orderId, '--reason', 'test'],
+      env,
+    );
 
     expect(replay).toMatchObject({ code: 0, stderr: '' });
     const [request] = await requests.waitForCount(1);
@@ -120,7 +123,7 @@ describe('a dead-lettered reply, replayed once its cause is fixed', () => {
     expect(listed).toContainEqual({ topic: `${source}_dlq`, records: 1, toHandle: 0 });
 
     const again = await runDlqCli(
-      ['replay', 'payment_successful', '--all', '--include-handled'],
+      ['replay', 'payment_successful', '--all', '--include-handled', '--reason', 'test'],
       env,
     );
 

@@ -14,6 +14,7 @@ describe('start-up refusals', () => {
     const { code, output } = await runServiceToExit({
       ...valid(),
       NODE_ENV: 'production',
+      ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry',
       AUTH_MODE: 'none',
     });
     expect(code).toBe(1);
@@ -21,6 +22,35 @@ describe('start-up refusals', () => {
       'Invalid configuration: AUTH_MODE must be jwt when NODE_ENV=production (got "none")\n',
     );
   });
+
+  test('when production runs a link without TLS, then start-up refuses it unless ALLOW_INSECURE_TRANSPORT names it, and then warns once per link before connecting', async () => {
+    const production = {
+      ...valid(),
+      NODE_ENV: 'production',
+      AUTH_MODE: 'jwt',
+      AUTH_JWT_SECRET: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'warn',
+    };
+    const refused = await runServiceToExit(production);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toMatch(
+      /^Invalid configuration: DATABASE_URL needs sslmode=verify-full/,
+    );
+
+    // Opted out: it starts (and fails later on the unreachable database), after one warning each.
+    const optedOut = await runServiceToExit(
+      { ...production, ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry' },
+      10_000,
+    );
+    const warnings = optedOut.output
+      .split('\n')
+      .filter((line) => line.includes('INSECURE TRANSPORT'));
+    expect(warnings.map((line) => /the (\w+) link/.exec(line)?.[1])).toEqual([
+      'postgres',
+      'kafka',
+      'registry',
+    ]);
+  }, 60_000);
 
   test('when a bad configuration holds secrets, then the one line names the keys and shows none of the values', async () => {
     const dbPassword = `db-${randomBytes(8).toString('hex')}`;

@@ -14,8 +14,10 @@ export type DlqCommand =
       includeHandled: boolean;
       /** Given as --all: the empty selector on purpose. */
       all: boolean;
+      /** Why: required unless a dry run, written to the audit with DLQ_ACTOR. */
+      reason?: string;
     }
-  | { name: 'skip'; topic: string; selector: Selector; dryRun: boolean };
+  | { name: 'skip'; topic: string; selector: Selector; dryRun: boolean; reason?: string };
 
 export const USAGE = `Usage: npm run dlq -- <command> [options]   (or: order-dlq <command> [options])
 
@@ -45,24 +47,27 @@ Options:
   --dry-run                   replay, skip: say what would be done and do nothing
   --include-handled           replay: also records already replayed or skipped
   --all                       replay: every record (replay without a selector is refused)
+  --reason TEXT               replay, skip: why; required unless --dry-run
   -h, --help                  this text
 
 replay and skip only select records not yet handled. Handled records are kept in the database
-table dead_letter_actions. Environment: DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
+table dead_letter_actions; each replay and skip appends who (DLQ_ACTOR, required), why (--reason)
+and what came of it to the table operator_audit. Environment: DLQ_ACTOR, DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL,
 KAFKA_TOPIC_PREFIX, and as for the service KAFKA_SSL*, KAFKA_SASL_* and SCHEMA_REGISTRY_USERNAME,
 _PASSWORD, _CA_FILE, _CERT_FILE, _KEY_FILE (see README, Configuration).
 `;
 
 type CommandName = Exclude<DlqCommand['name'], 'help'>;
-type OptionName = 'limit' | 'json' | SelectorOption | 'dry-run' | 'include-handled' | 'all';
+type OptionName =
+  'limit' | 'json' | SelectorOption | 'dry-run' | 'include-handled' | 'all' | 'reason';
 type SelectorOption = 'offset' | 'partition' | 'error-class' | 'order-id';
 
 const SELECTOR_OPTIONS: SelectorOption[] = ['offset', 'partition', 'error-class', 'order-id'];
 const ALLOWED: Record<CommandName, OptionName[]> = {
   list: ['json'],
   show: ['limit', 'json', ...SELECTOR_OPTIONS],
-  replay: ['dry-run', 'include-handled', 'all', ...SELECTOR_OPTIONS],
-  skip: ['dry-run', ...SELECTOR_OPTIONS],
+  replay: ['dry-run', 'include-handled', 'all', 'reason', ...SELECTOR_OPTIONS],
+  skip: ['dry-run', 'reason', ...SELECTOR_OPTIONS],
 };
 const DEFAULT_SHOW_LIMIT = 100;
 
@@ -74,6 +79,7 @@ interface OptionValues {
   includeHandled?: true;
   all?: true;
   limit?: string;
+  reason?: string;
   offset?: string;
   partition?: string;
   errorClass?: string[];
@@ -119,9 +125,10 @@ export function parseDlqArguments(argv: string[]): DlqCommand {
         dryRun: values.dryRun ?? false,
         includeHandled: values.includeHandled ?? false,
         all: checkAll(selector, values.all ?? false),
+        ...reasonOf(name, values),
       };
     case 'skip':
-      return { name, topic, selector, dryRun: values.dryRun ?? false };
+      return { name, topic, selector, dryRun: values.dryRun ?? false, ...reasonOf(name, values) };
   }
 }
 
@@ -156,6 +163,7 @@ function readCommandLine(argv: string[]) {
     .addOption(new Option('--include-handled'))
     .addOption(new Option('--all'))
     .addOption(new Option('--limit <n>').argParser(value('--limit')))
+    .addOption(new Option('--reason <text>').argParser(value('--reason')))
     .addOption(new Option('--offset <range>').argParser(value('--offset')))
     .addOption(new Option('--partition <n>').argParser(value('--partition')))
     .addOption(new Option('--error-class <class>').argParser(repeatable('--error-class')))
@@ -223,6 +231,19 @@ function checkAll(selector: Selector, all: boolean): boolean {
     );
   }
   return all;
+}
+
+/** A change is audited with its reason: required, except for a dry run, which changes nothing. */
+function reasonOf(name: 'replay' | 'skip', values: OptionValues): { reason?: string } {
+  const reason = values.reason?.trim();
+  if (values.reason !== undefined && !reason) throw new UsageError('--reason needs a value');
+  if (reason !== undefined && /[\p{Cc}\p{Cf}]/u.test(reason)) {
+    throw new UsageError('--reason must be printable text');
+  }
+  if (reason === undefined && !values.dryRun) {
+    throw new UsageError(`${name} needs --reason "<why>": it is written to the operators' audit`);
+  }
+  return reason === undefined ? {} : { reason: reason.slice(0, 500) };
 }
 
 function isCommandName(name: string): name is CommandName {

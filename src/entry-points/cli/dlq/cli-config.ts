@@ -1,6 +1,7 @@
 import { loadConfigKeys, type Config } from '../../../config';
 import { KAFKA_SECURITY_KEYS } from '../../../messaging/kafka-client-factory';
 import { REGISTRY_CONNECTION_KEYS } from '../../../messaging/schema-registry-client';
+import { CliError } from './cli-errors';
 
 /**
  * The keys the DLQ tool reads, with the service's own rules, and nothing else of its
@@ -9,12 +10,14 @@ import { REGISTRY_CONNECTION_KEYS } from '../../../messaging/schema-registry-cli
  */
 const DLQ_KEYS = [
   'NODE_ENV',
+  'ALLOW_INSECURE_TRANSPORT',
   'DATABASE_URL',
   'KAFKA_BROKERS',
   'KAFKA_IDEMPOTENT_PRODUCER',
   ...KAFKA_SECURITY_KEYS,
   ...REGISTRY_CONNECTION_KEYS,
   'KAFKA_TOPIC_PREFIX',
+  'DLQ_ACTOR',
 ] as const;
 
 export type DlqConfig = Pick<Config, (typeof DLQ_KEYS)[number]>;
@@ -22,4 +25,15 @@ export type DlqConfig = Pick<Config, (typeof DLQ_KEYS)[number]>;
 /** Throws ConfigError naming every bad key on one line, as the service does. */
 export function loadDlqConfig(env: NodeJS.ProcessEnv): DlqConfig {
   return loadConfigKeys(DLQ_KEYS, env);
+}
+
+/** Who replays or skips, for the audit: DLQ_ACTOR, without which nothing is changed. */
+export function actorOf(config: Pick<DlqConfig, 'DLQ_ACTOR'>): string {
+  if (config.DLQ_ACTOR === undefined) {
+    throw new CliError(
+      "DLQ_ACTOR is not set: replay and skip write who acted to the operators' audit; " +
+        'set it to your own name (nothing was changed)',
+    );
+  }
+  return config.DLQ_ACTOR;
 }

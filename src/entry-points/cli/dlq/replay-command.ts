@@ -2,6 +2,7 @@ import type { IHeaders, TopicMessages } from 'kafkajs';
 import { producerSettings } from '../../../messaging/kafka-client-factory';
 import { DLQ_HEADER_PREFIX, DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
+import { actorOf } from './cli-config';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';
 import { originalTopicOf, stubReasonOf, type DeadLetterRecord } from './dead-letter-records';
@@ -14,6 +15,7 @@ export interface ReplayOptions {
   selector: Selector;
   dryRun: boolean;
   includeHandled: boolean;
+  reason?: string;
 }
 
 /** Records per produce request and per `dead_letter_actions` statement; progress is per chunk. */
@@ -42,6 +44,7 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
   }
 
   refuseForeignTargets(topic, selected);
+  const operator = { actor: actorOf(context.config), reason: options.reason ?? '' };
   const producer = context.kafka.producer(
     producerSettings(context.config.KAFKA_IDEMPOTENT_PRODUCER),
   );
@@ -51,8 +54,15 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
     const replayedAt = new Date().toISOString();
     for (let start = 0; start < selected.length; start += REPLAY_CHUNK) {
       const chunk = selected.slice(start, start + REPLAY_CHUNK);
-      await producer.sendBatch({ topicMessages: asTopicMessages(chunk, replayedAt), acks: -1 });
-      await actions.record(topic, 'replayed', chunk);
+      try {
+        await producer.sendBatch({ topicMessages: asTopicMessages(chunk, replayedAt), acks: -1 });
+      } catch (error) {
+        // The attempt is audited even though nothing is marked; the failure still ends the run.
+        const why = error instanceof Error ? error.message : String(error);
+        await actions.recordFailure(topic, 'replayed', chunk, operator, why).catch(() => undefined);
+        throw error;
+      }
+      await actions.record(topic, 'replayed', chunk, operator);
       for (const record of chunk) {
         const target = originalTopicOf(record);
         perTopic.set(target, (perTopic.get(target) ?? 0) + 1);

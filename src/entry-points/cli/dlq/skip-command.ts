@@ -1,3 +1,4 @@
+import { actorOf } from './cli-config';
 import type { DlqContext } from './cli-context';
 import { recordsTable } from './record-views';
 import { selectDeadLetters } from './selection';
@@ -7,6 +8,7 @@ export interface SkipOptions {
   topic: string;
   selector: Selector;
   dryRun: boolean;
+  reason?: string;
 }
 
 const SKIP_CHUNK = 1_000;
@@ -27,8 +29,9 @@ export async function skipCommand(context: DlqContext, options: SkipOptions) {
     output.out(`dry run: would skip ${selected.length} ${what}; nothing was marked`);
     return;
   }
+  const operator = { actor: actorOf(context.config), reason: options.reason ?? '' };
   for (let start = 0; start < selected.length; start += SKIP_CHUNK) {
-    await actions.record(topic, 'skipped', selected.slice(start, start + SKIP_CHUNK));
+    await actions.record(topic, 'skipped', selected.slice(start, start + SKIP_CHUNK), operator);
   }
   output.out(`skipped ${selected.length} ${what}; marked skipped`);
 }
