@@ -70,7 +70,7 @@ describe('order-dlq: the operators audit', () => {
       cliEnv(prefix, 'alice'),
     );
     const replay = await runDlqCli(
-      ['replay', 'payment_failed', '--include-handled', '--reason', 'second look'],
+      ['replay', 'payment_failed', '--all', '--include-handled', '--reason', 'second look'],
       cliEnv(prefix, 'bob'),
     );
 
@@ -101,7 +101,13 @@ describe('order-dlq: the operators audit', () => {
 
     for (const command of ['replay', 'skip']) {
       const result = await runDlqCli(
-        [command, 'payment_failed', '--reason', 'no name'],
+        [
+          command,
+          'payment_failed',
+          ...(command === 'replay' ? ['--all'] : []),
+          '--reason',
+          'no name',
+        ],
         cliEnv(prefix, undefined),
       );
       expect(result).toEqual({
@@ -119,7 +125,7 @@ describe('order-dlq: the operators audit', () => {
     expect(await auditOf(`dlq:${dlq}/`)).toEqual([]);
     // A dry run changes nothing, so it needs no actor.
     const dryRun = await runDlqCli(
-      ['replay', 'payment_failed', '--dry-run'],
+      ['replay', 'payment_failed', '--all', '--dry-run'],
       cliEnv(prefix, undefined),
     );
     expect(dryRun.code).toBe(0);

@@ -145,7 +145,10 @@ onRealKafka('when the DLQ topic refuses a dead letter as too large', () => {
 
   test('then the DLQ tool shows it as a stub and refuses to replay it', async () => {
     const shown = await runDlqCli(['show', 'payment_successful', '--json'], cliEnv());
-    const replay = await runDlqCli(['replay', 'payment_successful', '--all'], cliEnv());
+    const replay = await runDlqCli(
+      ['replay', 'payment_successful', '--all', '--reason', 'test'],
+      cliEnv(),
+    );
 
     expect(shown.code).toBe(0);
     const [record] = JSON.parse(shown.stdout).filter(

@@ -115,8 +115,8 @@ describe('order-dlq: scope and output hygiene', () => {
   ])('when the topic is %s, then every command refuses it and exits 1', async (_what, topic, p) => {
     for (const args of [
       ['show', topic],
-      ['replay', topic, '--all'],
-      ['skip', topic, '--offset', '0'],
+      ['replay', topic, '--all', '--reason', 'test'],
+      ['skip', topic, '--offset', '0', '--reason', 'test'],
     ]) {
       const result = await runDlqCli(args, env(p()));
       expect(result).toMatchObject({ code: 1, stdout: '' });
