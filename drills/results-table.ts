@@ -32,7 +32,10 @@ export interface DrillsResultsFile {
   results: Array<
     Omit<DrillResult, 'outsideFaults' | 'invariants'> & {
       outsideFaults?: DrillResult['outsideFaults'];
-      invariants: Omit<DrillResult['invariants'], 'cancelled'> & { cancelled?: number };
+      invariants: Omit<DrillResult['invariants'], 'cancelled' | 'released'> & {
+        cancelled?: number;
+        released?: number;
+      };
     }
   >;
 }
@@ -91,7 +94,9 @@ export function renderDrillsTable(files: readonly string[] = committedResultsFil
       row.faults,
       String(row.invariants.accepted),
       outside ? `${outside.accepted} of ${outside.offered} (≥ ${outside.required})` : unknown,
-      row.invariants.cancelled === undefined ? unknown : String(row.invariants.cancelled),
+      row.invariants.cancelled === undefined
+        ? unknown
+        : `${row.invariants.cancelled} (${row.invariants.released ?? 0} released)`,
       String(row.invariants.completed),
       String(row.invariants.lost),
       String(row.invariants.doubleEffects),

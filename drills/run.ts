@@ -110,7 +110,7 @@ function printTable(results: DrillResult[], seed: number, mode: DrillMode): void
     r.faults,
     String(r.invariants.accepted),
     `${r.outsideFaults.accepted} of ${r.outsideFaults.offered} (≥ ${r.outsideFaults.required})`,
-    String(r.invariants.cancelled),
+    `${r.invariants.cancelled} (${r.invariants.released} released)`,
     String(r.invariants.completed),
     String(r.invariants.lost),
     String(r.invariants.doubleEffects),
