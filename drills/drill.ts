@@ -67,7 +67,7 @@ async function deadInstances(stack: DrillStack): Promise<string[]> {
       ));
     if (!healthy)
       dead.push(
-        `${instance.name} is down at the end of the drill: ${instance.output().slice(-300)}`,
+        `${instance.name} is down at the end of the drill (${instance.isUp() ? 'not answering /health' : 'exited'}): ${instance.output().slice(-300)}`,
       );
   }
   return dead;
