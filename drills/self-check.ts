@@ -97,7 +97,7 @@ function buildBroken(patch: string, options: ts.CompilerOptions): string {
       readFileSync(path.join(dir, source), 'utf8'),
       {
         compilerOptions: { ...options, sourceMap: false },
-        fileName: source,
+        fileName: path.join(ROOT, source), // under rootDir, as in the real build
         reportDiagnostics: true,
       },
     );
