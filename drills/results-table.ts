@@ -12,7 +12,8 @@ import { DRILLS } from './drill-list';
 
 const ROOT = path.resolve(__dirname, '..');
 export const RESULTS_DIRS = ['drills/results', 'bench/results'];
-const RESULTS_FILE = /^(\d{4}-\d{2}-\d{2})-drills-(short|long)\.json$/;
+/** `<date>-drills-<mode>.json`, or `<date>T<hhmm>-…` (UTC) since runs are named to the minute. */
+const RESULTS_FILE = /^(\d{4}-\d{2}-\d{2}(?:T\d{4})?)-drills-(short|long)\.json$/;
 
 /** Where the table goes: its docs page, and the pending page that carries it until the split. */
 export const DRILLS_TABLE_PAGES = ['docs/reliability.md', 'docs/pending/proofs-drills.md'];
@@ -55,7 +56,7 @@ export function committedResultsFiles(): string[] {
   return files.filter((file) => RESULTS_FILE.test(path.basename(file)));
 }
 
-/** Newest first: by date, then a long run before a short one of the same day. */
+/** Newest first: by date and time, then a long run before a short one of the same minute. */
 function newestFirst(a: string, b: string): number {
   const [, dateA, modeA] = RESULTS_FILE.exec(path.basename(a)) ?? [];
   const [, dateB, modeB] = RESULTS_FILE.exec(path.basename(b)) ?? [];

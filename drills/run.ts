@@ -5,7 +5,7 @@
 // broker hang's freeze; DRILL_SETTLE_TIMEOUT_MS caps the wait for a settled system (the
 // self-check's broken builds never settle); DRILL_SERVICE_ROOT drills another build (a
 // directory holding its dist/). Every run writes its results to
-// drills/results/<date>-drills-<mode>.json (DRILL_RESULTS_DIR elsewhere), from which
+// drills/results/<date>T<hhmm>-drills-<mode>.json (DRILL_RESULTS_DIR elsewhere), from which
 // `npm run docs:drills` renders the reliability table. Exits 1 on any violation.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -67,7 +67,8 @@ async function main(): Promise<number> {
   printTable(results, seed, mode);
   const out = path.join(
     process.env.DRILL_RESULTS_DIR ?? RESULTS_DIR,
-    `${startedAt.toISOString().slice(0, 10)}-drills-${mode}.json`,
+    // Down to the minute, so that no run overwrites a committed one (CI runs the drills in a checkout).
+    `${startedAt.toISOString().slice(0, 16).replace(':', '')}-drills-${mode}.json`,
   );
   mkdirSync(path.dirname(out), { recursive: true });
   const record = {
