@@ -33,6 +33,7 @@ function commitOf(): string | undefined {
 
 async function main(): Promise<number> {
   const startedAt = new Date();
+  const commit = commitOf(); // at the start: the code that ran, not what was committed meanwhile
   const mode: DrillMode = process.env.DRILLS === 'long' ? 'long' : 'short';
   const seed = Number(process.env.DRILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const only = (process.env.DRILL_ONLY ?? '').split(/[\s,]+/).filter(Boolean);
@@ -77,7 +78,7 @@ async function main(): Promise<number> {
     only: only.length > 0 ? only.join(',') : undefined,
     startedAt: startedAt.toISOString(),
     seconds: Math.round((Date.now() - startedAt.getTime()) / 1_000),
-    commit: commitOf(),
+    commit,
     serviceRoot: process.env.DRILL_SERVICE_ROOT,
     services: services.summary,
     results,
