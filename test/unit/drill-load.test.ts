@@ -15,9 +15,11 @@ async function intake(status: number): Promise<{ url: string; server: Server }> 
     req.resume();
     res.setHeader('content-type', 'application/json');
     if (status === 503) res.setHeader('retry-after', '1');
-    if (req.url?.endsWith('/cancel')) return res.end('{}');
-    res.statusCode = status;
-    res.end(JSON.stringify(status === 202 ? { id: randomUUID() } : {}));
+    if (req.url?.endsWith('/cancel')) res.end('{}');
+    else {
+      res.statusCode = status;
+      res.end(JSON.stringify(status === 202 ? { id: randomUUID() } : {}));
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
