@@ -40,6 +40,8 @@ export interface DrillStackOptions {
   registryUrl?: string;
   /** The simulated peers' outcome settings (their reply latency, say). */
   peers?: Pick<PeersConfig, 'payment' | 'inventory'>;
+  /** Another build of the service to run (drills/self-check.ts); this checkout's by default. */
+  serviceRoot?: string;
 }
 
 export async function startDrillStack(
@@ -77,7 +79,12 @@ export async function startDrillStack(
     for (const name of ['instance-a', 'instance-b']) {
       const ports = { port: await freePort(), adminPort: await freePort() };
       instances.push(
-        serviceInstance(name, ports, env(options.registryUrl ?? services.kafka.registryUrl)),
+        serviceInstance(
+          name,
+          ports,
+          env(options.registryUrl ?? services.kafka.registryUrl),
+          options.serviceRoot,
+        ),
       );
     }
     stops.push(() => Promise.all(instances.map((instance) => instance.crash())));

@@ -1,6 +1,9 @@
 // Drill 8: hostile HTTP among the valid load. Random and malformed paths, methods, headers and
 // bodies must get a 4xx, never a 5xx; oversized and deeply nested bodies and slow clients must
 // hit a limit or a timeout. Each answer is checked; the valid orders go on completing meanwhile.
+// The hostile requests are no fault window: 90 % of the valid orders must be accepted all along,
+// and a hostile request that kills an instance fails the drill (the instance is down at the end,
+// and the valid orders it was serving saw their connections refused).
 import { connect } from 'node:net';
 import { underLoad, type Drill } from './drill';
 import type { DrillStack } from './drill-stack';
@@ -8,6 +11,22 @@ import { between, pick, type Random } from './seeded-random';
 
 /** The drill shortens the slow-client timeouts (documented settings) so it can wait them out. */
 const TIMEOUTS = { HTTP_HEADERS_TIMEOUT_MS: '2000', HTTP_REQUEST_TIMEOUT_MS: '4000' };
+
+/**
+ * The requests a server may end by closing the connection (an upload cut short at its limit, a
+ * slow or broken request line). A closed connection on any other request is a violation: it is
+ * what a request that kills the instance looks like from here.
+ */
+const MAY_BE_CLOSED = new Set([
+  '5 MB body',
+  'huge items array',
+  'header 100 kB',
+  'slow body',
+  'slow headers',
+  'broken header line',
+  'bad content-length',
+  'not HTTP',
+]);
 
 interface Attempt {
   what: string;
@@ -146,7 +165,7 @@ async function send(stack: DrillStack, random: Random): Promise<Attempt> {
     return { what, status: response.status };
   } catch (error) {
     if ((error as Error).name === 'TimeoutError') return { what, status: 0 };
-    return { what, status: 'closed' }; // the server cut an oversized upload short: a limit hit
+    return { what, status: 'closed' }; // an oversized upload cut short, or worse (MAY_BE_CLOSED)
   }
 }
 
@@ -193,7 +212,7 @@ export const hostileHttpDrill: Drill = {
     return underLoad(
       this.name,
       context,
-      { ordersPerSecond: 15, settleTimeoutMs: 120_000, env: TIMEOUTS },
+      { ordersPerSecond: 15, minAcceptedShare: 0.9, settleTimeoutMs: 120_000, env: TIMEOUTS },
       async (stack) => {
         const attempts: Attempt[] = [];
         const auth = stack.authorization.authorization as string;
@@ -242,8 +261,9 @@ export const hostileHttpDrill: Drill = {
           tally.set(key, (tally.get(key) ?? 0) + 1);
         }
         for (const [key, count] of tally) {
-          const status = key.split(' → ')[1] as string;
-          const limitHit = status === 'closed' || /^4\d\d$/.test(status);
+          const [what, status] = key.split(' → ') as [string, string];
+          const limitHit =
+            (status === 'closed' && MAY_BE_CLOSED.has(what)) || /^4\d\d$/.test(status);
           if (!limitHit)
             violations.push(`${count} × ${key} (a 4xx, a limit or a timeout expected)`);
         }

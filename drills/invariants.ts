@@ -1,6 +1,7 @@
-// The one invariant check every drill ends with, built from three independent sources: the
-// database (orders, outbox, processed_events), the Kafka topics (every consumed record and every
-// dead letter, read raw), and the peers' own ledger. It waits for the system to settle first.
+// The one invariant check every drill ends with, built from four independent sources: the
+// database (orders, outbox, processed_events), the Kafka topics (every consumed record, every
+// dead letter and every order_confirmed/failed/cancelled, read raw), the peers' own ledger, and
+// the answers the load got (202s and cancellations). It waits for the system to settle first.
 import { createKafka } from '../src/messaging/kafka-client-factory';
 import { DLQ_HEADERS } from '../src/messaging/dead-letter-headers';
 import { CONSUMED_TOPICS, deadLetterTopic, physicalTopic } from '../src/messaging/topics';
@@ -8,9 +9,17 @@ import { createLogger } from '../src/shared/logger';
 import { readRawTopics, type RawRecord } from '../test/support/raw-topic-reader';
 import { waitFor } from '../test/support/wait-for';
 import { SAGA_GROUP, type DrillStack } from './drill-stack';
+import { checkTerminalEvents, TERMINAL_EVENT_TOPICS } from './terminal-events';
+import type { CancellationReport, LoadReport } from './load';
 
 export interface InvariantReport {
   accepted: number;
+  /** Cancellations answered 200 (each must end CANCELLED). */
+  cancelled: number;
+  /** Orders whose reservation the inventory peer released (owed when reserved and not confirmed). */
+  released: number;
+  /** Distinct order_confirmed/order_failed/order_cancelled events read back from the topics. */
+  terminalEvents: number;
   /** Accepted orders in a terminal state. */
   completed: number;
   /** Accepted orders missing, stuck, or in a state the peers' decisions do not imply. */
@@ -31,10 +40,20 @@ interface OrderRow {
 
 const MAX_LISTED = 10; // violations named one by one; the rest are counted
 
-/** What the peers' decisions imply for one order, or a reason it cannot have ended. */
-function expectedEnd(stack: DrillStack, order: OrderRow) {
+/**
+ * What the peers' decisions and the cancellation answers imply for one order, or a reason it
+ * cannot have ended. A cancellation answered 200 ends it CANCELLED, whatever the peers decide
+ * later (a payment taken after it is refunded, a reservation released); one with no clear
+ * answer may have done so.
+ */
+function expectedEnd(stack: DrillStack, order: OrderRow, cancellations: CancellationReport) {
   const payments = stack.ledger.payments.get(order.id) ?? [];
   const payment = payments[0]?.reply;
+  if (
+    cancellations.cancelled.includes(order.id) ||
+    (order.status === 'CANCELLED' && cancellations.unknown.includes(order.id))
+  )
+    return { status: 'CANCELLED', paid: payment?.topic === 'payment_successful' };
   if (!payment) return { status: 'no payment decision', paid: false };
   if (payment.topic === 'payment_failed') return { status: 'FAILED', paid: false };
   if (Number(payment.payload.amount) !== Number(order.total_amount))
@@ -48,12 +67,14 @@ function expectedEnd(stack: DrillStack, order: OrderRow) {
 }
 
 /** Database and ledger rules, for every order in the database (not only the accepted ones). */
-async function checkOrders(stack: DrillStack, accepted: readonly string[]) {
+async function checkOrders(stack: DrillStack, load: LoadReport) {
+  const { accepted, cancellations } = load;
   const { rows } = await stack.pool.query<OrderRow>('SELECT id, status, total_amount FROM orders');
   const byId = new Map(rows.map((row) => [row.id, row]));
   const violations: string[] = [];
   let lost = 0;
   let doubleEffects = 0;
+  let released = 0;
   for (const id of accepted) {
     if (!byId.has(id)) {
       lost++;
@@ -62,7 +83,7 @@ async function checkOrders(stack: DrillStack, accepted: readonly string[]) {
   }
   const acceptedSet = new Set(accepted);
   for (const order of rows) {
-    const expected = expectedEnd(stack, order);
+    const expected = expectedEnd(stack, order, cancellations);
     if (order.status !== expected.status) {
       if (acceptedSet.has(order.id)) lost++;
       violations.push(`order ${order.id} is ${order.status}; the peers imply ${expected.status}`);
@@ -73,10 +94,20 @@ async function checkOrders(stack: DrillStack, accepted: readonly string[]) {
       violations.push(
         `order ${order.id} (${order.status}) was refunded ${refunds} times, owed ${owed}`,
       );
+    const reservation = stack.ledger.reservations.get(order.id)?.[0]?.reply;
+    const releases = stack.ledger.releases.get(order.id)?.length ?? 0;
+    released += releases;
+    const releaseOwed =
+      reservation?.topic === 'inventory_reserved' && order.status !== 'CONFIRMED' ? 1 : 0;
+    if (releases !== releaseOwed)
+      violations.push(
+        `order ${order.id} (${order.status}) had its reservation released ${releases} times, owed ${releaseOwed}`,
+      );
     for (const [effect, count] of [
       ['payment requests', stack.ledger.payments.get(order.id)?.length ?? 0],
       ['refunds', refunds],
       ['reservations', stack.ledger.reservations.get(order.id)?.length ?? 0],
+      ['releases', releases],
     ] as const) {
       if (count > 1) {
         doubleEffects += count - 1;
@@ -92,7 +123,7 @@ async function checkOrders(stack: DrillStack, accepted: readonly string[]) {
   const completed = accepted.filter((id) =>
     ['CONFIRMED', 'FAILED', 'CANCELLED'].includes(byId.get(id)?.status ?? ''),
   ).length;
-  return { violations, lost, doubleEffects, completed };
+  return { violations, lost, doubleEffects, completed, released, rows };
 }
 
 function consumedTopics(stack: DrillStack): string[] {
@@ -158,9 +189,8 @@ async function readEverything(stack: DrillStack, topics: string[]): Promise<RawR
 }
 
 /** Applied (its event id in processed_events) or dead-lettered, each poison record once. */
-async function checkConsumedRecords(stack: DrillStack) {
+async function checkConsumedRecords(stack: DrillStack, records: RawRecord[]) {
   const consumed = consumedTopics(stack);
-  const records = await readEverything(stack, [...consumed, ...consumed.map(deadLetterTopic)]);
   const { rows } = await stack.pool.query<{ event_id: string }>(
     'SELECT event_id FROM processed_events',
   );
@@ -198,14 +228,14 @@ async function checkConsumedRecords(stack: DrillStack) {
  */
 export async function checkInvariants(
   stack: DrillStack,
-  accepted: readonly string[],
+  load: LoadReport,
   timeoutMs: number,
 ): Promise<InvariantReport> {
   const started = performance.now();
   try {
     await waitFor(
       async () =>
-        (await checkOrders(stack, accepted)).violations.length === 0 &&
+        (await checkOrders(stack, load)).violations.length === 0 &&
         (await consumerLag(stack)) === 0,
       { timeoutMs, intervalMs: 1_000, message: 'the system settled' },
     );
@@ -213,13 +243,24 @@ export async function checkInvariants(
     // reported below, violation by violation
   }
   const settledAfterMs = performance.now() - started;
-  const orders = await checkOrders(stack, accepted);
+  const orders = await checkOrders(stack, load);
   const lag = await consumerLag(stack).catch(() => -1);
-  const records = await checkConsumedRecords(stack);
-  const violations = [...orders.violations, ...records.violations];
+  const consumed = consumedTopics(stack);
+  const terminal = TERMINAL_EVENT_TOPICS.map((topic) => physicalTopic(stack.topicPrefix, topic));
+  const all = await readEverything(stack, [
+    ...consumed,
+    ...consumed.map(deadLetterTopic),
+    ...terminal,
+  ]);
+  const records = await checkConsumedRecords(stack, all);
+  const events = checkTerminalEvents(stack.topicPrefix, orders.rows, all);
+  const violations = [...orders.violations, ...records.violations, ...events.violations];
   if (lag !== 0) violations.push(`saga consumer lag ${lag} records`);
   return {
-    accepted: accepted.length,
+    accepted: load.accepted.length,
+    cancelled: load.cancellations.cancelled.length,
+    released: orders.released,
+    terminalEvents: events.count,
     completed: orders.completed,
     lost: orders.lost,
     doubleEffects: orders.doubleEffects,

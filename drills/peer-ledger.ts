@@ -11,6 +11,8 @@ export interface PeerLedger {
   refunds: Map<string, PeerEffect[]>;
   /** reserve_inventory_request effects. */
   reservations: Map<string, PeerEffect[]>;
+  /** release_inventory_request effects (no reply: the simulator only logs them). */
+  releases: Map<string, PeerEffect[]>;
   record(peer: 'payment' | 'inventory', effect: PeerEffect): void;
 }
 
@@ -18,18 +20,21 @@ export function createPeerLedger(): PeerLedger {
   const payments = new Map<string, PeerEffect[]>();
   const refunds = new Map<string, PeerEffect[]>();
   const reservations = new Map<string, PeerEffect[]>();
+  const releases = new Map<string, PeerEffect[]>();
   const books: Partial<Record<string, Map<string, PeerEffect[]>>> = {
     process_payment_request: payments,
     refund_payment_request: refunds,
     reserve_inventory_request: reservations,
+    release_inventory_request: releases,
   };
   return {
     payments,
     refunds,
     reservations,
+    releases,
     record(_peer, effect) {
       const book = books[effect.requestTopic];
-      if (!book) return; // releases take no effect the invariants count
+      if (!book) return;
       const orderId = String(effect.request.orderId);
       book.set(orderId, [...(book.get(orderId) ?? []), effect]);
     },

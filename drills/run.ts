@@ -1,52 +1,39 @@
 // `npm run drills`: failure drills against two instances of the built service under load, each
 // ending with the shared invariant check (invariants.ts). DRILLS=long for the long version and
-// its figures (docs/reliability.md's table); DRILL_SEED=<n> replays a run's random choices;
+// its figures (README's reliability table); DRILL_SEED=<n> replays a run's random choices;
 // DRILL_ONLY=<words> runs the drills whose name contains one of them; DRILL_FREEZE_MS sets the
-// broker hang's freeze. Exits 1 on any violation.
+// broker hang's freeze; DRILL_SETTLE_TIMEOUT_MS caps the wait for a settled system (the
+// self-check's broken builds never settle); DRILL_SERVICE_ROOT drills another build (a
+// directory holding its dist/). Every run writes its results to
+// drills/results/<date>T<hhmm>-drills-<mode>.json (DRILL_RESULTS_DIR elsewhere), from which
+// `npm run docs:drills` renders the reliability table. Exits 1 on any violation.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { formatTable } from '../src/shared/text-table';
 import { publishKafkaStack } from '../test/support/kafka-stack';
 import { startLocalServices } from '../test/support/local-services';
-import { brokerHangDrill } from './broker-hang-drill';
-import { brokerDataLossDrill, brokerLossDrill } from './broker-loss-drill';
-import { crashDrill } from './crash-drill';
-import { databaseRestartDrill } from './database-restart-drill';
-import { duplicateStormDrill } from './duplicate-storm-drill';
 import type { DrillMode, DrillResult } from './drill';
-import { hostileHttpDrill } from './hostile-http-drill';
-import { poisonFloodDrill } from './poison-flood-drill';
-import { registryHangDrill, registryRefusedDrill } from './registry-outage-drill';
+import { DRILLS, LONG_ONLY } from './drill-list';
 import { seededRandom } from './seeded-random';
-
-/**
- * In the order the issue lists them, but for the broker loss drills, appended last: each drill's random
- * stream follows from its place here, and the figures were drawn before it was written.
- */
-const DRILLS = [
-  crashDrill,
-  brokerHangDrill,
-  databaseRestartDrill,
-  registryRefusedDrill,
-  registryHangDrill,
-  poisonFloodDrill,
-  duplicateStormDrill,
-  hostileHttpDrill,
-  brokerLossDrill,
-  brokerDataLossDrill,
-];
-/**
- * The short (CI) version runs every drill, smaller, except these, which run only with
- * DRILLS=long, for their length (about a minute each, where the short run must stay near 4
- * minutes).
- */
-const LONG_ONLY = new Set([brokerHangDrill, brokerLossDrill, brokerDataLossDrill]);
 
 const log = (line: string) =>
   process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
+/** Where a run writes its results; the docs table is rendered from the files committed there. */
+const RESULTS_DIR = path.join(__dirname, 'results');
+
+function commitOf(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<number> {
+  const startedAt = new Date();
+  const commit = commitOf(); // at the start: the code that ran, not what was committed meanwhile
   const mode: DrillMode = process.env.DRILLS === 'long' ? 'long' : 'short';
   const seed = Number(process.env.DRILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const only = (process.env.DRILL_ONLY ?? '').split(/[\s,]+/).filter(Boolean);
@@ -67,7 +54,8 @@ async function main(): Promise<number> {
       log(`${drill.name}: starting`);
       // Each drill draws from its own stream, so one drill replays alone with DRILL_ONLY.
       const random = seededRandom(seed + DRILLS.indexOf(drill) * 7_919);
-      const result = await drill.run({ services, mode, random, log });
+      const serviceRoot = process.env.DRILL_SERVICE_ROOT;
+      const result = await drill.run({ services, mode, random, log, serviceRoot });
       results.push(result);
       log(
         `${drill.name}: ${result.violations.length === 0 ? 'passed' : 'FAILED'} (${index + 1}/${drills.length})`,
@@ -79,14 +67,23 @@ async function main(): Promise<number> {
   }
   printTable(results, seed, mode);
   const out = path.join(
-    mode === 'long' ? path.join(__dirname, '..', 'bench', 'results') : os.tmpdir(),
-    `${new Date().toISOString().slice(0, 10)}-drills-${mode}.json`,
+    process.env.DRILL_RESULTS_DIR ?? RESULTS_DIR,
+    // Down to the minute, so that no run overwrites a committed one (CI runs the drills in a checkout).
+    `${startedAt.toISOString().slice(0, 16).replace(':', '')}-drills-${mode}.json`,
   );
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify({ seed, mode, services: services.summary, results }, null, 2)}\n`,
-  );
+  const record = {
+    seed,
+    mode,
+    only: only.length > 0 ? only.join(',') : undefined,
+    startedAt: startedAt.toISOString(),
+    seconds: Math.round((Date.now() - startedAt.getTime()) / 1_000),
+    commit,
+    serviceRoot: process.env.DRILL_SERVICE_ROOT,
+    services: services.summary,
+    results,
+  };
+  writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
   log(`results written to ${path.relative(process.cwd(), out)}`);
   return results.every((result) => result.violations.length === 0) &&
     results.length === drills.length
@@ -100,6 +97,8 @@ function printTable(results: DrillResult[], seed: number, mode: DrillMode): void
     'load',
     'faults',
     'accepted',
+    'accepted outside faults',
+    'cancelled',
     'completed',
     'lost',
     'double effects',
@@ -112,6 +111,8 @@ function printTable(results: DrillResult[], seed: number, mode: DrillMode): void
     r.load,
     r.faults,
     String(r.invariants.accepted),
+    `${r.outsideFaults.accepted} of ${r.outsideFaults.offered} (≥ ${r.outsideFaults.required})`,
+    `${r.invariants.cancelled} (${r.invariants.released} released)`,
     String(r.invariants.completed),
     String(r.invariants.lost),
     String(r.invariants.doubleEffects),
