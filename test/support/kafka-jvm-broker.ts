@@ -5,6 +5,8 @@
  *
  * Needs `java` (17+) and `mvn`. The jars are resolved once into test/kafka-broker/target/libs
  * (`npm run services:fetch`, or on first use; a warm ~/.m2 makes that a few seconds).
+ * TEST_KAFKA_VERSION (e.g. `4.1.1`) picks another Kafka from Maven Central instead of the pom's,
+ * resolved into target/libs-<version> (`npm run test:kafka4`).
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -17,7 +19,22 @@ import { brokerAnswers } from './broker-probe';
 import { waitFor } from './wait-for';
 
 const BROKER_DIR = path.resolve(__dirname, '../kafka-broker');
-const LIBS_DIR = path.join(BROKER_DIR, 'target', 'libs');
+/** The 4.x broker `npm run test:kafka4` runs the contract, saga and DLQ tests against. */
+export const KAFKA_4_VERSION = '4.1.1';
+
+/** The Kafka version TEST_KAFKA_VERSION asks for, or undefined for the pom's own (3.9). */
+export function requestedKafkaVersion(): string | undefined {
+  const version = process.env.TEST_KAFKA_VERSION?.trim();
+  if (!version) return undefined;
+  if (!/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error(`TEST_KAFKA_VERSION=${version} is not a Kafka version such as 4.1.1`);
+  }
+  return version;
+}
+
+function libsDir(version = requestedKafkaVersion()): string {
+  return path.join(BROKER_DIR, 'target', version ? `libs-${version}` : 'libs');
+}
 
 export interface JvmBroker {
   /** The PLAINTEXT listener. */
@@ -67,22 +84,23 @@ export interface StartJvmBrokerOptions {
 /** Why this machine cannot run the JVM broker, or undefined when it can. */
 export function jvmBrokerUnavailableReason(): string | undefined {
   if (!findExecutable('java')) return 'java is not installed';
-  if (!existsSync(LIBS_DIR) && !findExecutable('mvn')) return 'mvn is not installed';
+  if (!existsSync(libsDir()) && !findExecutable('mvn')) return 'mvn is not installed';
   return undefined;
 }
 
-/** Resolves the broker's jars from Maven Central into test/kafka-broker/target/libs, once. */
-export async function fetchJvmBrokerJars(): Promise<string> {
-  if (existsSync(LIBS_DIR) && readdirSync(LIBS_DIR).some((jar) => jar.startsWith('kafka_2.13-')))
-    return LIBS_DIR;
+/** Resolves the broker's jars from Maven Central into test/kafka-broker/target/libs*, once. */
+export async function fetchJvmBrokerJars(version = requestedKafkaVersion()): Promise<string> {
+  const dir = libsDir(version);
+  if (existsSync(dir) && readdirSync(dir).some((jar) => jar.startsWith('kafka_2.13-'))) return dir;
   const args = ['-q', '-B', '-f', path.join(BROKER_DIR, 'pom.xml'), 'dependency:copy-dependencies'];
+  if (version) args.push(`-Dkafka.version=${version}`, `-Dlibs.dir=${path.basename(dir)}`);
   try {
     await promisify(execFile)('mvn', args, { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
     throw new Error(`mvn could not resolve the Kafka broker jars: ${output.slice(-2_000)}`);
   }
-  return LIBS_DIR;
+  return dir;
 }
 
 export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promise<JvmBroker> {
