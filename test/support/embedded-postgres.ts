@@ -48,8 +48,16 @@ const START_TIMEOUT_MS = 60_000;
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions = {},
 ): Promise<EmbeddedPostgres> {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'embedded-postgres-'));
-  chmodSync(home, 0o755); // the unprivileged server user must reach everything under it
+  let home: string;
+  try {
+    home = mkdtempSync(path.join(os.tmpdir(), 'embedded-postgres-'));
+    chmodSync(home, 0o755); // the unprivileged server user must reach everything under it
+  } catch (error) {
+    throw new ServiceStartError(
+      `embedded Postgres has no folder to run in (${firstLine(error)}); ` +
+        'point TMPDIR at a writable folder, or set DATABASE_URL',
+    );
+  }
   try {
     return await startIn(home, options);
   } catch (error) {
