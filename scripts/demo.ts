@@ -17,6 +17,7 @@ import { customerToken, jwtSettings } from '../test/support/auth-tokens';
 import { createMigratedDatabase } from '../test/support/database';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../test/support/kafka-mock-broker';
 import { startLocalServices } from '../test/support/local-services';
+import { firstLineOf } from '../test/support/service-start-error';
 import { createServiceTopics } from '../test/support/service-topics';
 import { journeyTable, type Journey } from './demo/journey-table';
 import { createOrderClient, poll, type OrderResource } from './demo/order-client';
@@ -165,21 +166,16 @@ async function cleanUp(): Promise<boolean> {
       await run();
     } catch (error) {
       clean = false;
-      process.stderr.write(`demo: could not ${name}: ${firstLine(error)}\n`);
+      process.stderr.write(`demo: could not ${name}: ${firstLineOf(error)}\n`);
     }
   }
   return clean;
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split('\n')[0] ?? text;
-}
-
 let finishing = false;
 async function finish(failure: unknown): Promise<never> {
   finishing = true;
-  if (failure !== undefined) process.stderr.write(`demo failed: ${firstLine(failure)}\n`);
+  if (failure !== undefined) process.stderr.write(`demo failed: ${firstLineOf(failure)}\n`);
   const clean = await cleanUp();
   if (failure === undefined && clean) {
     progress('stopped the service, peers, broker and registry; dropped the demo database');

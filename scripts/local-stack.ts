@@ -12,6 +12,7 @@
  */
 import { adminQuery, databaseUrl, runDbMigrate } from '../test/support/database';
 import { startLocalServices } from '../test/support/local-services';
+import { firstLineOf } from '../test/support/service-start-error';
 
 async function main(): Promise<void> {
   const services = await startLocalServices();
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  // One line saying what to do (ServiceStartError); the log tails stay in the error's details.
+  process.stderr.write(`local stack: ${firstLineOf(error)}\n`);
   process.exit(1);
 });

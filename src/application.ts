@@ -22,7 +22,7 @@ import { errorMessage } from './shared/app-error';
 import { createMessaging } from './messaging/messaging-factory';
 import { asyncApiDocument } from './messaging/asyncapi-document';
 import { SchemaIncompatibleError } from './messaging/schema-registration';
-import { provisionTopics } from './messaging/topic-provisioning';
+import { createTopicGate } from './messaging/topic-gate';
 import { createOutboxRelay } from './workers/outbox-relay';
 import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
@@ -81,8 +81,8 @@ export async function startOrderService(
   const disconnectDatabases = () =>
     Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
-  // A schema the registry refuses is a release mistake, and credentials Kafka refuses a
-  // configuration one: the service stops itself (start.ts exits non-zero). Registration runs in the background, as an unreachable registry must not
+  // A schema the registry refuses is a release mistake, and credentials or topic settings Kafka
+  // refuses for good a configuration one: the service stops itself (start.ts exits non-zero). Registration runs in the background, as an unreachable registry must not
   // hold up intake: the relay registers once the registry answers.
   let reportFatal: (error: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
@@ -97,13 +97,14 @@ export async function startOrderService(
     });
   });
   // Asked to own its topics, the service publishes and consumes only once they exist (the
-  // relay's first send could otherwise auto-create one with the broker's defaults). The consumer
-  // provisions them before every join, retried with its backoff, not only the first: a broker
-  // that lost its disk comes back without them. Intake does not wait for either.
+  // relay's first send could otherwise auto-create one with the broker's defaults). Before every
+  // join (not only the first: a broker that lost its disk comes back without them) the consumer
+  // creates them, or checks they exist and names the missing ones. Intake waits for neither.
+  const topics = createTopicGate(messaging.kafka, config, logger);
   let onTopicsExist = () => undefined as void;
   const topicsProvisioned = new Promise<void>((resolve) => (onTopicsExist = resolve));
-  const provisionBeforeJoin = async (signal: AbortSignal) => {
-    if (config.KAFKA_CREATE_TOPICS) await provisionTopics(messaging.kafka, config, logger, signal);
+  const beforeJoin = async (signal: AbortSignal) => {
+    await topics.beforeJoin(signal);
     onTopicsExist();
   };
   if (!config.KAFKA_CREATE_TOPICS) onTopicsExist();
@@ -178,8 +179,8 @@ export async function startOrderService(
       kafka: messaging.kafka,
       processor,
       logger: consumerLogger,
-      beforeJoin: provisionBeforeJoin,
-      onCredentialsRefused: reportFatal,
+      beforeJoin,
+      onRefused: reportFatal,
     },
     {
       groupId: config.SAGA_CONSUMER_GROUP,
@@ -230,6 +231,7 @@ export async function startOrderService(
   };
   const readiness = createReadiness([databaseCheck], () => ({
     kafkaProducerBreaker: messaging.producer.state(),
+    kafkaTopics: topics.status(),
     outboxRelaySlots: relay.slots(),
     sagaConsumer: consumer.state(),
   }));

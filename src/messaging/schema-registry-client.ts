@@ -71,6 +71,8 @@ export interface RegistryClient {
    * registrations agree on Confluent and on registries that read such a subject as NONE.
    */
   register(subject: string, schema: object, level: CompatibilityLevel): Promise<number>;
+  /** A GET under the registry's URL (`/subjects`, `/config/<subject>`): for `npm run doctor`. */
+  get(path: string): Promise<{ ok: boolean; status: number; text: string }>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -147,6 +149,7 @@ export function createRegistryClient({
       );
       return id;
     },
+    get: (path) => send('GET', `${base}${path}`),
   };
   return client;
 }

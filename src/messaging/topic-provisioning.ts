@@ -4,6 +4,7 @@ import type { Logger } from '../shared/logger';
 import { retry } from '../shared/retry';
 import { settledAll } from '../shared/settled-all';
 import { ALL_TOPICS, consumedDeadLetterTopics, physicalTopic } from './topics';
+import { describeTopics, refusedForGood, requireTopics, withTopicErrors } from './topic-check';
 
 /** Every topic the service touches: the saga's topics and the consumed ones' dead-letter topics. */
 export function serviceTopics(prefix: string): string[] {
@@ -23,6 +24,7 @@ type TopicSettings = Pick<
  * topics. Existing topics are left as they are. Off by default: most production clusters
  * provision topics outside the application, and some test brokers cannot create them.
  * Resolves once every topic has a leader, so what starts next can produce and subscribe.
+ * A creation the broker refuses for good rejects with a TopicsRefusedError carrying its reason.
  */
 export async function provisionTopics(
   kafka: Kafka,
@@ -40,6 +42,22 @@ export async function provisionTopics(
     signal,
   );
   logger.info('topics provisioned', { created });
+}
+
+/**
+ * Before each join when the service does not own its topics: rejects with a TopicsMissingError
+ * naming the topics the broker lacks (the consumer retries, so creating them is enough), or a
+ * TopicsRefusedError when the broker will not even describe them.
+ */
+export async function checkTopicsExist(kafka: Kafka, prefix: string): Promise<void> {
+  // One attempt per check: the consumer's own backoff paces the next one.
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  await admin.connect();
+  try {
+    await requireTopics(admin, serviceTopics(prefix));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /**
@@ -62,10 +80,28 @@ export async function createTopics(
     // UNKNOWN_TOPIC_OR_PARTITION for a moment, so the wait for leaders is our own.
     const created =
       missing.length > 0 &&
-      (await admin.createTopics({
-        waitForLeaders: false,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
-      }));
+      (await admin
+        .createTopics({
+          waitForLeaders: false,
+          topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+        })
+        .catch(async (error: unknown) => {
+          const brokerCount = await admin
+            .describeCluster()
+            .then(({ brokers }) => brokers.length)
+            .catch(() => undefined);
+          const refusal = refusedForGood(error, {
+            action: 'create',
+            topics: missing,
+            replicationFactor,
+            brokerCount,
+          });
+          if (refusal) throw refusal;
+          throw new Error(
+            `creating Kafka topics ${describeTopics(missing)} failed: ${withTopicErrors(error)}`,
+            { cause: error },
+          );
+        }));
     await waitForLeaders(admin, topics, signal);
     return created;
   } finally {

@@ -15,6 +15,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findExecutable, freePort } from './processes';
+import { ServiceStartError } from './service-start-error';
 import { waitFor } from './wait-for';
 
 const REGISTRY_DIR = path.resolve(__dirname, '../schema-registry');
@@ -52,7 +53,11 @@ export async function fetchApicurio(): Promise<string> {
     await promisify(execFile)('mvn', args, { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`mvn could not fetch Apicurio Registry: ${output.slice(-2_000)}`);
+    throw new ServiceStartError(
+      'mvn could not fetch Apicurio Registry from Maven Central; run `npm run services:fetch` ' +
+        'once with network access, or set SCHEMA_REGISTRY_URL',
+      output.slice(-2_000),
+    );
   }
   const jar = runnerJar();
   if (!jar) throw new Error(`no Apicurio runner jar in ${APP_DIR} after mvn package`);
@@ -88,6 +93,9 @@ export async function startApicurioRegistry(startTimeoutMs = 90_000): Promise<Ap
         cwd: APP_DIR,
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+  let spawnError: Error | undefined;
+  // Without a listener a failed spawn (EACCES, ENOENT) is an unhandled 'error' event.
+  child.once('error', (error) => (spawnError = error));
   let stderrTail = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderrTail = (stderrTail + chunk).slice(-4_000);
@@ -96,7 +104,8 @@ export async function startApicurioRegistry(startTimeoutMs = 90_000): Promise<Ap
   process.on('exit', killOnExit);
   child.once('exit', () => process.off('exit', killOnExit));
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    // A process that never started (pid undefined) has nothing to stop.
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = once(child, 'exit');
     child.kill('SIGKILL'); // in memory: nothing to flush
     await exited;
@@ -105,6 +114,7 @@ export async function startApicurioRegistry(startTimeoutMs = 90_000): Promise<Ap
   try {
     await waitFor(
       async () => {
+        if (spawnError) throw spawnError;
         if (child.exitCode !== null) throw new Error('the registry process exited');
         return (await fetch(`${base}/health/ready`)).ok;
       },
@@ -112,7 +122,12 @@ export async function startApicurioRegistry(startTimeoutMs = 90_000): Promise<Ap
     );
   } catch (error) {
     await stop();
-    throw new Error(`${(error as Error).message}\nregistry stderr (tail):\n${stderrTail}`);
+    const cause = (error as Error).message.split('\n')[0];
+    throw new ServiceStartError(
+      `Apicurio Registry ${version} did not start (${cause}); check that \`java -version\` ` +
+        'says 17 or later, or set SCHEMA_REGISTRY_URL to a registry you run',
+      stderrTail,
+    );
   }
   return {
     url: `${base}/apis/ccompat/v7`,

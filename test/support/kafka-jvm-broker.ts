@@ -5,6 +5,8 @@
  *
  * Needs `java` (17+) and `mvn`. The jars are resolved once into test/kafka-broker/target/libs
  * (`npm run services:fetch`, or on first use; a warm ~/.m2 makes that a few seconds).
+ * TEST_KAFKA_VERSION (e.g. `4.1.1`) picks another Kafka from Maven Central instead of the pom's,
+ * resolved into target/libs-<version> (`npm run test:kafka4`).
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,10 +16,30 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { findExecutable, freePort, waitUntilStopped } from './processes';
 import { brokerAnswers } from './broker-probe';
+import { ServiceStartError } from './service-start-error';
 import { waitFor } from './wait-for';
 
+/** What to do when the broker cannot start: the same advice for every cause. */
+const BROKER_ADVICE =
+  'check that `java -version` says 17 or later, or set KAFKA_BROKERS to a broker you run';
+
 const BROKER_DIR = path.resolve(__dirname, '../kafka-broker');
-const LIBS_DIR = path.join(BROKER_DIR, 'target', 'libs');
+/** The 4.x broker `npm run test:kafka4` runs the contract, saga and DLQ tests against. */
+export const KAFKA_4_VERSION = '4.1.1';
+
+/** The Kafka version TEST_KAFKA_VERSION asks for, or undefined for the pom's own (3.9). */
+export function requestedKafkaVersion(): string | undefined {
+  const version = process.env.TEST_KAFKA_VERSION?.trim();
+  if (!version) return undefined;
+  if (!/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error(`TEST_KAFKA_VERSION=${version} is not a Kafka version such as 4.1.1`);
+  }
+  return version;
+}
+
+function libsDir(version = requestedKafkaVersion()): string {
+  return path.join(BROKER_DIR, 'target', version ? `libs-${version}` : 'libs');
+}
 
 export interface JvmBroker {
   /** The PLAINTEXT listener. */
@@ -67,22 +89,27 @@ export interface StartJvmBrokerOptions {
 /** Why this machine cannot run the JVM broker, or undefined when it can. */
 export function jvmBrokerUnavailableReason(): string | undefined {
   if (!findExecutable('java')) return 'java is not installed';
-  if (!existsSync(LIBS_DIR) && !findExecutable('mvn')) return 'mvn is not installed';
+  if (!existsSync(libsDir()) && !findExecutable('mvn')) return 'mvn is not installed';
   return undefined;
 }
 
-/** Resolves the broker's jars from Maven Central into test/kafka-broker/target/libs, once. */
-export async function fetchJvmBrokerJars(): Promise<string> {
-  if (existsSync(LIBS_DIR) && readdirSync(LIBS_DIR).some((jar) => jar.startsWith('kafka_2.13-')))
-    return LIBS_DIR;
+/** Resolves the broker's jars from Maven Central into test/kafka-broker/target/libs*, once. */
+export async function fetchJvmBrokerJars(version = requestedKafkaVersion()): Promise<string> {
+  const dir = libsDir(version);
+  if (existsSync(dir) && readdirSync(dir).some((jar) => jar.startsWith('kafka_2.13-'))) return dir;
   const args = ['-q', '-B', '-f', path.join(BROKER_DIR, 'pom.xml'), 'dependency:copy-dependencies'];
+  if (version) args.push(`-Dkafka.version=${version}`, `-Dlibs.dir=${path.basename(dir)}`);
   try {
     await promisify(execFile)('mvn', args, { timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? '';
-    throw new Error(`mvn could not resolve the Kafka broker jars: ${output.slice(-2_000)}`);
+    throw new ServiceStartError(
+      `mvn could not resolve the Kafka broker jars from Maven Central (${firstStderrLine(output, error)}); ` +
+        'run `npm run services:fetch` once with network access, or set KAFKA_BROKERS',
+      output.slice(-2_000),
+    );
   }
-  return LIBS_DIR;
+  return dir;
 }
 
 export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promise<JvmBroker> {
@@ -164,7 +191,16 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
         `${mechanism}=[name=${username},password=${password}]`,
       ]),
     ]);
-  await format();
+  try {
+    await format();
+  } catch (error) {
+    rmSync(home, { recursive: true, force: true });
+    const { stderr = '' } = error as { stderr?: string };
+    throw new ServiceStartError(
+      `${version} could not format its log directory (${firstStderrLine(stderr, error)}); ${BROKER_ADVICE}`,
+      stderr,
+    );
+  }
 
   let child: ReturnType<typeof spawn> | undefined;
   const killOnExit = (): void => {
@@ -178,6 +214,9 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
       ? spawn(setpriv, ['--pdeathsig', 'KILL', ...command], { stdio: 'ignore' })
       : spawn(command[0] as string, command.slice(1), { stdio: 'ignore' });
     child = started;
+    let spawnError: Error | undefined;
+    // Without a listener a failed spawn (EACCES, ENOENT) is an unhandled 'error' event.
+    started.once('error', (error) => (spawnError = error));
     process.on('exit', killOnExit);
     let exited = false;
     started.once('exit', () => {
@@ -187,6 +226,7 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     try {
       await waitFor(
         async () => {
+          if (spawnError) throw spawnError;
           if (exited) throw new Error('the broker process exited');
           return brokerAnswers(`127.0.0.1:${port}`);
         },
@@ -195,12 +235,17 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     } catch (error) {
       await kill();
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-3_000) : '';
-      throw new Error(`${(error as Error).message}\nbroker log (tail):\n${tail}`);
+      const cause = (error as Error).message.split('\n')[0];
+      throw new ServiceStartError(
+        `${version} did not start (${cause}; log: ${logFile}); ${BROKER_ADVICE}`,
+        tail,
+      );
     }
   };
   const kill = async (): Promise<void> => {
     const running = child;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
+    if (!running || running.pid === undefined) return; // never started: nothing to stop
+    if (running.exitCode !== null || running.signalCode !== null) return;
     const exited = once(running, 'exit');
     running.kill('SIGKILL'); // also ends a frozen (SIGSTOPped) broker
     await exited;
@@ -209,7 +254,8 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
   try {
     await launch();
   } catch (error) {
-    rmSync(home, { recursive: true, force: true });
+    // The log stays when there is one, as the error names it; the data goes.
+    rmSync(existsSync(logFile) ? logDir : home, { recursive: true, force: true });
     throw error;
   }
   const pid = (): number => {
@@ -241,4 +287,9 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+function firstStderrLine(stderr: string, error: unknown): string {
+  const line = stderr.split('\n').find((text) => text.trim() !== '');
+  return (line ?? (error as Error).message.split('\n')[0] ?? 'failed').trim();
 }

@@ -2,6 +2,7 @@ import { KafkaJSSASLAuthenticationError, type Consumer, type Kafka } from 'kafka
 import { errorMessage, someCause } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 import { backoffDelay, retry, sleep } from '../../shared/retry';
+import { TopicsRefusedError } from '../../messaging/topic-check';
 import type { SagaRecordProcessor } from './saga-record-processor';
 
 export interface SagaConsumerOptions {
@@ -24,6 +25,11 @@ function credentialsRefused(error: unknown): boolean {
   );
 }
 
+/** The broker will not create or describe our topics, whatever we retry (topic-check.ts). */
+function topicsRefused(error: unknown): boolean {
+  return someCause(error, (cause) => cause instanceof TopicsRefusedError);
+}
+
 /**
  * Work that must succeed before each join, retried with the same backoff (topic provisioning).
  * It gets the consumer's stop signal: a stop must not leave it running.
@@ -35,8 +41,11 @@ export interface SagaConsumerDependencies {
   processor: SagaRecordProcessor;
   logger: Logger;
   beforeJoin?: BeforeJoin;
-  /** Told once when the cluster refuses our credentials: retrying cannot help, an operator must. */
-  onCredentialsRefused?: (error: Error) => void;
+  /**
+   * Told once when the cluster refuses our credentials, or our topics for good (replication
+   * factor, authorization): retrying cannot help, an operator must.
+   */
+  onRefused?: (error: Error) => void;
 }
 
 export const SAGA_CONSUMER_STATES = ['joining', 'running', 'restarting', 'stopped'] as const;
@@ -60,7 +69,7 @@ export interface SagaConsumer {
  * leaving a live process that consumes nothing.
  */
 export function createSagaConsumer(
-  { kafka, processor, logger, beforeJoin, onCredentialsRefused }: SagaConsumerDependencies,
+  { kafka, processor, logger, beforeJoin, onRefused }: SagaConsumerDependencies,
   options: SagaConsumerOptions,
 ): SagaConsumer {
   let state: SagaConsumerState = 'stopped';
@@ -122,12 +131,15 @@ export function createSagaConsumer(
         try {
           await launch(signal);
         } catch (error) {
-          if (!credentialsRefused(error)) throw error;
-          logger.error('Kafka refused the SASL credentials; not retrying', {
-            error: errorMessage(error),
-          });
+          if (credentialsRefused(error)) {
+            logger.error('Kafka refused the SASL credentials; not retrying', {
+              error: errorMessage(error),
+            });
+          } else if (topicsRefused(error)) {
+            logger.error(`${errorMessage(error)}; not retrying`);
+          } else throw error;
           stopping.abort();
-          onCredentialsRefused?.(error as Error);
+          onRefused?.(error as Error);
         }
       },
       {

@@ -23,6 +23,7 @@ describe('health, readiness and a database outage', () => {
         status: 'ready',
         checks: { database: { ok: true } },
         kafkaProducerBreaker: 'closed',
+        kafkaTopics: { status: 'present' },
         outboxRelaySlots: ALL_RELAY_SLOTS,
         sagaConsumer: 'running',
       });
