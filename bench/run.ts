@@ -2,7 +2,7 @@
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
 // not how fast).
-// `--only drain` (or a comma-separated list of intake, saga, idle, drain) runs just those.
+// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,12 +14,22 @@ import { intakeBaseline } from './intake';
 import { intakeAgainstFloor, intakeFloorRows } from './intake-floor';
 import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
+import { drainWithHorizon, horizonRows, type HorizonRun } from './held-horizon';
 import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 import { waitFor } from '../test/support/wait-for';
 
 const MODES = {
-  smoke: { intakeRounds: 1, roundSeconds: 2, connections: 8, sagaOrders: 200, idle: 5, drain: 500 },
+  smoke: {
+    intakeRounds: 1,
+    roundSeconds: 2,
+    connections: 8,
+    sagaOrders: 200,
+    idle: 5,
+    drain: 500,
+    horizonSeconds: 5,
+    horizonBatch: 200,
+  },
   quick: {
     intakeRounds: 2,
     roundSeconds: 4,
@@ -27,6 +37,8 @@ const MODES = {
     sagaOrders: 2_000,
     idle: 20,
     drain: 5_000,
+    horizonSeconds: 20,
+    horizonBatch: 1_000,
   },
   full: {
     intakeRounds: 3,
@@ -35,6 +47,8 @@ const MODES = {
     sagaOrders: 10_000,
     idle: 60,
     drain: 20_000,
+    horizonSeconds: 60,
+    horizonBatch: 1_000,
   },
 } as const;
 type Mode = keyof typeof MODES;
@@ -206,6 +220,19 @@ async function main(): Promise<void> {
       },
       2,
     );
+
+    // Issue 23 item 8: each condition on a fresh stack, so neither inherits the other's bloat.
+    const horizon: HorizonRun[] = [];
+    for (const held of [false, true]) {
+      await withStack('horizon', async (stack) => {
+        horizon.push(await drainWithHorizon(stack, held, sizes.horizonSeconds, sizes.horizonBatch));
+      });
+    }
+    const [plain, held] = horizon;
+    if (plain && held) {
+      figures.heldHorizon = { plain, held };
+      rows.push(...horizonRows(plain, held, sizes.horizonBatch));
+    }
   } finally {
     await services.stop();
   }
@@ -232,7 +259,7 @@ async function main(): Promise<void> {
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
-type Scenario = 'intake' | 'saga' | 'idle' | 'drain';
+type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon';
 
 async function withFreshStack(
   services: LocalServices,
