@@ -2,7 +2,7 @@
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
 // not how fast).
-// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon) runs just those.
+// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatTable } from '../src/shared/text-table';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
-import { intakeBaseline } from './intake';
+import { intakeBaseline, postOrders } from './intake';
+import { openLoopAgainstFloor, openLoopRows } from './open-loop';
 import { intakeAgainstFloor, intakeFloorRows } from './intake-floor';
 import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
@@ -28,6 +29,7 @@ const MODES = {
     idle: 5,
     drain: 500,
     horizonSeconds: 5,
+    openLoopSeconds: 2,
     horizonBatch: 200,
   },
   quick: {
@@ -38,6 +40,7 @@ const MODES = {
     idle: 20,
     drain: 5_000,
     horizonSeconds: 20,
+    openLoopSeconds: 5,
     horizonBatch: 1_000,
   },
   full: {
@@ -48,6 +51,7 @@ const MODES = {
     idle: 60,
     drain: 20_000,
     horizonSeconds: 60,
+    openLoopSeconds: 10,
     horizonBatch: 1_000,
   },
 } as const;
@@ -221,6 +225,24 @@ async function main(): Promise<void> {
       2,
     );
 
+    await withStack('openloop', async (stack) => {
+      // 25, 50 and 75% of the service's median closed-loop maximum (one quick round if the
+      // intake scenario did not run).
+      const max =
+        maxIntakePerSecond?.service ??
+        (
+          await postOrders(
+            `${stack.serviceUrl}/api/v1/orders`,
+            stack.authorization,
+            sizes.connections,
+            sizes.roundSeconds,
+          )
+        ).perSecond;
+      const openLoop = await openLoopAgainstFloor(services, stack, max, sizes.openLoopSeconds);
+      figures.openLoop = openLoop;
+      rows.push(...openLoopRows(openLoop, sizes.openLoopSeconds));
+    });
+
     // Issue 23 item 8: each condition on a fresh stack, so neither inherits the other's bloat.
     const horizon: HorizonRun[] = [];
     for (const held of [false, true]) {
@@ -259,7 +281,7 @@ async function main(): Promise<void> {
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
-type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon';
+type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop';
 
 async function withFreshStack(
   services: LocalServices,
@@ -284,6 +306,8 @@ function printTable(rows: Row[]): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (process.env.BENCH_DEBUG ? error.stack : error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });
