@@ -2,7 +2,7 @@
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
 // not how fast).
-// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop) runs just those.
+// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop, sagafloor) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { formatTable } from '../src/shared/text-table';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
 import { intakeBaseline, postOrders } from './intake';
+import { sagaCpuAgainstFloor, sagaFloorRows } from './saga-floor';
 import { openLoopAgainstFloor, openLoopRows } from './open-loop';
 import { intakeAgainstFloor, intakeFloorRows } from './intake-floor';
 import { processMemoryMb, round } from './measure';
@@ -29,6 +30,7 @@ const MODES = {
     idle: 5,
     drain: 500,
     horizonSeconds: 5,
+    floorSagaOrders: 200,
     openLoopSeconds: 2,
     horizonBatch: 200,
   },
@@ -40,6 +42,7 @@ const MODES = {
     idle: 20,
     drain: 5_000,
     horizonSeconds: 20,
+    floorSagaOrders: 2_000,
     openLoopSeconds: 5,
     horizonBatch: 1_000,
   },
@@ -51,6 +54,7 @@ const MODES = {
     idle: 60,
     drain: 20_000,
     horizonSeconds: 60,
+    floorSagaOrders: 5_000,
     openLoopSeconds: 10,
     horizonBatch: 1_000,
   },
@@ -243,6 +247,17 @@ async function main(): Promise<void> {
       rows.push(...openLoopRows(openLoop, sizes.openLoopSeconds));
     });
 
+    await withStack('sagafloor', async (stack) => {
+      const sagaFloor = await sagaCpuAgainstFloor(
+        services,
+        stack,
+        sizes.floorSagaOrders,
+        sizes.connections,
+      );
+      figures.sagaFloor = sagaFloor;
+      rows.push(...sagaFloorRows(sagaFloor));
+    });
+
     // Issue 23 item 8: each condition on a fresh stack, so neither inherits the other's bloat.
     const horizon: HorizonRun[] = [];
     for (const held of [false, true]) {
@@ -281,7 +296,7 @@ async function main(): Promise<void> {
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
-type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop';
+type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop' | 'sagafloor';
 
 async function withFreshStack(
   services: LocalServices,
