@@ -164,7 +164,10 @@ function report(error: unknown): false {
   return false;
 }
 
-/** Woken at once after a step commits; otherwise polls for intake's rows, backing off to 100 ms. */
+/**
+ * Woken at once after a step commits; otherwise polls for intake's rows (another process, which
+ * cannot wake it), backing off to 10 ms: a wait the service's in-process wake-up does not have.
+ */
 let wake: () => void = () => undefined;
 async function relayLoop(): Promise<void> {
   let idleMs = 1;
@@ -175,7 +178,7 @@ async function relayLoop(): Promise<void> {
         wake = resolve;
         setTimeout(resolve, idleMs);
       });
-      idleMs = Math.min(100, idleMs * 2);
+      idleMs = Math.min(10, idleMs * 2);
     }
   }
 }

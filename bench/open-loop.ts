@@ -4,12 +4,11 @@
 // omission). Accepted → CONFIRMED comes from the database's own timestamps of each accepted order.
 import { request, Agent } from 'node:http';
 import { Pool } from 'pg';
-import { createMigratedDatabase } from '../test/support/database';
 import type { LocalServices } from '../test/support/local-services';
 import { waitFor } from '../test/support/wait-for';
-import { ratioOf, startFloor } from './floor';
+import { ratioOf } from './floor';
+import { startFloorStack } from './saga-floor';
 import { ORDER_BODY } from './intake';
-import { SERVICE_POOL_SIZE } from './intake-floor';
 import { percentiles, round, type Percentiles } from './measure';
 import { startInstantPeers } from './saga';
 import type { BenchStack } from './stack';
@@ -105,11 +104,7 @@ export async function openLoopAgainstFloor(
   const service: OpenLoopRun[] = [];
   const floor: OpenLoopRun[] = [];
   const peers = await startInstantPeers(stack);
-  const database = await createMigratedDatabase(services.postgres.adminUrl, 'order_floor');
-  const floorProcess = await startFloor('floor-intake.ts', {
-    DATABASE_URL: database.url,
-    POOL_SIZE: String(SERVICE_POOL_SIZE),
-  });
+  const floorStack = await startFloorStack(services, stack);
   try {
     for (const fraction of fractions) {
       const rate = Math.max(1, maxPerSecond * fraction);
@@ -123,18 +118,19 @@ export async function openLoopAgainstFloor(
         confirm: percentiles(confirmed.samples),
         negativeSamples: run.negatives + confirmed.negatives,
       });
-      const floorRun = await offer(floorProcess.url, {}, rate, seconds);
+      const floorRun = await offer(floorStack.intake.url, {}, rate, seconds);
+      const floorConfirmed = await confirmLatencies(floorStack.databaseUrl, floorRun.ids);
       floor.push({
         offeredPerSecond: rate,
         sent: floorRun.sent,
         accepted: floorRun.ids.length,
         post: percentiles(floorRun.latencies),
-        negativeSamples: floorRun.negatives,
+        confirm: percentiles(floorConfirmed.samples),
+        negativeSamples: floorRun.negatives + floorConfirmed.negatives,
       });
     }
   } finally {
-    await floorProcess.stop();
-    await database.drop();
+    await floorStack.stop();
     await peers.stop();
   }
   return { maxPerSecond, fractions, service, floor };
@@ -149,11 +145,12 @@ export function openLoopRows(
     const floor = figures.floor[i] as OpenLoopRun;
     const fraction = figures.fractions[i] as number;
     const confirm = run.confirm as Percentiles;
+    const floorConfirm = floor.confirm as Percentiles;
     return {
       measure: `open loop at ${fraction * 100}% of intake's median max (${round(run.offeredPerSecond, 0)}/s offered, ${seconds} s): POST from scheduled send; accepted → CONFIRMED`,
       result: `POST p50 ${ms(run.post.p50Ms)}, p99 ${ms(run.post.p99Ms)} (${run.accepted}/${run.sent} accepted); CONFIRMED p50 ${ms(confirm.p50Ms)}, p99 ${ms(confirm.p99Ms)}; ${run.negativeSamples} negative samples dropped`,
-      baseline: `floor POST p50 ${ms(floor.post.p50Ms)}, p99 ${ms(floor.post.p99Ms)} (${floor.accepted}/${floor.sent}); floor CONFIRMED: no floor saga participant yet`,
-      ratio: `${round(ratioOf(run.post.p99Ms, floor.post.p99Ms), 2)}x POST p99`,
+      baseline: `floor POST p50 ${ms(floor.post.p50Ms)}, p99 ${ms(floor.post.p99Ms)} (${floor.accepted}/${floor.sent}); CONFIRMED p50 ${ms(floorConfirm.p50Ms)}, p99 ${ms(floorConfirm.p99Ms)}; ${floor.negativeSamples} negative dropped`,
+      ratio: `${round(ratioOf(run.post.p99Ms, floor.post.p99Ms), 2)}x POST p99, ${round(ratioOf(confirm.p99Ms, floorConfirm.p99Ms), 2)}x CONFIRMED p99`,
     };
   });
 }

@@ -26,12 +26,8 @@ export interface SagaCpuAgainstFloor {
   ratio: number;
 }
 
-async function floorSagaRun(
-  services: LocalServices,
-  stack: BenchStack,
-  orders: number,
-  connections: number,
-) {
+/** The floor's whole participant: its intake, its saga process and instant peers, on its own prefix. */
+export async function startFloorStack(services: LocalServices, stack: BenchStack) {
   const topicPrefix = `floor${randomBytes(3).toString('hex')}.`;
   await stack.ensureTopics(serviceTopics(topicPrefix));
   const database = await createMigratedDatabase(services.postgres.adminUrl, 'order_floor');
@@ -52,7 +48,28 @@ async function floorSagaRun(
     consumer: { sessionTimeoutMs: 6_000, heartbeatIntervalMs: 500, maxWaitTimeInMs: 100 },
     logger: createLogger('silent'),
   });
-  const pool = new Pool({ connectionString: database.url, max: 1 });
+  return {
+    intake,
+    saga,
+    databaseUrl: database.url,
+    async stop() {
+      await peers.stop();
+      await saga.stop();
+      await intake.stop();
+      await database.drop();
+    },
+  };
+}
+
+async function floorSagaRun(
+  services: LocalServices,
+  stack: BenchStack,
+  orders: number,
+  connections: number,
+) {
+  const floor = await startFloorStack(services, stack);
+  const { intake, saga } = floor;
+  const pool = new Pool({ connectionString: floor.databaseUrl, max: 1 });
   try {
     const cpu = () => processCpuSeconds(intake.pid) + processCpuSeconds(saga.pid);
     const before = cpu();
@@ -83,10 +100,7 @@ async function floorSagaRun(
     };
   } finally {
     await pool.end();
-    await peers.stop();
-    await saga.stop();
-    await intake.stop();
-    await database.drop();
+    await floor.stop();
   }
 }
 
