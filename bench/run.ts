@@ -4,7 +4,7 @@
 // not how fast).
 // `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop, sagafloor) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
-// directory; --out FILE to choose).
+// directory; --out FILE to choose; --note TEXT is kept in it, e.g. what else ran).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +81,10 @@ async function main(): Promise<void> {
   const outIndex = process.argv.indexOf('--out');
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex > 0 ? process.argv[onlyIndex + 1]?.split(',') : undefined;
+  // How busy the machine was (1-minute load average at the start and the end): figures from a
+  // shared machine say so in their results file.
+  const loadAtStart = os.loadavg()[0] as number;
+  const noteIndex = process.argv.indexOf('--note');
   const services = await startLocalServices();
   const withStack = (name: Scenario, run: (stack: BenchStack) => Promise<void>, instances = 1) =>
     !only || only.includes(name) ? withFreshStack(services, run, instances) : Promise.resolve();
@@ -288,10 +292,12 @@ async function main(): Promise<void> {
     cpu: os.cpus()[0]?.model,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
+    loadAverage: { start: round(loadAtStart, 1), end: round(os.loadavg()[0] as number, 1) },
   };
+  const note = noteIndex > 0 ? process.argv[noteIndex + 1] : undefined;
   writeFileSync(
     out,
-    `${JSON.stringify({ date, mode, machine, services: services.summary, figures, table: rows }, null, 2)}\n`,
+    `${JSON.stringify({ date, mode, machine, note, services: services.summary, figures, table: rows }, null, 2)}\n`,
   );
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
