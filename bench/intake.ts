@@ -23,15 +23,25 @@ export const ORDER_BODY = JSON.stringify({
  * POST /orders from `connections` keep-alive connections for `seconds`, with autocannon (each
  * request a new order: no Idempotency-Key). Non-2xx answers are counted, not hidden.
  */
-export async function intakeRound(
+export function intakeRound(
   stack: BenchStack,
   connections: number,
   seconds: number,
 ): Promise<LoadResult & { non2xx: number }> {
+  return postOrders(`${stack.serviceUrl}/api/v1/orders`, stack.authorization, connections, seconds);
+}
+
+/** The same load against any endpoint that takes intake's body (the floor, bench/floor-intake). */
+export async function postOrders(
+  url: string,
+  headers: Record<string, string>,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult & { non2xx: number }> {
   const result = await autocannon({
-    url: `${stack.serviceUrl}/api/v1/orders`,
+    url,
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...stack.authorization },
+    headers: { 'content-type': 'application/json', ...headers },
     body: ORDER_BODY,
     connections,
     duration: seconds,
@@ -41,7 +51,7 @@ export async function intakeRound(
     seconds: result.duration,
     perSecond: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
-    p95Ms: (result.latency as unknown as Record<string, number>).p97_5 ?? NaN,
+    p95Ms: NaN, // autocannon reports p90 and p97.5, no p95: not relabelled as one
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
   };

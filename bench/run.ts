@@ -2,23 +2,38 @@
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
 // not how fast).
-// `--only drain` (or a comma-separated list of intake, saga, idle, drain) runs just those.
+// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop, sagafloor) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
-// directory; --out FILE to choose).
+// directory; --out FILE to choose; --note TEXT is kept in it, e.g. what else ran).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { formatTable } from '../src/shared/text-table';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
-import { intakeBaseline, intakeRound } from './intake';
+import { intakeBaseline, postOrders } from './intake';
+import { sagaCpuAgainstFloor, sagaFloorRows } from './saga-floor';
+import { openLoopAgainstFloor, openLoopRows } from './open-loop';
+import { intakeAgainstFloor, intakeFloorRows } from './intake-floor';
 import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
+import { drainWithHorizon, horizonRows, type HorizonRun } from './held-horizon';
 import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 import { waitFor } from '../test/support/wait-for';
 
 const MODES = {
-  smoke: { intakeRounds: 1, roundSeconds: 2, connections: 8, sagaOrders: 200, idle: 5, drain: 500 },
+  smoke: {
+    intakeRounds: 1,
+    roundSeconds: 2,
+    connections: 8,
+    sagaOrders: 200,
+    idle: 5,
+    drain: 500,
+    horizonSeconds: 5,
+    floorSagaOrders: 200,
+    openLoopSeconds: 2,
+    horizonBatch: 200,
+  },
   quick: {
     intakeRounds: 2,
     roundSeconds: 4,
@@ -26,14 +41,22 @@ const MODES = {
     sagaOrders: 2_000,
     idle: 20,
     drain: 5_000,
+    horizonSeconds: 20,
+    floorSagaOrders: 2_000,
+    openLoopSeconds: 5,
+    horizonBatch: 1_000,
   },
   full: {
-    intakeRounds: 2,
+    intakeRounds: 3,
     roundSeconds: 8,
     connections: 64,
     sagaOrders: 10_000,
     idle: 60,
     drain: 20_000,
+    horizonSeconds: 60,
+    floorSagaOrders: 5_000,
+    openLoopSeconds: 10,
+    horizonBatch: 1_000,
   },
 } as const;
 type Mode = keyof typeof MODES;
@@ -58,37 +81,33 @@ async function main(): Promise<void> {
   const outIndex = process.argv.indexOf('--out');
   const onlyIndex = process.argv.indexOf('--only');
   const only = onlyIndex > 0 ? process.argv[onlyIndex + 1]?.split(',') : undefined;
+  // How busy the machine was (1-minute load average at the start and the end): figures from a
+  // shared machine say so in their results file.
+  const loadAtStart = os.loadavg()[0] as number;
+  const noteIndex = process.argv.indexOf('--note');
   const services = await startLocalServices();
   const withStack = (name: Scenario, run: (stack: BenchStack) => Promise<void>, instances = 1) =>
     !only || only.includes(name) ? withFreshStack(services, run, instances) : Promise.resolve();
   process.stderr.write(`${services.summary}\n`);
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
+  let maxIntakePerSecond: { service: number } | undefined;
   try {
     await withStack('intake', async (stack) => {
-      const rounds = [];
-      for (let i = 0; i < sizes.intakeRounds; i++) {
-        rounds.push(await intakeRound(stack, sizes.connections, sizes.roundSeconds));
-      }
-      const baseline = await intakeBaseline(stack, sizes.connections, sizes.roundSeconds);
-      const best = rounds.reduce((a, b) => (a.perSecond >= b.perSecond ? a : b));
-      figures.intake = { rounds, baseline, connections: sizes.connections };
-      rows.push({
-        measure: `intake POST /orders, ${sizes.connections} conns, ${sizes.intakeRounds} × ${sizes.roundSeconds} s`,
-        result: rounds
-          .map((r) => `${round(r.perSecond, 0)}/s p50 ${ms(r.p50Ms)} p99 ${ms(r.p99Ms)}`)
-          .join('; '),
-        baseline: `${baseline.tool}, same statement, ${sizes.connections} clients: ${round(baseline.perSecond, 0)}/s p99 ${ms(baseline.p99Ms)}`,
-        ratio: `${round(best.perSecond / baseline.perSecond, 2)}x (best round)`,
+      const against = await intakeAgainstFloor(services, stack, {
+        rounds: sizes.intakeRounds,
+        connections: sizes.connections,
+        seconds: sizes.roundSeconds,
       });
-      const failed = rounds.reduce((sum, r) => sum + r.non2xx, 0);
-      if (failed > 0)
-        rows.push({
-          measure: 'intake non-2xx answers',
-          result: String(failed),
-          baseline: '0',
-          ratio: '',
-        });
+      const baseline = await intakeBaseline(stack, sizes.connections, sizes.roundSeconds);
+      figures.intake = { against, baseline, connections: sizes.connections };
+      maxIntakePerSecond = { service: against.service.perSecond.median };
+      rows.push(...intakeFloorRows(against, sizes.connections, sizes.roundSeconds), {
+        measure: `intake POST /orders against what Postgres allows, the same rounds`,
+        result: `median ${round(against.service.perSecond.median, 0)}/s`,
+        baseline: `${baseline.tool}, same statement, ${sizes.connections} clients: ${round(baseline.perSecond, 0)}/s p99 ${ms(baseline.p99Ms)}`,
+        ratio: `${round(against.service.perSecond.median / baseline.perSecond, 2)}x (median)`,
+      });
     });
 
     await withStack('saga', async (stack) => {
@@ -213,6 +232,48 @@ async function main(): Promise<void> {
       },
       2,
     );
+
+    await withStack('openloop', async (stack) => {
+      // 25, 50 and 75% of the service's median closed-loop maximum (one quick round if the
+      // intake scenario did not run).
+      const max =
+        maxIntakePerSecond?.service ??
+        (
+          await postOrders(
+            `${stack.serviceUrl}/api/v1/orders`,
+            stack.authorization,
+            sizes.connections,
+            sizes.roundSeconds,
+          )
+        ).perSecond;
+      const openLoop = await openLoopAgainstFloor(services, stack, max, sizes.openLoopSeconds);
+      figures.openLoop = openLoop;
+      rows.push(...openLoopRows(openLoop, sizes.openLoopSeconds));
+    });
+
+    await withStack('sagafloor', async (stack) => {
+      const sagaFloor = await sagaCpuAgainstFloor(
+        services,
+        stack,
+        sizes.floorSagaOrders,
+        sizes.connections,
+      );
+      figures.sagaFloor = sagaFloor;
+      rows.push(...sagaFloorRows(sagaFloor));
+    });
+
+    // Issue 23 item 8: each condition on a fresh stack, so neither inherits the other's bloat.
+    const horizon: HorizonRun[] = [];
+    for (const held of [false, true]) {
+      await withStack('horizon', async (stack) => {
+        horizon.push(await drainWithHorizon(stack, held, sizes.horizonSeconds, sizes.horizonBatch));
+      });
+    }
+    const [plain, held] = horizon;
+    if (plain && held) {
+      figures.heldHorizon = { plain, held };
+      rows.push(...horizonRows(plain, held, sizes.horizonBatch));
+    }
   } finally {
     await services.stop();
   }
@@ -231,15 +292,17 @@ async function main(): Promise<void> {
     cpu: os.cpus()[0]?.model,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
+    loadAverage: { start: round(loadAtStart, 1), end: round(os.loadavg()[0] as number, 1) },
   };
+  const note = noteIndex > 0 ? process.argv[noteIndex + 1] : undefined;
   writeFileSync(
     out,
-    `${JSON.stringify({ date, mode, machine, services: services.summary, figures, table: rows }, null, 2)}\n`,
+    `${JSON.stringify({ date, mode, machine, note, services: services.summary, figures, table: rows }, null, 2)}\n`,
   );
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
-type Scenario = 'intake' | 'saga' | 'idle' | 'drain';
+type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop' | 'sagafloor';
 
 async function withFreshStack(
   services: LocalServices,
@@ -264,6 +327,8 @@ function printTable(rows: Row[]): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (process.env.BENCH_DEBUG ? error.stack : error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -104,7 +104,7 @@ export async function idleLatency(stack: BenchStack, samples: number, gapMs: num
  * `rows` payment requests of new orders, written straight into the outbox in one statement; the
  * relay learns of them only by its poll, or by a notification the caller sends.
  */
-async function insertBacklog(pool: Pool, rows: number): Promise<string[]> {
+export async function insertBacklog(pool: Pool, rows: number): Promise<string[]> {
   const { rows: inserted } = await pool.query<{ key: string }>(
     `INSERT INTO outbox (event_id, order_id, topic, key, payload)
      SELECT e, o, 'process_payment_request', o::text, jsonb_build_object(

@@ -22,7 +22,16 @@ export const EARLIER_MARKERS = {
 /** What `npm run bench` writes for a full run (bench/run.ts); only what the page shows. */
 interface BenchRun {
   date: string;
-  machine: { cpus: number; cpu?: string; memoryGb: number; node: string };
+  machine: {
+    cpus: number;
+    cpu?: string;
+    memoryGb: number;
+    node: string;
+    /** The 1-minute load average at the run's start and end (runs since 2026-12-06). */
+    loadAverage?: { start: number; end: number };
+  };
+  /** What the person running it said about the machine (`npm run bench -- --note …`). */
+  note?: string;
   services: string;
   table: { measure: string; result: string; baseline: string; ratio: string }[];
 }
@@ -40,8 +49,9 @@ function readRun(root: string, file: string): BenchRun {
 
 /** One run: where it ran, then its table as the bench printed it. */
 function renderRun(file: string, run: BenchRun): string {
-  const { cpus, cpu, memoryGb, node } = run.machine;
-  const machine = `${cpus} cores${cpu ? ` (${cpu})` : ''}, ${memoryGb} GB, Node ${node.replace(/^v/, '')}`;
+  const { cpus, cpu, memoryGb, node, loadAverage } = run.machine;
+  const load = loadAverage ? `, load average ${loadAverage.start} → ${loadAverage.end}` : '';
+  const machine = `${cpus} cores${cpu ? ` (${cpu})` : ''}, ${memoryGb} GB, Node ${node.replace(/^v/, '')}${load}`;
   const source = `[\`${RESULTS_FOLDER}/${file}\`](../${RESULTS_FOLDER}/${file})`;
   const header = ['measure', 'result', 'baseline (same run)', 'ratio'];
   const rows = run.table.map(({ measure, result, baseline, ratio }) => [
@@ -51,7 +61,8 @@ function renderRun(file: string, run: BenchRun): string {
     ratio,
   ]);
   const table = formatTable(header, rows, { style: 'markdown' }).join('\n');
-  return `${source}: ${run.date}, ${machine}; ${run.services}.\n\n${table}`;
+  const note = run.note ? `\n\n${run.note}` : '';
+  return `${source}: ${run.date}, ${machine}; ${run.services}.${note}\n\n${table}`;
 }
 
 /** The page with both blocks rendered from the results folder: the newest run, then the rest. */

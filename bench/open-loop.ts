@@ -1,0 +1,156 @@
+// Issue 23 item 4: latency at fixed offered rates (open loop). Requests leave on a fixed
+// schedule whatever the answers do, and each latency is counted from its scheduled send, so a
+// slow answer cannot hold back the next request (closed-loop connections would: coordinated
+// omission). Accepted → CONFIRMED comes from the database's own timestamps of each accepted order.
+import { request, Agent } from 'node:http';
+import { Pool } from 'pg';
+import type { LocalServices } from '../test/support/local-services';
+import { waitFor } from '../test/support/wait-for';
+import { ratioOf } from './floor';
+import { startFloorStack } from './saga-floor';
+import { ORDER_BODY } from './intake';
+import { percentiles, round, type Percentiles } from './measure';
+import { startInstantPeers } from './saga';
+import type { BenchStack } from './stack';
+
+export interface OpenLoopRun {
+  offeredPerSecond: number;
+  sent: number;
+  accepted: number;
+  /** POST, from its scheduled send to the answer's end. */
+  post: Percentiles;
+  /** Accepted (orders.created_at) → CONFIRMED history row; undefined where nothing confirms. */
+  confirm?: Percentiles;
+  /** Samples dropped as negative (clock skew guard); 0 expected, as both ends use one clock. */
+  negativeSamples: number;
+}
+
+function postOnce(agent: Agent, url: URL, headers: Record<string, string>) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end(ORDER_BODY);
+  });
+}
+
+/** POSTs at `rate` per second for `seconds`; returns latencies and the accepted order ids. */
+async function offer(url: string, auth: Record<string, string>, rate: number, seconds: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const headers = { 'content-type': 'application/json', ...auth };
+  const target = new URL(`${url}/api/v1/orders`);
+  const total = Math.max(1, Math.round(rate * seconds));
+  const t0 = performance.now();
+  const latencies: number[] = [];
+  const ids: string[] = [];
+  let negatives = 0;
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const scheduled = t0 + (i * 1000) / rate;
+    const wait = scheduled - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      postOnce(agent, target, headers).then(
+        ({ status, body }) => {
+          const ms = performance.now() - scheduled;
+          if (ms < 0) negatives++;
+          else latencies.push(ms);
+          if (status === 202) ids.push((JSON.parse(body) as { id: string }).id);
+        },
+        () => undefined, // counted as not accepted
+      ),
+    );
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { sent: total, latencies, ids, negatives };
+}
+
+/** Accepted → CONFIRMED per order (database clock at both ends), once all are CONFIRMED. */
+async function confirmLatencies(databaseUrl: string, ids: string[]) {
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  const sql = `SELECT extract(epoch FROM h.created_at - o.created_at) * 1000 AS ms
+    FROM orders o JOIN order_status_history h ON h.order_id = o.id AND h.to_status = 'CONFIRMED'
+    WHERE o.id = ANY($1::uuid[])`;
+  try {
+    const rows = await waitFor(
+      async () => {
+        const result = await pool.query<{ ms: number }>(sql, [ids]);
+        return result.rows.length >= ids.length ? result.rows : undefined;
+      },
+      { timeoutMs: 300_000, intervalMs: 200, message: `${ids.length} orders CONFIRMED` },
+    );
+    const samples = rows.map((r) => Number(r.ms));
+    return {
+      samples: samples.filter((ms) => ms >= 0),
+      negatives: samples.filter((ms) => ms < 0).length,
+    };
+  } finally {
+    await pool.end();
+  }
+}
+
+export async function openLoopAgainstFloor(
+  services: LocalServices,
+  stack: BenchStack,
+  maxPerSecond: number,
+  seconds: number,
+) {
+  const fractions = [0.25, 0.5, 0.75];
+  const service: OpenLoopRun[] = [];
+  const floor: OpenLoopRun[] = [];
+  const peers = await startInstantPeers(stack);
+  const floorStack = await startFloorStack(services, stack);
+  try {
+    for (const fraction of fractions) {
+      const rate = Math.max(1, maxPerSecond * fraction);
+      const run = await offer(stack.serviceUrl, stack.authorization, rate, seconds);
+      const confirmed = await confirmLatencies(stack.databaseUrl, run.ids);
+      service.push({
+        offeredPerSecond: rate,
+        sent: run.sent,
+        accepted: run.ids.length,
+        post: percentiles(run.latencies),
+        confirm: percentiles(confirmed.samples),
+        negativeSamples: run.negatives + confirmed.negatives,
+      });
+      const floorRun = await offer(floorStack.intake.url, {}, rate, seconds);
+      const floorConfirmed = await confirmLatencies(floorStack.databaseUrl, floorRun.ids);
+      floor.push({
+        offeredPerSecond: rate,
+        sent: floorRun.sent,
+        accepted: floorRun.ids.length,
+        post: percentiles(floorRun.latencies),
+        confirm: percentiles(floorConfirmed.samples),
+        negativeSamples: floorRun.negatives + floorConfirmed.negatives,
+      });
+    }
+  } finally {
+    await floorStack.stop();
+    await peers.stop();
+  }
+  return { maxPerSecond, fractions, service, floor };
+}
+
+export function openLoopRows(
+  figures: Awaited<ReturnType<typeof openLoopAgainstFloor>>,
+  seconds: number,
+) {
+  const ms = (value: number) => `${round(value, 1)} ms`;
+  return figures.service.map((run, i) => {
+    const floor = figures.floor[i] as OpenLoopRun;
+    const fraction = figures.fractions[i] as number;
+    const confirm = run.confirm as Percentiles;
+    const floorConfirm = floor.confirm as Percentiles;
+    return {
+      measure: `open loop at ${fraction * 100}% of intake's median max (${round(run.offeredPerSecond, 0)}/s offered, ${seconds} s): POST from scheduled send; accepted → CONFIRMED`,
+      result: `POST p50 ${ms(run.post.p50Ms)}, p99 ${ms(run.post.p99Ms)} (${run.accepted}/${run.sent} accepted); CONFIRMED p50 ${ms(confirm.p50Ms)}, p99 ${ms(confirm.p99Ms)}; ${run.negativeSamples} negative samples dropped`,
+      baseline: `floor POST p50 ${ms(floor.post.p50Ms)}, p99 ${ms(floor.post.p99Ms)} (${floor.accepted}/${floor.sent}); CONFIRMED p50 ${ms(floorConfirm.p50Ms)}, p99 ${ms(floorConfirm.p99Ms)}; ${floor.negativeSamples} negative dropped`,
+      ratio: `${round(ratioOf(run.post.p99Ms, floor.post.p99Ms), 2)}x POST p99, ${round(ratioOf(confirm.p99Ms, floorConfirm.p99Ms), 2)}x CONFIRMED p99`,
+    };
+  });
+}
