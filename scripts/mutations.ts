@@ -10,8 +10,8 @@
 // is about to be committed. The tests run against the services in the environment, if set
 // (DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL), as `npm test` does.
 import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -59,11 +59,15 @@ function selected(mutants: Mutant[]): Mutant[] {
 function scratchCopy(commit: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mutant-'));
   git(ROOT, 'worktree', 'add', '--detach', '--quiet', dir, commit);
-  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+  const share = (from: string) => {
+    const target = path.join(dir, from);
+    if (existsSync(path.join(ROOT, from)) && !existsSync(target)) {
+      symlinkSync(realpathSync(path.join(ROOT, from)), target);
+    }
+  };
+  share('node_modules');
+  for (const jars of ['test/kafka-broker/target', 'test/schema-registry/target']) share(jars);
   cpSync(path.join(ROOT, 'src/generated'), path.join(dir, 'src/generated'), { recursive: true });
-  for (const jars of ['test/kafka-broker/target', 'test/schema-registry/target']) {
-    if (existsSync(path.join(ROOT, jars))) symlinkSync(path.join(ROOT, jars), path.join(dir, jars));
-  }
   return dir;
 }
 
