@@ -14,6 +14,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } f
 import { symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startLocalServices, type LocalServices } from '../test/support/local-services';
 
 const ROOT = path.resolve(__dirname, '..');
 const MANIFEST = path.join(ROOT, 'test/mutations/mutations.json');
@@ -155,8 +156,32 @@ async function tryMutant(mutant: Mutant, commit: string): Promise<Result> {
   }
 }
 
+/**
+ * The services every mutant's tests use: the environment's, else started once here (as jest's
+ * global setup would for each run) and handed to each run through the environment.
+ */
+async function sharedServices(): Promise<LocalServices | undefined> {
+  const { DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = process.env;
+  if (DATABASE_URL && KAFKA_BROKERS && SCHEMA_REGISTRY_URL) return undefined;
+  const services = await startLocalServices({ fastPostgres: true });
+  process.env.DATABASE_URL = services.postgres.adminUrl;
+  process.env.KAFKA_BROKERS = services.kafka.brokers.join(',');
+  process.env.SCHEMA_REGISTRY_URL = services.kafka.registryUrl;
+  log(`mutations: started ${services.summary}`);
+  return services;
+}
+
 async function main(): Promise<number> {
   const mutants = selected(JSON.parse(readFileSync(MANIFEST, 'utf8')) as Mutant[]);
+  const services = await sharedServices();
+  try {
+    return await tryAll(mutants);
+  } finally {
+    await services?.stop();
+  }
+}
+
+async function tryAll(mutants: Mutant[]): Promise<number> {
   // The working tree's tracked files as a commit (HEAD itself when nothing is changed).
   const commit = git(ROOT, 'stash', 'create') || git(ROOT, 'rev-parse', 'HEAD');
   log(`mutations: ${mutants.length} mutants on ${commit.slice(0, 12)}`);
