@@ -17,13 +17,21 @@ const DEADLINE_MS = 3_000;
 /** How long past the deadline the process may take to write its line and exit (a loaded CI). */
 const MARGIN_MS = 1_500;
 
-/** SIGTERM, resolving with the exit code and how long the process took to exit. */
+/**
+ * SIGTERM, resolving with the exit code and how long the process took to exit; one still running
+ * well past the deadline is killed (code null), so a broken deadline fails fast instead of hanging.
+ */
 async function timedTerminate(
   service: ServiceProcess,
 ): Promise<{ code: number | null; ms: number }> {
   const started = performance.now();
-  const code = await service.terminate();
-  return { code, ms: performance.now() - started };
+  const killer = setTimeout(() => void service.kill(), DEADLINE_MS + 10_000);
+  try {
+    const code = await service.terminate();
+    return { code, ms: performance.now() - started };
+  } finally {
+    clearTimeout(killer);
+  }
 }
 
 const incompleteLines = (output: string) =>
