@@ -60,6 +60,17 @@ function selected(mutants: Mutant[]): Mutant[] {
 function scratchCopy(commit: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mutant-'));
   git(ROOT, 'worktree', 'add', '--detach', '--quiet', dir, commit);
+  try {
+    shareBuildOutputs(dir);
+  } catch (error) {
+    removeScratchCopy(dir);
+    throw error;
+  }
+  return dir;
+}
+
+/** node_modules and the jars linked, the generated client copied (all untracked). */
+function shareBuildOutputs(dir: string): void {
   const share = (from: string) => {
     const target = path.join(dir, from);
     if (existsSync(path.join(ROOT, from)) && !existsSync(target)) {
@@ -69,7 +80,6 @@ function scratchCopy(commit: string): string {
   share('node_modules');
   for (const jars of ['test/kafka-broker/target', 'test/schema-registry/target']) share(jars);
   cpSync(path.join(ROOT, 'src/generated'), path.join(dir, 'src/generated'), { recursive: true });
-  return dir;
 }
 
 function removeScratchCopy(dir: string): void {
