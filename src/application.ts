@@ -28,7 +28,12 @@ import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 import { countingOrderStore, countingSagaStore } from './observability/saga-metrics';
 import { observeOutboxPublished, startServiceMetrics } from './observability/service-metrics';
-import { describeShutdownProblems, runShutdown, type ShutdownPhase } from './shared/shutdown';
+import {
+  describeShutdownProblems,
+  runShutdown,
+  type ShutdownPhase,
+  type ShutdownStep,
+} from './shared/shutdown';
 
 export class ShutdownIncompleteError extends Error {
   override name = 'ShutdownIncompleteError';
@@ -53,9 +58,10 @@ export interface RunningService {
    * at once; HTTP drains while the consumer finishes its batch and commits and the relay
    * flushes its batch in flight; then the sweeper; then the producer and the pools; last the
    * admin port. A failed step does not stop the rest; any failure, or the deadline, rejects
-   * with a ShutdownIncompleteError naming what failed or was still running.
+   * with a ShutdownIncompleteError naming what failed or was still running. `finally` runs
+   * after all that, under the same deadline (start.ts: flushing the traces).
    */
-  stop(): Promise<void>;
+  stop(finally_?: ShutdownStep[]): Promise<void>;
 }
 
 /** Wires every part of the service from one config; `start.ts` and the tests both use it. */
@@ -257,11 +263,11 @@ export async function startOrderService(
       { name: 'database pools', run: disconnectDatabases },
     ],
   ];
-  const stopAll = async (httpStep: ShutdownPhase, last: ShutdownPhase = []) => {
+  const stopAll = async (httpStep: ShutdownPhase, ...last: ShutdownPhase[]) => {
     stopping = true;
     readiness.markStopping();
     const deadlineMs = config.SHUTDOWN_TIMEOUT_MS;
-    const outcome = await runShutdown([...workerPhases(httpStep), last], deadlineMs);
+    const outcome = await runShutdown([...workerPhases(httpStep), ...last], deadlineMs);
     const problems = describeShutdownProblems(outcome, deadlineMs);
     if (problems) throw new ShutdownIncompleteError(`shutdown incomplete: ${problems}`);
   };
@@ -322,11 +328,12 @@ export async function startOrderService(
     outboxSignal,
     consumerState: () => consumer.state(),
     fatal,
-    stop: () =>
+    stop: (finally_ = []) =>
       stopAll(
         [{ name: 'HTTP server', run: () => http.stop(config.SHUTDOWN_TIMEOUT_MS) }],
         // Last: metrics and readiness stay readable while the rest winds down.
         [{ name: 'admin server', run: () => adminServer.stop(0) }],
+        finally_,
       ),
   };
 }

@@ -12,7 +12,7 @@ const MEMBER_CLASS = 720_188_412;
  * an older instance, which takes it exclusively, then cannot publish alongside them during a
  * rolling upgrade, and while it holds it they wait.
  */
-const SINGLE_RELAY_LOCK = 7_201_884_113;
+export const SINGLE_RELAY_LOCK = 7_201_884_113;
 
 /** What relays tell each other: "outbox rows were committed" (see outbox-signal.ts). */
 const OUTBOX_CHANNEL = 'outbox_written';

@@ -65,7 +65,7 @@ export interface JvmBroker {
   stop(): Promise<void>;
 }
 
-export type ListenerProtocol = 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL';
+export type ListenerProtocol = 'PLAINTEXT' | 'SASL_PLAINTEXT' | 'SSL' | 'SASL_SSL';
 
 export interface ScramCredential {
   mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
@@ -82,6 +82,11 @@ export interface StartJvmBrokerOptions {
    * free port; their settings (`listener.name.<name>.*`, `ssl.*`) come through `properties`.
    */
   listeners?: Record<string, ListenerProtocol>;
+  /**
+   * Addresses to advertise for extra listeners, by name, instead of their own (a proxy in front
+   * of the listener: clients then reach the broker through it after the bootstrap too).
+   */
+  advertise?: Record<string, string>;
   /** SCRAM users, written into the cluster metadata when the log directory is formatted. */
   scramCredentials?: ScramCredential[];
 }
@@ -129,7 +134,10 @@ export async function startJvmBroker(options: StartJvmBrokerOptions = {}): Promi
     [
       `PLAINTEXT://127.0.0.1:${port}`,
       ...(withController ? [`CONTROLLER://127.0.0.1:${controllerPort}`] : []),
-      ...extra.map(([name]) => `${name}://${listeners[name]}`),
+      ...extra.map(
+        ([name]) =>
+          `${name}://${(!withController && options.advertise?.[name]) || listeners[name]}`,
+      ),
     ].join(',');
   const home = mkdtempSync(path.join(os.tmpdir(), 'kafka-broker-'));
   const logDir = path.join(home, 'data');

@@ -13,6 +13,8 @@ export interface RawRecord {
   key: Buffer | null;
   value: Buffer | null;
   headers: Record<string, string>;
+  /** The idempotent producer that wrote it (kafkajs' batch context): which instance sent it. */
+  producerId: string;
 }
 
 export interface RawTopicReader {
@@ -54,6 +56,9 @@ export async function consumeTopics(
         value: message.value,
         headers: Object.fromEntries(
           Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]),
+        ),
+        producerId: String(
+          (message as { batchContext?: { producerId?: unknown } }).batchContext?.producerId ?? '',
         ),
       });
     },

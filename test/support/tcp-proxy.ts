@@ -22,6 +22,13 @@ export interface TcpProxy {
   restore(): void;
   /** Client connections accepted since start, for asserting that the service really reconnected. */
   acceptedConnections(): number;
+  /** Bytes the clients sent through the proxy since start (forwarded or not). */
+  bytesFromClients(): number;
+  /**
+   * When each Kafka request with this API key (0 = Produce) went through, in ms since the epoch:
+   * the clients' bytes read as Kafka request frames (int32 size, then int16 API key).
+   */
+  kafkaRequestTimes(apiKey: number): number[];
   stop(): Promise<void>;
 }
 
@@ -30,9 +37,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let cutMode: CutMode | undefined;
   let accepted = 0;
 
+  let bytesFromClients = 0;
+  const requestTimes = new Map<number, number[]>();
+
   const server = createServer((client) => {
     accepted++;
     client.on('error', () => undefined);
+    const readFrame = kafkaFrameReader((apiKey) => {
+      requestTimes.set(apiKey, [...(requestTimes.get(apiKey) ?? []), Date.now()]);
+    });
+    client.on('data', (chunk: Buffer) => {
+      bytesFromClients += chunk.length;
+      readFrame(chunk);
+    });
     if (cutMode === 'reset') {
       client.resetAndDestroy();
       return;
@@ -95,6 +112,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       cutMode = undefined;
     },
     acceptedConnections: () => accepted,
+    bytesFromClients: () => bytesFromClients,
+    kafkaRequestTimes: (apiKey) => [...(requestTimes.get(apiKey) ?? [])],
     async stop() {
       for (const pair of pairs) {
         pair.client.destroy();
@@ -102,5 +121,25 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       }
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/** Calls `onRequest` with the API key of each Kafka request frame in one connection's bytes. */
+function kafkaFrameReader(onRequest: (apiKey: number) => void): (chunk: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  let kafka = true;
+  return (chunk) => {
+    if (!kafka) return;
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 6) {
+      const size = pending.readInt32BE(0);
+      if (size < 2) {
+        kafka = false; // not Kafka: stop reading frames
+        return;
+      }
+      if (pending.length < 4 + size) return;
+      onRequest(pending.readInt16BE(4));
+      pending = pending.subarray(4 + size);
+    }
   };
 }

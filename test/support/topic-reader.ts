@@ -7,6 +7,10 @@ export interface DecodedRecord {
   topic: string;
   partition: number;
   offset: string;
+  /** CreateTime: when the producer sent it (ms since the epoch, as text). */
+  timestamp: string;
+  /** The idempotent producer that wrote it: which instance sent it. */
+  producerId: string;
   key: string;
   headers: Record<string, string>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -32,11 +36,13 @@ export async function readTopics(
   const registry = new SchemaRegistry({ host: registryUrl });
   const records: DecodedRecord[] = [];
   const consumer = await consumeTopics(brokers, topics, async (record) => {
-    const { topic, partition, offset, headers, key, value } = record;
+    const { topic, partition, offset, timestamp, producerId, headers, key, value } = record;
     records.push({
       topic,
       partition,
       offset,
+      timestamp,
+      producerId,
       headers,
       key: key?.toString() ?? '',
       value: value ? await registry.decode(value) : null,

@@ -66,8 +66,15 @@ describe('rate limit on order creation, per token subject', () => {
   });
 
   test('when a limited subject lists its orders, then that is not limited', async () => {
-    const alice = bearer(await customerToken('rl-alice'));
-    expect((await fetch(`${app.url}/api/v1/orders`, { headers: alice })).status).toBe(200);
+    const erin = bearer(await customerToken('rl-erin'));
+    for (let i = 0; i < LIMIT; i++)
+      await postOrder(app.url, aValidOrder({ customerId: undefined }), erin);
+    // Limited now, by this test itself (not by an earlier one).
+    expect((await postOrder(app.url, aValidOrder({ customerId: undefined }), erin)).status).toBe(
+      429,
+    );
+
+    expect((await fetch(`${app.url}/api/v1/orders`, { headers: erin })).status).toBe(200);
   });
 });
 

@@ -90,7 +90,8 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     expect((await readiness(service.admin.url)).body.kafkaProducerBreaker).toBe('closed');
   });
 
-  test('when the broker hangs, then orders are still accepted and /ready reports the open breaker while staying ready', async () => {
+  // One story, one test: the outage, and what it leaves once over, need each other.
+  test('when the broker hangs, then orders are still accepted and /ready reports the open breaker while staying ready; when it answers again, then the breaker closes and every held event is published, in order per order, and both changes were logged', async () => {
     broker.freeze();
 
     for (let i = 0; i < 5; i++) {
@@ -129,9 +130,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     });
     // Nothing written during the outage can have been acknowledged by a frozen broker.
     expect(await unpublishedCount(sql)).toBe(5 + 5 * 3);
-  });
 
-  test('when the broker answers again, then the breaker closes and every held event is published, in order per order', async () => {
     broker.thaw();
 
     await waitFor(async () => (await unpublishedCount(sql)) === 0, {
@@ -143,8 +142,9 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
       { message: 'the breaker closed' },
     );
 
+    // Every row, whether or not the test before the outage ran first.
     const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
-    expect(rows).toHaveLength(3 + 5 + 5 * 3);
+    expect(rows.length).toBeGreaterThanOrEqual(5 + 5 * 3);
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
@@ -162,14 +162,12 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     expect(firstDeliveredAmounts(records, sequencedOrderIds)).toEqual(
       inWriteOrder(sequencedOrderIds, 3),
     );
-  });
 
-  test('when the breaker changed state, then it logged opening and closing', () => {
     const messages = logs.entries.map((entry) => entry.message);
     const opened = messages.indexOf('circuit breaker opened: Kafka sends paused');
     const closed = messages.lastIndexOf('circuit breaker closed: Kafka sends resumed');
     expect(opened).toBeGreaterThanOrEqual(0);
     expect(closed).toBeGreaterThan(opened);
     expect(logs.entries[opened]).toMatchObject({ level: 'warn', breaker: 'kafka-producer' });
-  });
+  }, 90_000);
 });
