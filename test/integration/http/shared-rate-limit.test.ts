@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { startOrderService, type RunningService } from '../../../src/application';
+import type { RunningService } from '../../../src/application';
 import {
   readJson,
+  startJoinedOrderService,
   startTestService,
   testConfig,
   type TestService,
@@ -24,7 +25,7 @@ describe('rate limits on every route, per caller, shared by every instance', () 
   let second: RunningService;
   beforeAll(async () => {
     first = await startTestService(env);
-    second = await startOrderService(testConfig({ ...env, DATABASE_URL: first.databaseUrl }));
+    second = await startJoinedOrderService(testConfig({ ...env, DATABASE_URL: first.databaseUrl }));
   });
   afterAll(async () => {
     await second?.stop();
