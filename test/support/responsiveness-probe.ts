@@ -18,6 +18,7 @@ export function startResponsivenessProbe(url: string, everyMs = 25) {
   let maxAnswerMs = 0;
   let answers = 0;
   let running = true;
+  let failure: unknown;
   const polling = (async () => {
     while (running) {
       const started = performance.now();
@@ -28,12 +29,15 @@ export function startResponsivenessProbe(url: string, everyMs = 25) {
       answers++;
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
-  })();
+  })().catch((error: unknown) => {
+    failure = error;
+  });
   return {
     async stop(): Promise<Responsiveness> {
       running = false;
       await polling;
       loop.disable();
+      if (failure) throw failure;
       return { maxLoopDelayMs: loop.max / 1e6, maxAnswerMs, answers };
     },
   };

@@ -46,7 +46,7 @@ describe('fan-out bombs: schemas cheap to write and expensive to walk', () => {
       const { result: expansion, ms } = timed(() => schemaExpansion(type));
 
       expect(expansion).toBeGreaterThan(MAX_EXPANSION);
-      expect(ms).toBeLessThan(50);
+      expect(ms).toBeLessThan(250);
     },
   );
 

@@ -18,7 +18,7 @@ import {
 } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readRawTopics, type RawRecord, type RawTopicReader } from '../../support/raw-topic-reader';
-import { startResponsivenessProbe } from '../../support/responsiveness-probe';
+import { startResponsivenessProbe, type Responsiveness } from '../../support/responsiveness-probe';
 import { waitFor } from '../../support/wait-for';
 
 /**
@@ -39,6 +39,8 @@ const BOMBS: BombSpec[] = [
   { width: 30, depth: 5, leaf: 'empty-record', shape: 'map' },
 ];
 type ReplyTopic = 'payment_successful' | 'payment_failed';
+const MAX_LOOP_DELAY_MS = 1_500;
+let responsiveness: Responsiveness;
 const label = (spec: BombSpec) => `${spec.shape} of ${spec.width}^${spec.depth} ${spec.leaf}`;
 
 describe('writer schemas that fan out are refused without stalling the service', () => {
@@ -128,17 +130,26 @@ describe('writer schemas that fan out are refused without stalling the service',
     topic: ReplyTopic = 'payment_successful',
   ) {
     const probe = startResponsivenessProbe(`${app.url}/health`);
-    await peers.sendRaw(topic, order.id, value);
-    const good = await peers.send(
-      topic,
-      topic === 'payment_successful' ? paymentOf(order) : { orderId: order.id, reason: 'declined' },
-    );
-    const dead = await deadLetterOf(topic, value);
-    await expectApplied(good.eventId);
-    const responsiveness = await probe.stop();
+    let dead: RawRecord;
+    try {
+      await peers.sendRaw(topic, order.id, value);
+      const good = await peers.send(
+        topic,
+        topic === 'payment_successful'
+          ? paymentOf(order)
+          : { orderId: order.id, reason: 'declined' },
+      );
+      dead = await deadLetterOf(topic, value);
+      await expectApplied(good.eventId);
+    } finally {
+      responsiveness = await probe.stop();
+    }
+    if (process.env.PRINT_RESPONSIVENESS)
+      process.stdout.write(`${JSON.stringify(responsiveness)}\n`);
+    // Bounds with room for a loaded 2-core machine; an unbounded walk of these holds it minutes.
     expect(responsiveness.answers).toBeGreaterThan(0);
-    expect(responsiveness.maxLoopDelayMs).toBeLessThan(500);
-    expect(responsiveness.maxAnswerMs).toBeLessThan(1_000);
+    expect(responsiveness.maxLoopDelayMs).toBeLessThan(MAX_LOOP_DELAY_MS);
+    expect(responsiveness.maxAnswerMs).toBeLessThan(MAX_LOOP_DELAY_MS);
     return dead;
   }
 
@@ -161,6 +172,20 @@ describe('writer schemas that fan out are refused without stalling the service',
       );
     },
   );
+
+  test('when the schema is within the expansion bound but a record of it holds more values than CONSUMER_MAX_NODES, then it is dead-lettered as record-too-large', async () => {
+    const order = (await readJson(await postOrder(app.url, aValidOrder()))) as Order;
+    // 364 values per empty-bodied item (expansion 365, under 1,000); 1,000 items are 364,000.
+    const spec: BombSpec = { width: 3, depth: 5, leaf: 'empty-record', shape: 'array' };
+    const subject = subjectFor(prefix, 'payment_successful');
+    const schemaId = await registerBomb(spec, subject, 'manyItems');
+    const value = bombRecord(spec, schemaId, order);
+
+    const dead = await sendBombAndGood(value, order);
+
+    expect(dead.headers['dlq-error-class']).toBe('record-too-large');
+    expect(dead.headers['dlq-error-message']).toContain('more than 200000 values in all');
+  });
 
   test('when the writer schema is a bomb registered under another subject, then it is dead-lettered as incompatible-schema and order-dlq show shows it at once', async () => {
     const order = (await readJson(await postOrder(app.url, aValidOrder()))) as Order;
@@ -187,7 +212,7 @@ describe('writer schemas that fan out are refused without stalling the service',
     const views = JSON.parse(shown.stdout) as { valueHex?: string; undecodable?: string }[];
     const view = views.find((candidate) => candidate.valueHex === value.toString('hex'));
     expect(view?.undecodable).toMatch(/can stand for .* values per byte/);
-  });
+  }, 120_000);
 
   test("when a writer schema under the topic's own subject does not resolve against ours, then it is dead-lettered as incompatible-schema naming the writer", async () => {
     const order = (await readJson(await postOrder(app.url, aValidOrder()))) as Order;
