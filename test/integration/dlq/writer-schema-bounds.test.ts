@@ -71,7 +71,7 @@ describe('writer schemas that fan out are refused without stalling the service',
     orderId: order.id,
     paymentId: `pay-${randomUUID()}`,
     amount: order.totalAmount,
-    currency: null,
+    currency: 'EUR', // aValidOrder's; a reply without one is invalid-record
   });
 
   /**
