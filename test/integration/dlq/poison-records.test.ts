@@ -400,16 +400,22 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
 
   test(`when the handler fails the same way on every attempt, then the record is dead-lettered after ${MAX_ATTEMPTS} attempts`, async () => {
     // A valid record that Postgres refuses every time: text columns cannot hold NUL characters.
+    // (A peer's reason text is cleaned on the way in, so the NUL rides in the payment id.)
     const order = await placeOrder();
-    const value = await encodeAs('payment_failed', {
-      orderId: order.id,
-      reason: 'card declined\u0000',
+    const value = await encodeAs('payment_successful', {
+      ...paymentOf(order),
+      paymentId: 'pay-\u0000-1',
     });
 
-    await peers.sendRaw('payment_failed', order.id, value);
-    const good = await sendGoodBehind('payment_failed', order);
+    await peers.sendRaw('payment_successful', order.id, value);
+    const good = await sendGoodBehind('payment_successful', order);
 
-    const dead = await expectDeadLettered('payment_failed', value, 'DatabaseError', MAX_ATTEMPTS);
+    const dead = await expectDeadLettered(
+      'payment_successful',
+      value,
+      'DatabaseError',
+      MAX_ATTEMPTS,
+    );
     expect(dead.headers['dlq-error-message']).toMatch(/0x00/);
     await expectApplied(good);
   });
