@@ -42,7 +42,7 @@ export type SagaState = OrderStatus | typeof NEW_ORDER;
  * Extra condition on a row; rows for the same state and trigger differ by their guard, and the
  * first row whose guard holds applies.
  * - `payment_matches` / `payment_mismatch`: the payment took exactly the order's total, in its
- *   currency (a reply without a currency means the order's), or it did not.
+ *   currency (a reply without a currency never gets here: it is an invalid record), or it did not.
  * - `unknown_payment` / `unknown_reservation`: the reply brings a payment or a reservation the
  *   order has not seen before. A repeated reply, even under a new event id, is ignored, so it
  *   never causes a second refund or release.
