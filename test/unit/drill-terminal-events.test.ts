@@ -9,6 +9,7 @@ function event(topic: string, orderId: string, eventId: string, offset = '0'): R
     partition: 0,
     offset,
     timestamp: '0',
+    producerId: '0',
     key: Buffer.from(orderId),
     value: Buffer.from('x'),
     headers: { 'event-id': eventId },
