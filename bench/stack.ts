@@ -73,6 +73,8 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): Record<s
     ADMIN_PORT: String(options.adminPort),
     ...jwtSettings(),
     RATE_LIMIT_PER_MINUTE: '0',
+    RATE_LIMIT_READS_PER_MINUTE: '0',
+    RATE_LIMIT_CANCELS_PER_MINUTE: '0',
     DATABASE_URL: options.databaseUrl,
     KAFKA_BROKERS: kafka.brokers.join(','),
     SCHEMA_REGISTRY_URL: kafka.registryUrl,

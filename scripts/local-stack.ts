@@ -37,6 +37,7 @@ async function main(): Promise<void> {
     if (migrate.code !== 0) throw new Error(`migrating failed: ${migrate.stderr.trim()}`);
   }
   const settings = [
+    'NODE_ENV=development',
     'AUTH_MODE=none',
     `DATABASE_URL=${url}`,
     `KAFKA_BROKERS=${kafka.brokers.join(',')}`,

@@ -6,6 +6,7 @@ import { startupSummary } from './config-summary';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
 import { createSagaRepository } from './data-access/saga-repository';
+import { createRateLimitRepository } from './data-access/rate-limit-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import { startAdminServer } from './entry-points/http/admin-server';
 import type { HttpTimeouts } from './entry-points/http/http-listener';
@@ -289,6 +290,8 @@ export async function startOrderService(
       },
       config.ADMIN_PORT,
       httpTimeouts,
+      // Loopback unless told, but a container in production is scraped from outside.
+      config.ADMIN_HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     );
     http = await startWebServer(
       {
@@ -302,8 +305,20 @@ export async function startOrderService(
           jwksUrl: config.AUTH_JWKS_URL,
           issuer: config.AUTH_ISSUER,
           audience: config.AUTH_AUDIENCE,
+          tokenTypes: config.AUTH_TOKEN_TYPES,
+          rolesClaim: config.AUTH_ROLES_CLAIM,
+          maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
+          jwksCacheSeconds: config.AUTH_JWKS_CACHE_SECONDS,
+          jwksGraceSeconds: config.AUTH_JWKS_GRACE_SECONDS,
         },
-        rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+        rateLimits: {
+          perMinute: {
+            create: config.RATE_LIMIT_PER_MINUTE,
+            read: config.RATE_LIMIT_READS_PER_MINUTE,
+            cancel: config.RATE_LIMIT_CANCELS_PER_MINUTE,
+          },
+          counter: createRateLimitRepository(httpDb, logger.child({ namespace: 'RateLimit' })),
+        },
         logger: logger.child({ namespace: 'HTTP' }),
         metrics,
         trustProxy: config.TRUST_PROXY,

@@ -1,4 +1,5 @@
 import { accessSync, constants } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { redactUrls, secretsInUrl } from './shared/redaction';
 
@@ -101,6 +102,30 @@ const readableFile = () =>
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** The names express `trust proxy` accepts for address ranges, beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const isProxyAddress = (entry: string) => {
+  if (PROXY_RANGE_NAMES.includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+};
+
+/** Express `trust proxy`: true, false, a hop count, or a list of proxy addresses and CIDRs. */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((entry) => entry.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be false, a hop count, or a comma-separated list of addresses and CIDRs',
+  });
+  return z.NEVER;
+});
+
 /** Loopback hosts, where plain http cannot be intercepted on the way. */
 const isLoopback = (url: URL) => ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
 
@@ -113,6 +138,14 @@ const configObject = z.object({
     group: 'http',
     description: 'the public API, `/health` and `/ready`; `0` picks a free port (tests)',
   }),
+  ADMIN_HOST: documented(
+    optional(z.string().regex(/^[\w.:-]+$/, 'must be a host name or address')),
+    {
+      group: 'http',
+      description:
+        'the interface the admin port listens on; unset: `127.0.0.1` (loopback only), or `0.0.0.0` with `NODE_ENV=production`, as a container must be scraped from outside (publish the port to the monitoring network only)',
+    },
+  ),
   ADMIN_PORT: documented(port.default(9464), {
     group: 'http',
     description:
@@ -137,10 +170,10 @@ const configObject = z.object({
     description:
       "idle keep-alive connections are closed after this; keep it above a load balancer's idle timeout",
   }),
-  TRUST_PROXY: documented(booleanFromString.default(false), {
+  TRUST_PROXY: documented(trustProxy.default(false), {
     group: 'http',
     description:
-      'honour `X-Forwarded-*` from a reverse proxy in front that sets them (express `trust proxy`)',
+      'which reverse proxies in front may set `X-Forwarded-For` (the client address the rate limit keys on without a token): `false`, a hop count (`1`: the nearest one), or a comma-separated list of addresses and CIDRs (`10.0.0.0/8,loopback`); `true` trusts every hop and is refused with `NODE_ENV=production`',
   }),
   SHUTDOWN_TIMEOUT_MS: documented(z.coerce.number().int().min(0).default(10_000), {
     group: 'http',
@@ -154,10 +187,10 @@ const configObject = z.object({
       description: 'how much is logged; `http` adds one line per request',
     },
   ),
-  NODE_ENV: documented(z.enum(['development', 'test', 'production']).default('development'), {
+  NODE_ENV: documented(optional(z.enum(['development', 'test', 'production'])), {
     group: 'http',
     description:
-      '`production` refuses `AUTH_MODE=none`, SASL PLAIN without TLS, registry basic auth over http, and any link without verified TLS (see `ALLOW_INSECURE_TRANSPORT`)',
+      '`production` refuses SASL PLAIN without TLS, registry basic auth over http, any link without verified TLS (see `ALLOW_INSECURE_TRANSPORT`), `TRUST_PROXY=true` and a JWKS without `AUTH_ISSUER` and `AUTH_AUDIENCE`, and opens the admin port on every interface unless `ADMIN_HOST` says otherwise; `AUTH_MODE=none` needs `development` or `test`, set explicitly; unset otherwise counts as development',
   }),
 
   ALLOW_INSECURE_TRANSPORT: documented(
@@ -181,7 +214,7 @@ const configObject = z.object({
   AUTH_MODE: documented(z.enum(['jwt', 'none']).default('jwt'), {
     group: 'auth',
     description:
-      '`jwt`: every API call needs a bearer token; `none`: no checks (local development, the demo, tests), refused with `NODE_ENV=production`',
+      '`jwt`: every API call needs a bearer token; `none`: no checks (local development, tests), only with `NODE_ENV=development` or `test` set explicitly',
   }),
   AUTH_JWT_SECRET: documented(optional(z.string().min(32, 'must be at least 32 characters')), {
     group: 'auth',
@@ -206,16 +239,59 @@ const configObject = z.object({
   ),
   AUTH_ISSUER: documented(optional(z.string().min(1)), {
     group: 'auth',
-    description: "when set, every token's `iss` must equal it",
+    description:
+      "when set, every token's `iss` must equal it; required with `AUTH_JWKS_URL` and `NODE_ENV=production`",
   }),
   AUTH_AUDIENCE: documented(optional(z.string().min(1)), {
     group: 'auth',
-    description: "when set, every token's `aud` must hold it",
+    description:
+      "when set, every token's `aud` must hold it; required with `AUTH_JWKS_URL` and `NODE_ENV=production`, so a token the provider minted for another application is refused",
+  }),
+  AUTH_TOKEN_TYPES: documented(z.enum(['access', 'access-or-jwt']).default('access-or-jwt'), {
+    group: 'auth',
+    description:
+      'the JOSE `typ` header a token may carry: `access` only `at+jwt` (RFC 9068 access tokens); `access-or-jwt` also `JWT` or none, for providers that do not mark access tokens; ID tokens (a `nonce`, `at_hash`, `c_hash`, or `typ: ID` claim) and other types are always refused',
+  }),
+  AUTH_ROLES_CLAIM: documented(
+    z
+      .string()
+      .regex(/^[\w:/-]+(\.[\w:/-]+)*$/, 'must be a claim name or a dotted path to one')
+      .default('roles'),
+    {
+      group: 'auth',
+      description:
+        'the claim holding the list of roles (`operator` makes an operator); a dotted path reaches into objects, e.g. `realm_access.roles` for Keycloak',
+    },
+  ),
+  AUTH_MAX_TOKEN_AGE_SECONDS: documented(z.coerce.number().int().min(0).default(3_600), {
+    group: 'auth',
+    description:
+      'tokens issued longer ago than this (their `iat`) are refused, whatever their `exp`, and a token without `iat` too; `0` turns the bound off',
+  }),
+  AUTH_JWKS_CACHE_SECONDS: documented(z.coerce.number().int().min(1).default(600), {
+    group: 'auth',
+    description:
+      'how long a fetched key set is used before it is fetched again in the background (a token naming an unknown key fetches it at once, at most every 30 s)',
+  }),
+  AUTH_JWKS_GRACE_SECONDS: documented(z.coerce.number().int().min(0).default(3_600), {
+    group: 'auth',
+    description:
+      'while the key set cannot be fetched, the last one fetched stays in use this long after it was fetched; past it, API calls get 503',
   }),
   RATE_LIMIT_PER_MINUTE: documented(z.coerce.number().int().min(0).default(60), {
     group: 'auth',
     description:
-      'orders one token subject may create per minute, per instance; `0` turns the limit off',
+      'orders one caller (token subject) may create per minute, counted across all instances in Postgres; only accepted orders count; `0` turns the limit off',
+  }),
+  RATE_LIMIT_READS_PER_MINUTE: documented(z.coerce.number().int().min(0).default(600), {
+    group: 'auth',
+    description:
+      'order reads and lists one caller may make per minute, across all instances; `0` turns the limit off',
+  }),
+  RATE_LIMIT_CANCELS_PER_MINUTE: documented(z.coerce.number().int().min(0).default(60), {
+    group: 'auth',
+    description:
+      'cancellations one caller may ask for per minute, answered or refused, across all instances; `0` turns the limit off',
   }),
 
   DATABASE_URL: documented(
@@ -623,10 +699,40 @@ const CROSS_KEY_RULES: readonly CrossKeyRule[] = [
     'must be https',
   ),
   {
+    // Forgetting NODE_ENV must not switch authentication off in a deployment.
     keys: ['AUTH_MODE', 'NODE_ENV'],
     check: (config) =>
-      config.AUTH_MODE === 'none' && config.NODE_ENV === 'production'
-        ? { key: 'AUTH_MODE', message: 'must be jwt when NODE_ENV=production' }
+      config.AUTH_MODE === 'none' && config.NODE_ENV !== 'development' && config.NODE_ENV !== 'test'
+        ? {
+            key: 'AUTH_MODE',
+            message:
+              config.NODE_ENV === 'production'
+                ? 'must be jwt when NODE_ENV=production'
+                : 'none needs NODE_ENV=development or NODE_ENV=test set explicitly',
+          }
+        : undefined,
+  },
+  {
+    // A provider serves many applications: without both, its tokens for any of them are ours.
+    keys: ['AUTH_MODE', 'AUTH_JWKS_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'NODE_ENV'],
+    check: (config) => {
+      if (config.AUTH_MODE !== 'jwt' || !config.AUTH_JWKS_URL || config.NODE_ENV !== 'production')
+        return undefined;
+      const missing = (['AUTH_ISSUER', 'AUTH_AUDIENCE'] as const).find((key) => !config[key]);
+      return missing
+        ? { key: missing, message: 'is required with AUTH_JWKS_URL when NODE_ENV=production' }
+        : undefined;
+    },
+  },
+  {
+    keys: ['TRUST_PROXY', 'NODE_ENV'],
+    check: (config) =>
+      config.TRUST_PROXY === true && config.NODE_ENV === 'production'
+        ? {
+            key: 'TRUST_PROXY',
+            message:
+              "must not be true when NODE_ENV=production (it trusts every hop, so any client can set its address); give a hop count or the proxies' addresses",
+          }
         : undefined,
   },
   {

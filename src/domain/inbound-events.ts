@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { cleanPeerText } from '../shared/safe-text';
 import type { ReplyInput } from './saga-model';
 import type { ReplyTrigger } from './saga-transitions';
 
 const id = z.string().trim().min(1).max(128);
-const reason = z.string().max(2_000);
+/** Shown to the customer: controls and bidi characters are replaced on the way in. */
+const reason = z.string().max(2_000).transform(cleanPeerText);
 /** Fields every consumed record has; unknown extra fields (a peer's newer schema) are dropped. */
 const base = { eventId: id, orderId: z.uuid(), occurredAt: z.number().int() };
 

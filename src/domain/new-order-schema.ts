@@ -23,6 +23,7 @@ const newOrderItemSchema = z.strictObject({
 export const newOrderSchema = z.strictObject({
   customerId: identifier().optional(),
   currency: safeText()
+    .length(3)
     .regex(/^[A-Z]{3}$/, 'must be 3 upper-case letters (ISO 4217)')
     .refine((code) => supportedCurrencies.has(code), 'is not an ISO 4217 currency code'),
   items: z

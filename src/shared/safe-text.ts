@@ -7,6 +7,16 @@ import { z } from 'zod';
  */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * C0 and C1 controls (tab and newline included: no field shown to a person needs them) and the
+ * bidi marks, embeddings, overrides and isolates that make text read differently from what it
+ * holds (U+200E/F, U+061C, U+202A-E, U+2066-9). Shown to a customer or an operator, either can
+ * disguise the text around it or drive a terminal.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_OR_BIDI = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
+const CONTROL_OR_BIDI_ALL = new RegExp(CONTROL_OR_BIDI.source, 'g');
+
 /** Spaces, controls, format characters (zero-width space, bidi marks) and other invisibles. */
 const INVISIBLE_OR_CONTROL = /[\p{Z}\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/u;
 
@@ -15,7 +25,22 @@ export function safeText() {
   return z
     .string()
     .refine((text) => !text.includes('\u0000'), 'must not contain NUL (U+0000)')
-    .refine((text) => !LONE_SURROGATE.test(text), 'must not contain unpaired surrogates');
+    .refine((text) => !LONE_SURROGATE.test(text), 'must not contain unpaired surrogates')
+    .refine(
+      (text) => !CONTROL_OR_BIDI.test(text),
+      'must not contain control characters or bidi overrides, embeddings, isolates or marks',
+    );
+}
+
+/**
+ * Text from a peer service that a customer or operator may read (a refusal reason): we cannot
+ * refuse it without losing the reply, so each control or bidi character becomes U+FFFD, which
+ * shows that something was there. Lone surrogates too, as Postgres cannot store them.
+ */
+export function cleanPeerText(text: string): string {
+  return text
+    .replace(CONTROL_OR_BIDI_ALL, '\uFFFD')
+    .replace(new RegExp(LONE_SURROGATE.source, 'g'), '\uFFFD');
 }
 
 /**

@@ -107,8 +107,11 @@ function startProcess(env: Record<string, string>, built = false): ChildProcess 
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       LOG_LEVEL: 'info',
       // As testConfig: tests about authentication or the rate limit say so.
+      NODE_ENV: 'test',
       AUTH_MODE: 'none',
       RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_READS_PER_MINUTE: '0',
+      RATE_LIMIT_CANCELS_PER_MINUTE: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -22,9 +22,10 @@ describe('loadConfig', () => {
    * default means changing this table too. Optional keys without a default are undefined.
    */
   const DEFAULTS: { [Key in (typeof CONFIG_KEYS)[number]]: Config[Key] } = {
-    NODE_ENV: 'development',
+    NODE_ENV: undefined,
     ALLOW_INSECURE_TRANSPORT: [],
     PORT: 3000,
+    ADMIN_HOST: undefined,
     ADMIN_PORT: 9464,
     METRICS_SAMPLE_INTERVAL_MS: 15_000,
     HTTP_HEADERS_TIMEOUT_MS: 10_000,
@@ -39,7 +40,14 @@ describe('loadConfig', () => {
     AUTH_JWKS_URL: undefined,
     AUTH_ISSUER: undefined,
     AUTH_AUDIENCE: undefined,
+    AUTH_TOKEN_TYPES: 'access-or-jwt',
+    AUTH_ROLES_CLAIM: 'roles',
+    AUTH_MAX_TOKEN_AGE_SECONDS: 3_600,
+    AUTH_JWKS_CACHE_SECONDS: 600,
+    AUTH_JWKS_GRACE_SECONDS: 3_600,
     RATE_LIMIT_PER_MINUTE: 60,
+    RATE_LIMIT_READS_PER_MINUTE: 600,
+    RATE_LIMIT_CANCELS_PER_MINUTE: 60,
 
     DATABASE_URL: required.DATABASE_URL,
     DATABASE_POOL_SIZE: 10,
@@ -151,9 +159,85 @@ describe('loadConfig', () => {
       expect(message({ ...required, ...loopback, AUTH_MODE: 'none', NODE_ENV: 'production' })).toBe(
         'Invalid configuration: AUTH_MODE must be jwt when NODE_ENV=production (got "none")',
       );
-      expect(loadConfig({ ...required, AUTH_MODE: 'none' }).AUTH_MODE).toBe('none');
+      expect(loadConfig({ ...required, AUTH_MODE: 'none', NODE_ENV: 'test' }).AUTH_MODE).toBe(
+        'none',
+      );
+      expect(
+        loadConfig({ ...required, AUTH_MODE: 'none', NODE_ENV: 'development' }).AUTH_MODE,
+      ).toBe('none');
     });
 
+    test('when AUTH_MODE=none and NODE_ENV is unset or empty, then start-up is refused: forgetting NODE_ENV must not switch authentication off', () => {
+      for (const NODE_ENV of [undefined, '']) {
+        expect(message({ ...required, AUTH_MODE: 'none', NODE_ENV })).toBe(
+          'Invalid configuration: AUTH_MODE none needs NODE_ENV=development or NODE_ENV=test set explicitly (got "none")',
+        );
+      }
+    });
+
+    test('when a JWKS is used with NODE_ENV=production, then AUTH_ISSUER and AUTH_AUDIENCE are required, each named', () => {
+      const jwks = {
+        ...required,
+        AUTH_JWT_SECRET: undefined,
+        AUTH_JWKS_URL: 'https://idp.example/jwks',
+        NODE_ENV: 'production',
+      };
+      expect(message(jwks)).toMatch(
+        /^Invalid configuration: AUTH_ISSUER is required with AUTH_JWKS_URL when NODE_ENV=production \(missing\)$/,
+      );
+      expect(message({ ...jwks, AUTH_ISSUER: 'https://idp.example/' })).toMatch(
+        /^Invalid configuration: AUTH_AUDIENCE is required with AUTH_JWKS_URL when NODE_ENV=production \(missing\)$/,
+      );
+      expect(
+        loadConfig({ ...jwks, AUTH_ISSUER: 'https://idp.example/', AUTH_AUDIENCE: 'orders' })
+          .AUTH_AUDIENCE,
+      ).toBe('orders');
+      // Outside production, and with this service's own HS256 secret, they stay optional.
+      expect(loadConfig({ ...jwks, NODE_ENV: 'development' }).AUTH_ISSUER).toBeUndefined();
+      expect(loadConfig({ ...required, NODE_ENV: 'production' }).AUTH_ISSUER).toBeUndefined();
+    });
+
+    test('when the roles claim is a dotted path, then it is accepted; a malformed one is refused', () => {
+      expect(
+        loadConfig({ ...required, AUTH_ROLES_CLAIM: 'realm_access.roles' }).AUTH_ROLES_CLAIM,
+      ).toBe('realm_access.roles');
+      expect(message({ ...required, AUTH_ROLES_CLAIM: 'realm_access..roles' })).toMatch(
+        /AUTH_ROLES_CLAIM must be a claim name or a dotted path/,
+      );
+    });
+  });
+
+  describe('deployment defaults (issue 19 item 14)', () => {
+    const production = { ...required, NODE_ENV: 'production' };
+
+    test('when TRUST_PROXY=true and NODE_ENV=production, then start-up is refused; elsewhere it is kept', () => {
+      expect(message({ ...production, TRUST_PROXY: 'true' })).toMatch(
+        /^Invalid configuration: TRUST_PROXY must not be true when NODE_ENV=production/,
+      );
+      expect(loadConfig({ ...required, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    });
+
+    test.each([
+      ['false', false],
+      ['1', 1],
+      ['2', 2],
+      ['10.0.0.0/8', ['10.0.0.0/8']],
+      ['loopback, 10.1.2.3, fd00::/8', ['loopback', '10.1.2.3', 'fd00::/8']],
+    ])('when TRUST_PROXY=%s, then express gets %j', (value, expected) => {
+      expect(loadConfig({ ...production, TRUST_PROXY: value }).TRUST_PROXY).toEqual(expected);
+    });
+
+    test.each(['yes', '10.0.0.0/33', 'proxy.example', '10.0.0.1/8/1', '-1'])(
+      'when TRUST_PROXY=%s, then start-up is refused naming TRUST_PROXY',
+      (value) => {
+        expect(message({ ...required, TRUST_PROXY: value })).toMatch(
+          /TRUST_PROXY must be false, a hop count, or a comma-separated list/,
+        );
+      },
+    );
+  });
+
+  describe('authentication, continued', () => {
     test('when AUTH_MODE=jwt has neither a secret nor a JWKS URL, or both, then it is refused', () => {
       expect(message({ ...required, AUTH_JWT_SECRET: undefined })).toMatch(
         /AUTH_JWT_SECRET or AUTH_JWKS_URL is required when AUTH_MODE=jwt/,

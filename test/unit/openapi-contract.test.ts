@@ -25,7 +25,7 @@ function anApp(): Express {
     stepTimeouts: { payment: 1_000, inventory: 1_000 },
     readiness: createReadiness([]),
     authentication: { mode: 'jwt', secret: 'a-secret-of-at-least-thirty-two-characters' },
-    rateLimitPerMinute: 0,
+    rateLimits: { perMinute: { create: 0, read: 0, cancel: 0 } },
     logger: createLogger('silent'),
     metrics: createMetrics(),
   } as unknown as WebServerDependencies);

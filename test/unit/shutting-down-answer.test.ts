@@ -16,7 +16,7 @@ describe('the public API while shutting down', () => {
     const app = createApp({
       readiness,
       authentication: { mode: 'none' },
-      rateLimitPerMinute: 0,
+      rateLimits: { perMinute: { create: 0, read: 0, cancel: 0 } },
       logger: createLogger('silent'),
       metrics: createMetrics(),
     } as unknown as Parameters<typeof createApp>[0]);

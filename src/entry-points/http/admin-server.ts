@@ -56,6 +56,14 @@ export function startAdminServer(
   dependencies: AdminServerDependencies,
   port: number,
   timeouts: HttpTimeouts,
+  host: string,
 ): Promise<WebServer> {
-  return listen(createAdminApp(dependencies), port, timeouts, dependencies.logger, 'admin server');
+  return listen(
+    createAdminApp(dependencies),
+    port,
+    timeouts,
+    dependencies.logger,
+    'admin server',
+    host,
+  );
 }

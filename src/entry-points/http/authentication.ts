@@ -1,16 +1,17 @@
 import { webcrypto } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import {
-  createRemoteJWKSet,
   errors as joseErrors,
   jwtVerify,
   type CryptoKey,
   type JWTPayload,
   type JWTVerifyGetKey,
+  type JWTVerifyResult,
 } from 'jose';
 import type { Caller } from '../../domain/access-policy';
 import { AppError, UnauthorizedError } from '../../shared/app-error';
 import { normaliseIdentifier } from '../../shared/safe-text';
+import { remoteKeySet } from './remote-key-set';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -27,6 +28,15 @@ export interface AuthenticationSettings {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** `access`: only `typ: at+jwt` (RFC 9068); `access-or-jwt` (default): also `JWT` or none. */
+  tokenTypes?: 'access' | 'access-or-jwt';
+  /** The claim holding the roles, or a dotted path to it; default `roles`. */
+  rolesClaim?: string;
+  /** Tokens issued (`iat`) longer ago are refused; 0 or unset: no bound. */
+  maxTokenAgeSeconds?: number;
+  /** How long a fetched JWKS is fresh, and how long past that it is kept while fetches fail. */
+  jwksCacheSeconds?: number;
+  jwksGraceSeconds?: number;
 }
 
 /** Clocks of the token issuer and of this service may disagree by this much. */
@@ -40,6 +50,12 @@ const REALM = 'order-service';
  */
 const JWKS_ALGORITHMS = ['RS256', 'ES256'];
 
+/** JOSE `typ` values (compared without case or an `application/` prefix, as RFC 7515 allows). */
+const ACCESS_TOKEN_TYPES = new Set(['at+jwt']);
+const PLAIN_TOKEN_TYPES = new Set(['jwt', undefined]);
+/** Claims only OpenID Connect ID tokens carry: an ID token is proof of login, not of access. */
+const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
+
 /** Bearer tokens (RFC 6750) validated with jose, or no checks at all with AUTH_MODE=none. */
 export function authenticate(settings: AuthenticationSettings): RequestHandler {
   if (settings.mode === 'none') {
@@ -49,27 +65,50 @@ export function authenticate(settings: AuthenticationSettings): RequestHandler {
     };
   }
   const verify = tokenVerifier(settings);
+  const rolesPath = (settings.rolesClaim ?? 'roles').split('.');
   return async (req, _res, next) => {
     const token = bearerToken(req.get('authorization'));
-    req.caller = callerOf(await verify(token));
+    const { payload, protectedHeader } = await verify(token);
+    checkTokenType(protectedHeader.typ, payload, settings.tokenTypes ?? 'access-or-jwt');
+    req.caller = callerOf(payload, rolesPath);
     next();
   };
 }
 
-function tokenVerifier(settings: AuthenticationSettings): (token: string) => Promise<JWTPayload> {
+/** Refuses ID tokens and tokens of other types (logout, DPoP proofs...) signed by the same keys. */
+function checkTokenType(
+  typ: string | undefined,
+  payload: JWTPayload,
+  accepted: 'access' | 'access-or-jwt',
+): void {
+  const type = typ?.toLowerCase().replace(/^application\//, '');
+  const typeAccepted =
+    ACCESS_TOKEN_TYPES.has(type ?? '') ||
+    (accepted === 'access-or-jwt' && PLAIN_TOKEN_TYPES.has(type));
+  if (!typeAccepted) throw invalidToken('The token is not an access token of an accepted type');
+  const idTokenClaim = ID_TOKEN_CLAIMS.some((claim) => payload[claim] !== undefined);
+  if (idTokenClaim || String(payload.typ).toLowerCase() === 'id') {
+    throw invalidToken('An ID token is not an access token');
+  }
+}
+
+function tokenVerifier(
+  settings: AuthenticationSettings,
+): (token: string) => Promise<JWTVerifyResult> {
+  const maxTokenAge = settings.maxTokenAgeSeconds || undefined;
   const options = {
     issuer: settings.issuer,
     audience: settings.audience,
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
-    // A token without an expiry would be valid forever.
-    requiredClaims: ['sub', 'exp'],
+    maxTokenAge,
+    // A token without an expiry would be valid forever; with an age bound, its age must show.
+    requiredClaims: ['sub', 'exp', ...(maxTokenAge ? ['iat'] : [])],
   };
   const verifyWith = (key: Promise<CryptoKey> | JWTVerifyGetKey, algorithms: string[]) => {
     return async (token: string) => {
       try {
         const resolved = typeof key === 'function' ? key : await key;
-        return (await jwtVerify(token, resolved as JWTVerifyGetKey, { ...options, algorithms }))
-          .payload;
+        return await jwtVerify(token, resolved as JWTVerifyGetKey, { ...options, algorithms });
       } catch (error) {
         throw verificationFailure(error);
       }
@@ -88,12 +127,10 @@ function tokenVerifier(settings: AuthenticationSettings): (token: string) => Pro
     return verifyWith(key, ['HS256']);
   }
   if (!settings.jwksUrl) throw new Error('AUTH_MODE=jwt needs AUTH_JWT_SECRET or AUTH_JWKS_URL');
-  // jose caches the keys (refetching after cacheMaxAge) and refetches at most once per
-  // cooldown when a token names an unknown key id, e.g. after the provider rotated its keys.
-  const keys = createRemoteJWKSet(new URL(settings.jwksUrl), {
-    timeoutDuration: 5_000,
-    cooldownDuration: 30_000,
-    cacheMaxAge: 10 * 60_000,
+  const keys = remoteKeySet({
+    url: new URL(settings.jwksUrl),
+    cacheMs: (settings.jwksCacheSeconds ?? 600) * 1_000,
+    graceMs: (settings.jwksGraceSeconds ?? 3_600) * 1_000,
   });
   return verifyWith(keys, JWKS_ALGORITHMS);
 }
@@ -108,8 +145,14 @@ function bearerToken(header: string | undefined): string {
 }
 
 /** The caller a verified token stands for. */
-function callerOf(payload: JWTPayload): Caller {
-  const { roles } = payload;
+function callerOf(payload: JWTPayload, rolesPath: string[]): Caller {
+  const roles = rolesPath.reduce<unknown>(
+    (value, name) =>
+      value !== null && typeof value === 'object' && Object.hasOwn(value, name)
+        ? (value as Record<string, unknown>)[name]
+        : undefined,
+    payload,
+  );
   if (roles !== undefined && !(Array.isArray(roles) && roles.every((r) => typeof r === 'string'))) {
     throw invalidToken('The roles claim must be a list of strings');
   }

@@ -26,6 +26,8 @@ export async function listen(
   timeouts: HttpTimeouts,
   logger: Logger,
   name: string,
+  /** The interface to listen on; unset: every one. */
+  host?: string,
 ): Promise<WebServer> {
   const server = createServer(
     {
@@ -39,16 +41,17 @@ export async function listen(
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, () => {
+    server.listen({ port, host }, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const actualPort = (server.address() as AddressInfo).port;
-  logger.info(`${name} listening`, { port: actualPort });
+  logger.info(`${name} listening`, { port: actualPort, host: host ?? 'every interface' });
+  const reachAt = host === undefined || ['0.0.0.0', '::'].includes(host) ? '127.0.0.1' : host;
   return {
     port: actualPort,
-    url: `http://127.0.0.1:${actualPort}`,
+    url: `http://${reachAt.includes(':') ? `[${reachAt}]` : reachAt}:${actualPort}`,
     stop: (graceMs = 10_000) => stopServer(server, graceMs),
   };
 }

@@ -1,8 +1,9 @@
 import { setContextOrderId } from '../../shared/request-context';
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { placeOrder } from '../../domain/place-order-use-case';
-import { cancelOrder } from '../../domain/cancel-order-use-case';
+import { cancelBodySchema, cancelOrder } from '../../domain/cancel-order-use-case';
+import { newOrderSchema } from '../../domain/new-order-schema';
 import { customerFilterForList, mayAccessOrder } from '../../domain/access-policy';
 import { ORDER_STATUSES } from '../../domain/order-status';
 import { NotFoundError } from '../../shared/app-error';
@@ -11,7 +12,9 @@ import { parseOrThrow } from '../../shared/validation';
 import type { OrderStore } from '../../domain/order-store';
 import type { SagaStore } from '../../domain/saga-store';
 import type { StepTimeouts } from '../../domain/saga-transitions';
+import { jsonBody, largestBodyBytes } from './json-body';
 import { decodeCursor, encodeCursor } from './list-cursor';
+import { routeRateLimit, type RateLimitSettings, type RouteClass } from './rate-limits';
 
 export const ORDERS_PATH = '/api/v1/orders';
 
@@ -24,17 +27,34 @@ export const listQuerySchema = z.strictObject({
   cursor: safeText().max(200).optional(),
 });
 
+/** The largest valid order, and cancellation, as JSON: the body limits of their routes. */
+export const ORDER_BODY_LIMIT_BYTES = largestBodyBytes(newOrderSchema);
+export const CANCEL_BODY_LIMIT_BYTES = largestBodyBytes(cancelBodySchema);
+
 export interface OrderRoutesDependencies {
   orders: OrderStore;
   saga: SagaStore;
   stepTimeouts: StepTimeouts;
+  rateLimits: RateLimitSettings;
 }
 
-/** Who may do what is decided by domain/access-policy.ts; `req.caller` is set by authentication. */
-export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependencies): Router {
-  const router = Router();
+/**
+ * Who may do what is decided by domain/access-policy.ts. Each route's own chain authenticates
+ * (setting `req.caller`), applies its class's rate limit, and only then reads a body, sized to
+ * the largest valid one: an anonymous or limited caller never makes us inflate or parse a byte.
+ * Paths are case-sensitive and strict, so one spelling reaches each route.
+ */
+export function orderRoutes(
+  { orders, saga, stepTimeouts, rateLimits }: OrderRoutesDependencies,
+  authenticate: RequestHandler,
+): Router {
+  const router = Router({ caseSensitive: true, strict: true });
+  const guard = (kind: RouteClass): RequestHandler[] => [
+    authenticate,
+    routeRateLimit(kind, rateLimits),
+  ];
 
-  router.post('/', async (req, res) => {
+  router.post('/', ...guard('create'), ...jsonBody(ORDER_BODY_LIMIT_BYTES), async (req, res) => {
     const { order, replayed } = await placeOrder(
       { orders, timeouts: stepTimeouts },
       req.caller,
@@ -49,7 +69,7 @@ export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependenc
       .json(order);
   });
 
-  router.get('/', async (req, res) => {
+  router.get('/', ...guard('read'), async (req, res) => {
     const query = parseOrThrow(listQuerySchema, req.query, 'The query parameters are not valid');
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const customerId = customerFilterForList(req.caller, query.customerId);
@@ -58,7 +78,7 @@ export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependenc
     res.json({ items: page.orders, nextCursor: page.hasMore && last ? encodeCursor(last) : null });
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', ...guard('read'), async (req, res) => {
     const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
     setContextOrderId(id);
     const order = await orders.findById(id);
@@ -68,11 +88,16 @@ export function orderRoutes({ orders, saga, stepTimeouts }: OrderRoutesDependenc
     res.json(order);
   });
 
-  router.post('/:id/cancel', async (req, res) => {
-    const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
-    setContextOrderId(id);
-    res.json(await cancelOrder({ saga, timeouts: stepTimeouts }, req.caller, id, req.body));
-  });
+  router.post(
+    '/:id/cancel',
+    ...guard('cancel'),
+    ...jsonBody(CANCEL_BODY_LIMIT_BYTES),
+    async (req, res) => {
+      const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
+      setContextOrderId(id);
+      res.json(await cancelOrder({ saga, timeouts: stepTimeouts }, req.caller, id, req.body));
+    },
+  );
 
   return router;
 }

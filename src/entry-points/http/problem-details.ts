@@ -78,7 +78,7 @@ export function sendProblem(
 /** body-parser reports its failures as `type` strings; these are the client's mistakes. */
 const BODY_PARSER_ERRORS: Record<string, [number, string, string]> = {
   'entity.parse.failed': [400, 'malformed-json', 'The request body is not valid JSON'],
-  'entity.too.large': [413, 'body-too-large', 'The request body is larger than 1 MB'],
+  'entity.too.large': [413, 'body-too-large', 'The request body is larger than this route takes'],
   'charset.unsupported': [415, 'unsupported-media-type', 'Only UTF-8 JSON is accepted'],
   'encoding.unsupported': [415, 'unsupported-media-type', 'The Content-Encoding is not supported'],
   'request.aborted': [400, 'request-aborted', 'The request was aborted by the client'],
@@ -104,7 +104,8 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
     const bodyError = typeof error?.type === 'string' ? BODY_PARSER_ERRORS[error.type] : undefined;
     if (bodyError) {
       const [status, code, detail] = bodyError;
-      return sendProblem(res, status, code, detail);
+      const limit = typeof error.limit === 'number' ? ` (${error.limit} bytes)` : '';
+      return sendProblem(res, status, code, status === 413 ? `${detail}${limit}` : detail);
     }
     if (error instanceof URIError) {
       // The router could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate).

@@ -7,7 +7,7 @@ import { healthRoutes } from './health-routes';
 import { apiDocsRoutes } from './openapi/api-docs-routes';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
 import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
-import { orderRateLimit } from './order-rate-limit';
+import { refuseEmptyPathSegments } from './path-spelling';
 import { endOfRoutes, sendProblem } from './problem-details';
 import type { Readiness } from './readiness';
 import { requestId } from './request-id';
@@ -18,11 +18,10 @@ export type { WebServer } from './http-listener';
 export interface WebServerDependencies extends OrderRoutesDependencies {
   readiness: Readiness;
   authentication: AuthenticationSettings;
-  /** Orders one caller may create per minute (0: no limit). */
-  rateLimitPerMinute: number;
   logger: Logger;
   metrics: Metrics;
-  trustProxy?: boolean;
+  /** Express `trust proxy`: false, a hop count, or the addresses and CIDRs of the proxies. */
+  trustProxy?: boolean | number | string[];
 }
 
 /** The public API: customers' and operators' calls, `/health`, `/ready` and its OpenAPI document. */
@@ -31,6 +30,9 @@ export function createApp(dependencies: WebServerDependencies) {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy ?? false);
+  // One spelling per path: `/API/v1/orders` and `/api/v1/orders/` are not the create route.
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.use(requestMetrics(dependencies.metrics.httpRequestDuration));
   app.use(requestId(logger));
   // A JSON API: nothing may be framed, sniffed or loaded from its answers.
@@ -43,6 +45,7 @@ export function createApp(dependencies: WebServerDependencies) {
       frameguard: { action: 'deny' },
     }),
   );
+  app.use(refuseEmptyPathSegments());
   app.use(healthRoutes(readiness));
   app.use(apiDocsRoutes());
   // Shutting down: a request that still reaches us (a keep-alive connection, a load balancer
@@ -53,25 +56,13 @@ export function createApp(dependencies: WebServerDependencies) {
     res.setHeader('Retry-After', '1');
     sendProblem(res, 503, 'shutting-down', 'The service is shutting down; try again');
   });
-  // Orders are personal: no cache along the way may keep them. The token is checked before the
-  // body is read, so an anonymous client cannot make us parse a megabyte.
+  // Orders are personal: no cache along the way may keep them. No body is read here: each
+  // route reads its own, after authentication and its rate limit (order-routes.ts).
   app.use(ORDERS_PATH, (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  app.use(ORDERS_PATH, authenticate(dependencies.authentication));
-  app.post(ORDERS_PATH, orderRateLimit(dependencies.rateLimitPerMinute));
-  app.use((req, res, next) => {
-    // Any non-empty body must be JSON; an empty one is left for validation to name.
-    const hasContent =
-      req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-    if (hasContent && !req.is(['application/json', 'application/*+json'])) {
-      return sendProblem(res, 415, 'unsupported-media-type', 'Send the body as application/json');
-    }
-    next();
-  });
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
-  app.use(ORDERS_PATH, orderRoutes(dependencies));
+  app.use(ORDERS_PATH, orderRoutes(dependencies, authenticate(dependencies.authentication)));
   app.use(endOfRoutes(logger));
   return app;
 }

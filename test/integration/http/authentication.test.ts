@@ -172,6 +172,7 @@ describe('authentication with an identity provider’s JWKS (RS256, ES256)', () 
     return new SignJWT({})
       .setProtectedHeader({ alg, kid })
       .setSubject('c-jwks')
+      .setIssuedAt()
       .setExpirationTime('5m')
       .sign(keys[kid]?.privateKey as CryptoKey);
   }

@@ -52,6 +52,50 @@ describe('start-up refusals', () => {
     ]);
   }, 60_000);
 
+  test('when AUTH_MODE=none and NODE_ENV is not set, then the service refuses to start with one line', async () => {
+    // runServiceToExit sets NODE_ENV=test, as the tests do; an empty value is unset.
+    const { code, output } = await runServiceToExit({
+      ...valid(),
+      NODE_ENV: '',
+      AUTH_MODE: 'none',
+    });
+    expect(code).toBe(1);
+    expect(output).toBe(
+      'Invalid configuration: AUTH_MODE none needs NODE_ENV=development or NODE_ENV=test set explicitly (got "none")\n',
+    );
+  });
+
+  test('when a JWKS is used with NODE_ENV=production and no audience, then the service refuses to start with one line naming AUTH_AUDIENCE', async () => {
+    const { code, output } = await runServiceToExit({
+      ...valid(),
+      NODE_ENV: 'production',
+      ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry',
+      AUTH_MODE: 'jwt',
+      AUTH_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      AUTH_ISSUER: 'https://idp.example/',
+    });
+    expect(code).toBe(1);
+    expect(output).toBe(
+      'Invalid configuration: AUTH_AUDIENCE is required with AUTH_JWKS_URL when NODE_ENV=production (missing)\n',
+    );
+  });
+
+  test('when TRUST_PROXY=true and NODE_ENV=production, then the service refuses to start with one line naming TRUST_PROXY', async () => {
+    const { code, output } = await runServiceToExit({
+      ...valid(),
+      NODE_ENV: 'production',
+      ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry',
+      AUTH_MODE: 'jwt',
+      AUTH_JWT_SECRET: 'a-shared-secret-of-at-least-32-chars',
+      TRUST_PROXY: 'true',
+    });
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toMatch(
+      /^Invalid configuration: TRUST_PROXY must not be true when NODE_ENV=production/,
+    );
+  });
+
   test('when a bad configuration holds secrets, then the one line names the keys and shows none of the values', async () => {
     const dbPassword = `db-${randomBytes(8).toString('hex')}`;
     const jwtSecret = `jwt-${randomBytes(4).toString('hex')}`; // too short to be accepted

@@ -69,6 +69,39 @@ describe('strings from clients: NUL, lone surrogates, Unicode normalisation, inv
     });
   });
 
+  // Issue 19 item 13: shown to a customer or an operator, these disguise or reorder text.
+  describe.each([
+    ['a tab (C0)', '\t'],
+    ['a line feed (C0)', '\n'],
+    ['an escape (C0)', '\u001b[31m'],
+    ['DEL', '\u007f'],
+    ['a C1 control (CSI)', '\u009b'],
+    ['a left-to-right mark', '\u200e'],
+    ['a right-to-left mark', '\u200f'],
+    ['an Arabic letter mark', '\u061c'],
+    ['a left-to-right embedding', '\u202a'],
+    ['a right-to-left override', '\u202e'],
+    ['a first-strong isolate', '\u2068'],
+    ['a pop directional isolate', '\u2069'],
+  ])('%s', (_name, bad) => {
+    test('when a product name holds it, then 400 naming the field', async () => {
+      await expectFieldRefused(
+        await postOrder(app.url, withItem({ productName: `Bea${bad}ns` })),
+        'items.0.productName',
+      );
+    });
+
+    test('when a cancellation reason holds it, then 400 naming the field', async () => {
+      const { id } = await readJson(await postOrder(app.url, aValidOrder()));
+      const response = await fetch(`${app.url}/api/v1/orders/${id}/cancel`, {
+        method: 'POST',
+        headers: jsonHeaders,
+        body: JSON.stringify({ reason: `changed${bad}mind` }),
+      });
+      await expectFieldRefused(response, 'reason');
+    });
+  });
+
   test('when a list query holds NUL, then 400 naming the parameter', async () => {
     const query = new URLSearchParams({ customerId: `c${NUL}1` });
     await expectFieldRefused(await fetch(`${app.url}/api/v1/orders?${query}`), 'customerId');

@@ -21,6 +21,7 @@ realBrokerOnly('KAFKA_CREATE_TOPICS: the service creates its topics on a real br
   const configFor = (prefix: string, partitions: number) =>
     loadConfig({
       DATABASE_URL: 'postgresql://unused@127.0.0.1/unused',
+      NODE_ENV: 'test',
       AUTH_MODE: 'none',
       KAFKA_BROKERS: brokers,
       SCHEMA_REGISTRY_URL: registryUrl,

@@ -45,10 +45,10 @@ const PROBLEMS: Record<number, string> = {
   403: 'The token is valid but may not do this',
   404: 'No such order, or one the caller may not see',
   409: 'The order can no longer be cancelled (`currentStatus` says why)',
-  413: 'The body is larger than 1 MB',
+  413: 'The body, decompressed, is larger than the largest valid one (the detail names the limit)',
   415: 'The body is not application/json',
   422: 'The Idempotency-Key was used before with another body',
-  429: 'Too many orders from this caller this minute',
+  429: 'Too many requests of this kind from this caller this minute; retry after `Retry-After`',
   503: 'A dependency (database, token keys) is unavailable; retry after `Retry-After`',
 };
 
@@ -183,7 +183,7 @@ const paths = {
       parameters: [requestIdParameter, ...queryParameters(listQuerySchema)],
       responses: {
         200: { description: 'One page', headers: withRequestId(), content: json(ref('OrderPage')) },
-        ...problems(400, 401, 403, 415, 503),
+        ...problems(400, 401, 403, 429, 503),
       },
     },
   },
@@ -195,7 +195,7 @@ const paths = {
       parameters: [requestIdParameter, orderIdParameter],
       responses: {
         200: { description: 'The order', headers: withRequestId(), content: json(ref('Order')) },
-        ...problems(400, 401, 404, 415, 503),
+        ...problems(400, 401, 404, 429, 503),
       },
     },
   },
@@ -212,7 +212,7 @@ const paths = {
           headers: withRequestId(),
           content: json(ref('Order')),
         },
-        ...problems(...bodyErrors, 404, 409),
+        ...problems(...bodyErrors, 404, 409, 429),
       },
     },
   },
