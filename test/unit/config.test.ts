@@ -181,6 +181,7 @@ describe('loadConfig', () => {
         AUTH_JWT_SECRET: undefined,
         AUTH_JWKS_URL: 'https://idp.example/jwks',
         NODE_ENV: 'production',
+        ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry',
       };
       expect(message(jwks)).toMatch(
         /^Invalid configuration: AUTH_ISSUER is required with AUTH_JWKS_URL when NODE_ENV=production \(missing\)$/,
@@ -194,7 +195,10 @@ describe('loadConfig', () => {
       ).toBe('orders');
       // Outside production, and with this service's own HS256 secret, they stay optional.
       expect(loadConfig({ ...jwks, NODE_ENV: 'development' }).AUTH_ISSUER).toBeUndefined();
-      expect(loadConfig({ ...required, NODE_ENV: 'production' }).AUTH_ISSUER).toBeUndefined();
+      expect(
+        loadConfig({ ...jwks, AUTH_JWKS_URL: undefined, AUTH_JWT_SECRET: required.AUTH_JWT_SECRET })
+          .AUTH_ISSUER,
+      ).toBeUndefined();
     });
 
     test('when the roles claim is a dotted path, then it is accepted; a malformed one is refused', () => {
@@ -208,7 +212,12 @@ describe('loadConfig', () => {
   });
 
   describe('deployment defaults (issue 19 item 14)', () => {
-    const production = { ...required, NODE_ENV: 'production' };
+    // Transport rules (item 8) are tested on their own; here the links are opted out of them.
+    const production = {
+      ...required,
+      NODE_ENV: 'production',
+      ALLOW_INSECURE_TRANSPORT: 'postgres,kafka,registry',
+    };
 
     test('when TRUST_PROXY=true and NODE_ENV=production, then start-up is refused; elsewhere it is kept', () => {
       expect(message({ ...production, TRUST_PROXY: 'true' })).toMatch(
