@@ -18,6 +18,7 @@ import { handleReplies } from './domain/handle-replies-use-case';
 import type { StepTimeouts } from './domain/saga-transitions';
 import { createInboundRecordDecoder } from './messaging/inbound-record-decoder';
 import { DEFAULT_AVRO_BOUNDS } from './messaging/avro-bounds';
+import { createWriterSchemas } from './messaging/writer-schemas';
 import { createDeadLetterPublisher } from './messaging/dead-letter-publisher';
 import { errorMessage } from './shared/app-error';
 import { createMessaging } from './messaging/messaging-factory';
@@ -158,12 +159,19 @@ export async function startOrderService(
   };
   const processor = createSagaRecordProcessor(
     {
-      decoder: createInboundRecordDecoder(messaging.registry, {
-        maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
-        maxItems: config.CONSUMER_MAX_ITEMS,
-        maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
-        maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
-      }),
+      decoder: createInboundRecordDecoder(
+        createWriterSchemas(messaging.registryClient, {
+          maxExpansion: config.CONSUMER_MAX_SCHEMA_EXPANSION,
+        }),
+        {
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
+          maxItems: config.CONSUMER_MAX_ITEMS,
+          maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
+          maxNodes: config.CONSUMER_MAX_NODES,
+          maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
+        },
+      ),
       handleReplies: (replies) => handleReplies({ saga, timeouts: stepTimeouts }, replies),
       deadLetters: createDeadLetterPublisher(messaging.deadLetterProducer, {
         serviceVersion: serviceVersion(),

@@ -615,6 +615,16 @@ const configObject = z.object({
     description:
       "who runs `npm run dlq` (a person's login or a ticket's owner), written with each replay and skip to the `operator_audit` table; replay and skip are refused without it",
   }),
+  CONSUMER_MAX_NODES: documented(z.coerce.number().int().min(1_000).default(200_000), {
+    group: 'saga',
+    description:
+      'values in one record, records and nulls included, counted as it is read (ten record fields nested ten deep are 10^10 values in a few bytes); a record with more is dead-lettered as record-too-large',
+  }),
+  CONSUMER_MAX_SCHEMA_EXPANSION: documented(z.coerce.number().min(1).default(1_000), {
+    group: 'saga',
+    description:
+      "values one byte of a record may stand for under its writer's schema, worked out once per schema id (records of records of nulls are many values in no bytes); records of a schema over it are dead-lettered as incompatible-schema before any is read",
+  }),
   CONSUMER_SESSION_TIMEOUT_MS: documented(z.coerce.number().int().min(3_000).default(30_000), {
     group: 'saga',
     description: 'kafkajs group session timeout; lower means faster rebalances after a crash',

@@ -8,6 +8,11 @@ export interface AvroBounds {
   maxStringBytes: number;
   /** Nesting of records, arrays, maps and unions (recursive schemas). */
   maxDepth: number;
+  /**
+   * Values visited in one record, records and nulls included: ten record fields nested ten deep
+   * are 10^10 values in no bytes at all, so bytes, items and depth alone do not bound a walk.
+   */
+  maxNodes: number;
 }
 
 /** The service's defaults (the CONSUMER_MAX_* settings), for tools that read records too. */
@@ -15,6 +20,7 @@ export const DEFAULT_AVRO_BOUNDS: AvroBounds = {
   maxItems: 10_000,
   maxStringBytes: 65_536,
   maxDepth: 32,
+  maxNodes: 200_000,
 };
 
 export type BoundsVerdict =
@@ -29,7 +35,8 @@ class Refusal extends Error {
   }
 }
 
-interface AvroTypeView {
+/** The parts of an avsc Type that the walks read (avsc types them as private). */
+export interface AvroTypeView {
   typeName: string;
   fields?: { name: string; type: AvroTypeView }[];
   itemsType?: AvroTypeView;
@@ -45,11 +52,13 @@ interface AvroTypeView {
  * length and count is checked against the bounds before anything is read or skipped. Decoders,
  * avsc's included, trust a count, so a few bytes claiming 10^9 items of `null` keep them busy
  * or exhaust the heap; this walk refuses such a record first. Unknown writer fields are walked
- * the same way, so skipping them later is bounded too.
+ * the same way, so skipping them later is bounded too. Every value visited counts against
+ * `maxNodes`: avsc's decode afterwards follows the same path, so it is bounded by the same count.
  */
 export function checkAvroBounds(writer: Type, body: Buffer, bounds: AvroBounds): BoundsVerdict {
   let position = 0;
   let items = 0;
+  let nodes = 0;
 
   const need = (bytes: number) => {
     if (bytes < 0 || position + bytes > body.length) {
@@ -94,6 +103,10 @@ export function checkAvroBounds(writer: Type, body: Buffer, bounds: AvroBounds):
   };
 
   const walk = (type: AvroTypeView, depth: number): void => {
+    // Checked as the walk goes, so that no schema can make it long (avsc then visits no more).
+    if (++nodes > bounds.maxNodes) {
+      throw new Refusal('too-large', `the value holds more than ${bounds.maxNodes} values in all`);
+    }
     if (depth > bounds.maxDepth) {
       throw new Refusal('too-large', `values nest deeper than ${bounds.maxDepth} levels`);
     }

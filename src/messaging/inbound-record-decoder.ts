@@ -1,5 +1,4 @@
 import type { KafkaMessage } from 'kafkajs';
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import avro, { type Type } from 'avsc';
 import { ZodError } from 'zod';
 import { INBOUND_EVENT_PARSERS, type InboundEvent } from '../domain/inbound-events';
@@ -8,11 +7,18 @@ import { checkAvroBounds, type AvroBounds } from './avro-bounds';
 import { readConfluentFrame } from './confluent-frame';
 import { PoisonRecordError } from './failure-policy';
 import { errorMessage } from '../shared/app-error';
-import type { ConsumedTopic } from './topics';
+import { subjectFor, type ConsumedTopic } from './topics';
+import { DEFAULT_SCHEMA_CACHE_ENTRIES, type WriterSchemas } from './writer-schemas';
+import { LruCache } from '../shared/lru-cache';
 
 export interface RecordLimits extends AvroBounds {
   /** Bytes in one record value, framing included. */
   maxRecordBytes: number;
+}
+
+export interface DecoderOptions extends RecordLimits {
+  /** Writer schemas are accepted only under `<prefix><topic>-value` (TopicNameStrategy). */
+  topicPrefix: string;
 }
 
 export interface InboundRecordDecoder {
@@ -34,15 +40,19 @@ type Resolver = object;
  *
  * Every way the record itself can be wrong becomes a PoisonRecordError with a code operators
  * can filter the DLQ by; a registry outage is left as it is, so the failure policy retries it.
- * Before anything is decoded, the record is held to `limits` (record-too-large).
+ * Before anything is decoded, the writer schema must be registered under the topic's own
+ * subject and within the expansion bound (incompatible-schema; both checked once per id), and
+ * the record is held to `limits` (record-too-large).
  */
 export function createInboundRecordDecoder(
-  registry: SchemaRegistry,
-  limits: RecordLimits,
+  writers: WriterSchemas,
+  limits: DecoderOptions,
 ): InboundRecordDecoder {
   const readers = new Map<ConsumedTopic, Type>();
   /** Per topic and writer schema id: the resolver, or why the writer does not resolve. */
-  const resolutions = new Map<string, Resolver | PoisonRecordError>();
+  const resolutions = new LruCache<string, Resolver | PoisonRecordError>(
+    DEFAULT_SCHEMA_CACHE_ENTRIES,
+  );
 
   const readerFor = (topic: ConsumedTopic): Type => {
     let reader = readers.get(topic);
@@ -78,7 +88,8 @@ export function createInboundRecordDecoder(
         throw new PoisonRecordError('not-confluent-avro', 'The value is not Confluent-framed Avro');
       }
       const { schemaId, body } = frame;
-      const writer = await writerSchema(registry, schemaId);
+      const writer = await writers.writer(schemaId);
+      await writers.requireSubject(subjectFor(limits.topicPrefix, topic), schemaId);
       const resolver = resolverFor(topic, schemaId, writer);
       const bounds = checkAvroBounds(writer as Type, body, limits);
       if (!bounds.ok) {
@@ -100,22 +111,6 @@ export function createInboundRecordDecoder(
       return parse(topic, payload);
     },
   };
-}
-
-/** The writer's schema; only this registry call can fail for reasons outside the record. */
-async function writerSchema(registry: SchemaRegistry, schemaId: number): Promise<unknown> {
-  try {
-    return await registry.getSchema(schemaId);
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) {
-      throw new PoisonRecordError(
-        'unknown-schema-id',
-        `Schema id ${schemaId} is not in the registry`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
 }
 
 function resolve(reader: Type, schemaId: number, writer: unknown): Resolver | PoisonRecordError {

@@ -49,7 +49,15 @@ export function createMessaging(config: Config, logger: Logger) {
       throw error;
     }));
   const encoder = createEventEncoder(registry, registerProducedSchemas);
-  return { kafka, registry, producer, deadLetterProducer, encoder, registerProducedSchemas };
+  return {
+    kafka,
+    registry,
+    registryClient,
+    producer,
+    deadLetterProducer,
+    encoder,
+    registerProducedSchemas,
+  };
 }
 
 export type Messaging = ReturnType<typeof createMessaging>;

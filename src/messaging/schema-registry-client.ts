@@ -3,7 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { Config } from '../config';
-import { AppError } from '../shared/app-error';
+import { AppError, errorMessage, withCode } from '../shared/app-error';
 
 /** The registry's level names as plain strings (the client's enum is not assignable from them). */
 export type CompatibilityLevel = `${COMPATIBILITY}`;
@@ -13,10 +13,35 @@ export class RegistryResponseError extends AppError {
   constructor(
     readonly status: number,
     message: string,
+    retriable = status >= 500,
   ) {
-    super('schema-registry-response', message, { retriable: status >= 500 });
+    super('schema-registry-response', message, { retriable });
   }
 }
+
+/** The registry did not answer (refused, reset, timed out): an outage, retried. */
+export class RegistryUnreachableError extends withCode('schema-registry-unreachable', {
+  retriable: true,
+}) {}
+
+/**
+ * Statuses of a read that say the registry cannot be used right now, whatever was asked:
+ * refused credentials (a rotated password is an outage to fix, not a reason to dead-letter every
+ * record), a timeout, throttling, or its own failure.
+ */
+const UNAVAILABLE_STATUSES = new Set([401, 403, 408, 429]);
+
+/** A schema as GET /schemas/ids/{id} gives it. */
+export interface RegisteredSchema {
+  schema: string;
+  /** Absent for Avro. */
+  schemaType?: string;
+  references?: unknown[];
+}
+
+/** Registry answers bigger than this are refused: a schema is a few kilobytes. */
+const MAX_READ_BYTES = 1_048_576;
+class OversizedAnswer extends Error {}
 
 /** Where the registry is and how to reach it: basic auth, and TLS for an https URL. */
 export interface RegistryConnection {
@@ -73,7 +98,17 @@ export interface RegistryClient {
   register(subject: string, schema: object, level: CompatibilityLevel): Promise<number>;
   /** A GET under the registry's URL (`/subjects`, `/config/<subject>`): for `npm run doctor`. */
   get(path: string): Promise<{ ok: boolean; status: number; text: string }>;
+  /** GET /schemas/ids/{id}: the writer schema behind a record's id; undefined when unknown. */
+  schemaById(id: number): Promise<RegisteredSchema | undefined>;
+  /**
+   * GET /schemas/ids/{id}/versions (Confluent and Apicurio's ccompat API): every subject the id
+   * is registered under; undefined when the id is unknown.
+   */
+  subjectsOf(id: number): Promise<string[] | undefined>;
 }
+
+/** The reads a consumer needs, so tests and tools can count or fake them. */
+export type RegistryReads = Pick<RegistryClient, 'schemaById' | 'subjectsOf'>;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 
@@ -126,6 +161,34 @@ export function createRegistryClient({
       { method, agent, timeout: timeoutMs, headers: { ...headers, ...(body && JSON_HEADERS) } },
       body,
     );
+  /** A GET's JSON answer, undefined on 404; an outage is retriable, any other answer is not. */
+  const read = async (path: string): Promise<unknown> => {
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await send('GET', `${base}${path}`);
+    } catch (error) {
+      // Asking again gets the same answer: not an outage, so not retried forever.
+      if (error instanceof OversizedAnswer) {
+        throw new RegistryResponseError(
+          200,
+          `Schema registry: GET ${path}: ${error.message}`,
+          false,
+        );
+      }
+      throw new RegistryUnreachableError(`Schema registry: GET ${path}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    if (response.status === 404) return undefined;
+    if (!response.ok) {
+      throw new RegistryResponseError(
+        response.status,
+        `Schema registry: GET ${path}: ${response.status} ${response.text.slice(0, 300)}`,
+        response.status >= 500 || UNAVAILABLE_STATUSES.has(response.status),
+      );
+    }
+    return JSON.parse(response.text) as unknown;
+  };
   const client: RegistryClient = {
     registry,
     async setCompatibility(subject, level) {
@@ -150,6 +213,14 @@ export function createRegistryClient({
       return id;
     },
     get: (path) => send('GET', `${base}${path}`),
+    async schemaById(id) {
+      return (await read(`/schemas/ids/${id}`)) as RegisteredSchema | undefined;
+    },
+    async subjectsOf(id) {
+      const versions = (await read(`/schemas/ids/${id}/versions`)) as
+        { subject: string }[] | undefined;
+      return versions?.map((version) => version.subject);
+    },
   };
   return client;
 }
@@ -186,7 +257,13 @@ function request(
   return new Promise((resolve, reject) => {
     const outgoing = transport.request(url, options, (res) => {
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let received = 0;
+      res.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > MAX_READ_BYTES) {
+          outgoing.destroy(new OversizedAnswer(`the answer is over ${MAX_READ_BYTES} bytes`));
+        } else chunks.push(chunk);
+      });
       res.on('error', reject);
       res.on('end', () => {
         const status = res.statusCode ?? 0;

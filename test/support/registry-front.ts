@@ -18,6 +18,8 @@ export interface RegistryFront {
   setMode(mode: RegistryFrontMode): Promise<void>;
   /** Requests that reached the front (any mode but `refuse`). */
   requests(): number;
+  /** Their paths, in order, without the registry's base path (`/schemas/ids/7`). */
+  paths(): string[];
   stop(): Promise<void>;
 }
 
@@ -25,9 +27,12 @@ export async function startRegistryFront(upstreamUrl: string): Promise<RegistryF
   const upstream = new URL(upstreamUrl);
   let mode: RegistryFrontMode = 'forward';
   let received = 0;
+  const paths: string[] = [];
+  const basePath = upstream.pathname.replace(/\/+$/, '');
   const sockets = new Set<Socket>();
   const server = http.createServer((req, res) => {
     received++;
+    paths.push((req.url ?? '').slice(basePath.length));
     if (mode === 'hang') return;
     if (mode === 'unavailable') {
       res.writeHead(503, { 'content-type': 'application/json' });
@@ -67,7 +72,7 @@ export async function startRegistryFront(upstreamUrl: string): Promise<RegistryF
   };
   return {
     // The registry's base path too (Apicurio serves the Confluent API under one).
-    url: `http://127.0.0.1:${port}${upstream.pathname.replace(/\/+$/, '')}`,
+    url: `http://127.0.0.1:${port}${basePath}`,
     async setMode(next) {
       // Keep-alive sockets from before would otherwise carry the old behaviour on.
       for (const socket of sockets) socket.destroy();
@@ -79,6 +84,7 @@ export async function startRegistryFront(upstreamUrl: string): Promise<RegistryF
       }
     },
     requests: () => received,
+    paths: () => [...paths],
     stop: close,
   };
 }

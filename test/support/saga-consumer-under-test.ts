@@ -3,7 +3,6 @@
  * and consumer lifecycle) around the saga store and dead-letter publisher a test gives, in a
  * consumer group of its own: for tests about the consume path, not the saga.
  */
-import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import type { ReplyResult, SagaReply } from '../../src/domain/handle-replies-use-case';
 import { createSagaConsumer, type SagaConsumer } from '../../src/entry-points/kafka/saga-consumer';
@@ -11,6 +10,8 @@ import { createSagaRecordProcessor } from '../../src/entry-points/kafka/saga-rec
 import { DEFAULT_AVRO_BOUNDS } from '../../src/messaging/avro-bounds';
 import type { DeadLetterPublisher } from '../../src/messaging/dead-letter-publisher';
 import { createInboundRecordDecoder } from '../../src/messaging/inbound-record-decoder';
+import { createRegistryClient } from '../../src/messaging/schema-registry-client';
+import { createWriterSchemas } from '../../src/messaging/writer-schemas';
 import type { Logger } from '../../src/shared/logger';
 import { createMetrics } from '../../src/shared/metrics';
 import { MOCK_BROKER_CONSUMER_TUNING } from './kafka-mock-broker';
@@ -33,10 +34,12 @@ export async function startSagaConsumerUnderTest(
   const { kafka, registryUrl, groupId, topicPrefix, logger, retries } = options;
   const processor = createSagaRecordProcessor(
     {
-      decoder: createInboundRecordDecoder(new SchemaRegistry({ host: registryUrl }), {
-        ...DEFAULT_AVRO_BOUNDS,
-        maxRecordBytes: 1_048_576,
-      }),
+      decoder: createInboundRecordDecoder(
+        createWriterSchemas(createRegistryClient({ url: registryUrl, retries: 0 }), {
+          maxExpansion: 1_000,
+        }),
+        { ...DEFAULT_AVRO_BOUNDS, topicPrefix, maxRecordBytes: 1_048_576 },
+      ),
       handleReplies: options.handleReplies,
       deadLetters: options.deadLetters,
       metrics: createMetrics(),

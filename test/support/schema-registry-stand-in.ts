@@ -101,6 +101,18 @@ class Store {
     return ok({ schema: stored.schema });
   }
 
+  /** Every subject and version the id is registered under (GET /schemas/ids/{id}/versions). */
+  subjectVersionsOf(rawId: string): Reply {
+    const stored = this.byId.get(Number(rawId));
+    if (!stored) throw new RestError(404, 40403, `Schema ${rawId} not found`);
+    const found = [...this.subjects].flatMap(([subject, versions]) =>
+      versions.flatMap((version, index) =>
+        version.id === stored.id ? [{ subject, version: index + 1 }] : [],
+      ),
+    );
+    return ok(found);
+  }
+
   subjectNames(): Reply {
     return ok([...this.subjects.keys()]);
   }
@@ -298,6 +310,9 @@ function route(store: Store, method: string, url: URL, body: unknown): Reply {
     if (c === 'versions' && n === 4 && method === 'GET') return store.version(b!, d!);
   }
   if (a === 'schemas' && b === 'ids' && n === 3 && method === 'GET') return store.schemaById(c!);
+  if (a === 'schemas' && b === 'ids' && d === 'versions' && n === 4 && method === 'GET') {
+    return store.subjectVersionsOf(c!);
+  }
   if (a === 'config' && n <= 2) {
     if (method === 'GET') return store.getConfig(b, defaultToGlobal);
     if (method === 'PUT') return store.putConfig(b, body);

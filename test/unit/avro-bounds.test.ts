@@ -1,7 +1,7 @@
 import avro from 'avsc';
 import { checkAvroBounds, type AvroBounds } from '../../src/messaging/avro-bounds';
 
-const bounds: AvroBounds = { maxItems: 100, maxStringBytes: 50, maxDepth: 8 };
+const bounds: AvroBounds = { maxItems: 100, maxStringBytes: 50, maxDepth: 8, maxNodes: 1_000 };
 
 /** Avro's long encoding: zig-zag, then base-128 varint. */
 function long(value: number): Buffer {

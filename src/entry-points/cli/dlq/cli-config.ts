@@ -18,6 +18,9 @@ const DLQ_KEYS = [
   ...REGISTRY_CONNECTION_KEYS,
   'KAFKA_TOPIC_PREFIX',
   'DLQ_ACTOR',
+  // The service's bounds on what a record may cost to read, for `show`'s decoding.
+  'CONSUMER_MAX_NODES',
+  'CONSUMER_MAX_SCHEMA_EXPANSION',
 ] as const;
 
 export type DlqConfig = Pick<Config, (typeof DLQ_KEYS)[number]>;

@@ -1,4 +1,3 @@
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { Admin, Kafka } from 'kafkajs';
 import {
   createDeadLetterActionsRepository,
@@ -11,6 +10,7 @@ import {
   createRegistryClient,
   registryConnectionOf,
 } from '../../../messaging/schema-registry-client';
+import { createWriterSchemas, type WriterSchemas } from '../../../messaging/writer-schemas';
 import type { DlqConfig } from './cli-config';
 import type { ReadOptions } from './dead-letter-records';
 
@@ -26,7 +26,8 @@ export interface DlqContext {
   output: Output;
   kafka: Kafka;
   admin(): Promise<Admin>;
-  registry: SchemaRegistry;
+  /** Writer schemas by id, held to the service's expansion bound. */
+  writers: WriterSchemas;
   actions(): DeadLetterActionsRepository;
   readOptions: ReadOptions;
   close(): Promise<void>;
@@ -45,14 +46,17 @@ export function createDlqContext(config: DlqConfig, output: Output): DlqContext 
     retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 1_000 },
     logger: createLogger('silent'),
   });
-  const { registry } = createRegistryClient({ ...registryConnectionOf(config), retries: 1 });
+  const writers = createWriterSchemas(
+    createRegistryClient({ ...registryConnectionOf(config), retries: 1 }),
+    { maxExpansion: config.CONSUMER_MAX_SCHEMA_EXPANSION },
+  );
   let admin: Promise<Admin> | undefined;
   let db: Database | undefined;
   return {
     config,
     output,
     kafka,
-    registry,
+    writers,
     readOptions: { timeoutMs: 60_000, sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000 },
     admin() {
       admin ??= (async () => {

@@ -1,10 +1,11 @@
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import {
   handledKey,
   type HandledRecord,
 } from '../../../data-access/dead-letter-actions-repository';
 import type { Type } from 'avsc';
-import { checkAvroBounds, DEFAULT_AVRO_BOUNDS } from '../../../messaging/avro-bounds';
+import { checkAvroBounds, type AvroBounds } from '../../../messaging/avro-bounds';
+import { PoisonRecordError } from '../../../messaging/failure-policy';
+import type { WriterSchemas } from '../../../messaging/writer-schemas';
 import { readConfluentFrame } from '../../../messaging/confluent-frame';
 import { DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
 import { oneLine } from './cli-errors';
@@ -58,10 +59,12 @@ export interface ValueDecoder {
 }
 
 /**
- * One per run: a schema id the registry could not give (unknown, or the registry unreachable) is
- * not asked for again, so an unreachable registry costs one timeout, not one per record.
+ * One per run: a schema id the registry could not give (unknown, refused by the bounds, or the
+ * registry unreachable) is not asked for again, so an unreachable registry costs one timeout, not
+ * one per record. Dead letters include decode bombs: their writer schemas are held to the
+ * service's expansion bound and their bytes to its bounds before anything is decoded.
  */
-export function createValueDecoder(registry: SchemaRegistry): ValueDecoder {
+export function createValueDecoder(writers: WriterSchemas, bounds: AvroBounds): ValueDecoder {
   const failedSchemaIds = new Map<number, string>();
   return {
     async decode(bytes) {
@@ -72,21 +75,20 @@ export function createValueDecoder(registry: SchemaRegistry): ValueDecoder {
       const { schemaId, body } = frame;
       const failed = failedSchemaIds.get(schemaId);
       if (failed) return { value: null, valueHex: hex, undecodable: failed };
-      let schema: Awaited<ReturnType<SchemaRegistry['getSchema']>>;
+      let schema: Type;
       try {
-        schema = await registry.getSchema(schemaId);
+        schema = await writers.writer(schemaId);
       } catch (error) {
         const reason =
-          (error as { status?: number }).status === 404
-            ? `schema id ${schemaId} is not in the registry`
+          error instanceof PoisonRecordError
+            ? error.message
             : `registry failed for schema id ${schemaId}: ${oneLine(error)}`;
         failedSchemaIds.set(schemaId, reason);
         return { value: null, valueHex: hex, undecodable: reason };
       }
-      // Dead-lettered records include decode bombs: the same bounds as the consumer's first.
-      const bounds = checkAvroBounds(schema as Type, body, DEFAULT_AVRO_BOUNDS);
-      if (!bounds.ok) {
-        return { value: null, valueHex: hex, undecodable: `not decoded: ${bounds.reason}` };
+      const checked = checkAvroBounds(schema, body, bounds);
+      if (!checked.ok) {
+        return { value: null, valueHex: hex, undecodable: `not decoded: ${checked.reason}` };
       }
       try {
         return { value: schema.fromBuffer(body), schemaId };

@@ -1,3 +1,4 @@
+import { DEFAULT_AVRO_BOUNDS } from '../../../messaging/avro-bounds';
 import type { Selector } from './selectors';
 import { describeSelector } from './selectors';
 import type { DlqContext } from './cli-context';
@@ -20,14 +21,17 @@ export interface ShowOptions {
 
 /** The records (handled or not) with their error headers and decoded values, oldest first. */
 export async function showCommand(context: DlqContext, options: ShowOptions) {
-  const { config, output, registry } = context;
+  const { config, output, writers } = context;
   const admin = await context.admin();
   const topic = await resolveDeadLetterTopic(admin, config.KAFKA_TOPIC_PREFIX, options.topic);
   const records = await readDeadLetterTopic(context.kafka, admin, topic, context.readOptions);
   const handled = await context.actions().handledIn(topic);
   const selected = selectRecords(records, handled, options.selector, { includeHandled: true });
   const shown = selected.slice(0, options.limit);
-  const values = createValueDecoder(registry);
+  const values = createValueDecoder(writers, {
+    ...DEFAULT_AVRO_BOUNDS,
+    maxNodes: config.CONSUMER_MAX_NODES,
+  });
   if (options.json) {
     const views = [];
     for (const record of shown) views.push(await jsonView(record, handled, values));
