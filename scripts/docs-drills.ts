@@ -1,6 +1,5 @@
-// Rewrites the reliability table in the docs from the committed drills results files
-// (drills/results-table.ts): docs/reliability.md once the docs are split, and the pending page
-// that carries it until then. test/unit/drills-table.test.ts fails when they differ.
+// Rewrites the drills table in docs/reliability.md from the committed drills results files
+// (drills/results-table.ts). test/unit/drills-table.test.ts fails when they differ.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
