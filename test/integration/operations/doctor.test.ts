@@ -42,7 +42,12 @@ function runDoctor(env: Record<string, string>, args: string[] = []): Promise<Do
       {
         cwd: ROOT,
         timeout: 60_000,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', AUTH_MODE: 'none', ...env },
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          NODE_ENV: 'test',
+          AUTH_MODE: 'none',
+          ...env,
+        },
       },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
