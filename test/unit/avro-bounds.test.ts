@@ -1,19 +1,8 @@
 import avro from 'avsc';
 import { checkAvroBounds, type AvroBounds } from '../../src/messaging/avro-bounds';
+import { zigzag as long } from '../support/avro-bombs';
 
 const bounds: AvroBounds = { maxItems: 100, maxStringBytes: 50, maxDepth: 8, maxNodes: 1_000 };
-
-/** Avro's long encoding: zig-zag, then base-128 varint. */
-function long(value: number): Buffer {
-  let rest = value >= 0 ? value * 2 : -value * 2 - 1;
-  const bytes: number[] = [];
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  bytes.push(rest);
-  return Buffer.from(bytes);
-}
 
 const everything = avro.Type.forSchema({
   type: 'record',

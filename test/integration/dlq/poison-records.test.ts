@@ -15,6 +15,7 @@ import {
   startTestService,
   type TestService,
 } from '../../support/order-service-harness';
+import { zigzag } from '../../support/avro-bombs';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readRawTopics, type RawRecord, type RawTopicReader } from '../../support/raw-topic-reader';
 import { waitFor } from '../../support/wait-for';
@@ -254,11 +255,7 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
       junk: [],
     });
     // The empty array is the last byte (a 0 block count): claim 10^9 nulls instead (zero bytes each).
-    const bomb = Buffer.concat([
-      valid.subarray(0, -1),
-      zigzagVarint(1_000_000_000),
-      Buffer.from([0]),
-    ]);
+    const bomb = Buffer.concat([valid.subarray(0, -1), zigzag(1_000_000_000), Buffer.from([0])]);
     const value = Buffer.concat([Buffer.from([0]), int32(schemaId), bomb]);
 
     await peers.sendRaw('payment_successful', order.id, value);
@@ -446,18 +443,6 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
     }
   }
 });
-
-/** Avro's long encoding: zig-zag, then base-128 varint. */
-function zigzagVarint(value: number): Buffer {
-  let rest = value * 2;
-  const bytes: number[] = [];
-  while (rest >= 0x80) {
-    bytes.push((rest % 0x80) | 0x80);
-    rest = Math.floor(rest / 0x80);
-  }
-  bytes.push(rest);
-  return Buffer.from(bytes);
-}
 
 function int32(value: number): Buffer {
   const buffer = Buffer.alloc(4);
