@@ -32,6 +32,12 @@ const BLOCKED_BY = `
   SELECT pid FROM pg_stat_activity
   WHERE datname = current_database() AND $1::int = ANY(pg_blocking_pids(pid))`;
 
+/** Relay claims waiting on a lock held by a backend other than the test's (`$1`): on A's rows. */
+const CLAIMS_WAITING_ON_A = `
+  SELECT pid FROM pg_stat_activity
+  WHERE datname = current_database() AND application_name = 'outbox-relay'
+    AND cardinality(pg_blocking_pids(pid)) > 0 AND NOT $1::int = ANY(pg_blocking_pids(pid))`;
+
 /** The backend holding relay slot `$1`'s advisory lock. */
 const SLOT_HOLDER = `
   SELECT DISTINCT pid FROM pg_locks
@@ -58,10 +64,11 @@ function firstOffsets(records: DecodedRecord[], producerId: string): Map<number,
 }
 
 /**
- * Two publishers on one slot, in a fixed order of events rather than a race. A is held in the
- * middle of claiming its first batch (a row of it locked by the test, so A holds the rows before
- * it), its lock session is terminated while that claim connection lives on, and B takes A's
- * slots and is already waiting for A's claimed rows before A is let go. A is kept from rejoining
+ * Two publishers on one slot, in a fixed order of events rather than a race. A is held mid-drain,
+ * claiming its second batch while its first is in flight (a row of the second locked by the
+ * test, so A holds the rows before it), its lock session is terminated while its claim
+ * connections live on, and B takes A's slots and is already waiting for A's claimed rows before
+ * A is let go. A is kept from rejoining
  * meanwhile (a waiting exclusive request on the member lock queues its join), so B never has to
  * give a slot back and any record of A's after B's first is one A published without its slot.
  */
@@ -119,7 +126,7 @@ describe('outbox relay: another instance takes the slots of one that lost its lo
     await database?.drop();
   });
 
-  test("when A's lock session is terminated while it claims, then B takes its slots at once and A publishes none of their rows after B's first, in write order", async () => {
+  test("when A's lock session is terminated mid-drain, then B takes its slots at once and A publishes none of their rows after B's first, in write order", async () => {
     const slotsA = await relaySlotsOf(a.admin.url);
     // One order in each instance's own slots first: the producer id on its record is that
     // instance's (and A's schemas are looked up before A is held).
@@ -152,12 +159,14 @@ describe('outbox relay: another instance takes the slots of one that lost its lo
     }
     const rowCount = orderIds.length * EVENTS_PER_ORDER;
 
-    // The test locks the backlog's third row: A's first claim takes the two before it and waits.
-    const { rows: third } = await sql.query<{ id: string }>(
-      'SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id OFFSET 2 LIMIT 1',
+    // The test locks the backlog's eighth row: A claims, confirms and sends its first batch,
+    // and its claim of the next one takes the two rows before that row and waits.
+    const { rows: eighth } = await sql.query<{ id: string }>(
+      'SELECT id FROM outbox WHERE published_at IS NULL ORDER BY id OFFSET $1 LIMIT 1',
+      [BATCH_SIZE + 2],
     );
     await holder.query('BEGIN');
-    await holder.query('SELECT id FROM outbox WHERE id = $1 FOR UPDATE NOWAIT', [third[0]!.id]);
+    await holder.query('SELECT id FROM outbox WHERE id = $1 FOR UPDATE NOWAIT', [eighth[0]!.id]);
     const holderPid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))
       .rows[0]!.pid;
     a.outboxSignal.outboxWritten();
@@ -166,7 +175,7 @@ describe('outbox relay: another instance takes the slots of one that lost its lo
         const pids = await pidsBlockedBy(sql, holderPid);
         return pids.length > 0 ? pids : undefined;
       },
-      { message: "A's first claim waiting on the test's row" },
+      { message: "A's second claim waiting on the test's row" },
     );
 
     // A may not rejoin until the end: its join queues behind this exclusive request.
@@ -199,7 +208,7 @@ describe('outbox relay: another instance takes the slots of one that lost its lo
       message: "B taking A's slots",
     });
     // B's claim waits on the rows A claimed; only then is A let go.
-    await waitFor(async () => (await pidsBlockedBy(sql, claimOfA!)).length > 0, {
+    await waitFor(async () => (await sql.query(CLAIMS_WAITING_ON_A, [holderPid])).rowCount! > 0, {
       message: "B's claim waiting on A's claimed rows",
     });
     expect(await pidsBlockedBy(sql, holderPid)).toEqual([claimOfA]); // A's claim lives on
@@ -238,9 +247,9 @@ describe('outbox relay: another instance takes the slots of one that lost its lo
     expect(notTakenOver).toEqual([]);
     // In every partition, nothing of A's after B's first record of the slot.
     expect(lateOfA).toEqual([]);
-    // A published only the batch it held when it was cut.
+    // A published only what it had claimed when it was cut: the batch in flight and the next.
     const ofA = records.filter((r) => r.producerId === producerOfA);
-    expect(ofA.length).toBeLessThanOrEqual(BATCH_SIZE);
+    expect(ofA.length).toBeLessThanOrEqual(2 * BATCH_SIZE);
     expect(firstDeliveredAmounts(records, orderIds)).toEqual(
       inWriteOrder(orderIds, EVENTS_PER_ORDER),
     );
