@@ -41,7 +41,6 @@ function startRelayA(config: Config, messaging: Messaging, logger: Logger) {
   let openGate = () => {};
   let gate = Promise.resolve();
   let reachedGate = () => {};
-  const atGate = new Promise<void>((resolve) => (reachedGate = resolve));
   const producer: GuardedProducer = {
     ...messaging.producer,
     async waitUntilCallable(abort) {
@@ -72,9 +71,9 @@ function startRelayA(config: Config, messaging: Messaging, logger: Logger) {
     relay,
     wake: () => wake(),
     /** The next wait for the producer holds until `open()`; resolves once the relay is in it. */
-    closeGate() {
+    closeGate(): Promise<void> {
       gate = new Promise<void>((resolve) => (openGate = resolve));
-      return atGate;
+      return new Promise<void>((resolve) => (reachedGate = resolve));
     },
     openGate: () => openGate(),
   };
@@ -196,6 +195,13 @@ describe('outbox relay: its lock session ends between its rebalance and its clai
     );
     expect(lockOfA).toHaveLength(1);
     await sql.query('SELECT pg_terminate_backend($1)', [lockOfA[0]!.pid]);
+    // The backend ends, and lets its locks go, after pg_terminate_backend has returned.
+    await waitFor(
+      async () =>
+        (await sql.query('SELECT 1 FROM pg_locks WHERE pid = $1', [lockOfA[0]!.pid])).rowCount ===
+        0,
+      { message: "A's lock session gone" },
+    );
     b.outboxSignal.outboxWritten();
     await waitFor(async () => (await unpublished()) === 0, {
       timeoutMs: 30_000,
