@@ -19,7 +19,7 @@
 import { KafkaJSError } from 'kafkajs';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
-import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
+import { parseDlqArguments, type DlqCommand } from './dlq/arguments';
 import { ConfigError, insecureTransportWarnings, secretsOf } from '../../config';
 import { createRedactor, redactErrorText, redactUrls } from '../../shared/redaction';
 import { escapeLinesForTerminal } from '../../shared/terminal-text';
@@ -34,16 +34,13 @@ import { skipCommand } from './dlq/skip-command';
 export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Output) {
   let command: DlqCommand;
   try {
-    command = parseDlqArguments(argv);
+    command = parseDlqArguments(argv, (help) => output.out(help.trimEnd()));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     output.err(escapeLinesForTerminal(`dlq: ${error.message} (see --help)`));
     return EXIT_USAGE;
   }
-  if (command.name === 'help') {
-    output.out(USAGE.trimEnd());
-    return 0;
-  }
+  if (command.name === 'help') return 0;
   let config: DlqConfig;
   try {
     config = loadDlqConfig(env);
