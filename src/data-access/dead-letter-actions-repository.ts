@@ -45,6 +45,8 @@ export interface PartitionRange {
 export interface ActingOperator {
   actor: string;
   reason: string;
+  /** Where: the DLQ tool (the default) or the operator console. */
+  via?: 'cli' | 'console';
 }
 
 const AUDITED_AS = { replayed: 'replay', skipped: 'skip' } as const;
@@ -59,7 +61,7 @@ function auditRows(
   return refs.map((ref) => ({
     actor: operator.actor,
     role: 'operator',
-    via: 'cli',
+    via: operator.via ?? 'cli',
     action: AUDITED_AS[action],
     target: deadLetterTarget(topic, ref.partition, ref.offset),
     reason: operator.reason,

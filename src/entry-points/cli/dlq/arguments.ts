@@ -4,7 +4,6 @@ import {
   appended,
   checkAll,
   nonEmptyTopic,
-  positiveInteger,
   reasonText,
   requiredReason,
   selectorOf,
@@ -138,7 +137,7 @@ function dlqProgram(writeHelp: (text: string) => void, done: (command: DlqComman
       )
       .argument('<topic>', TOPIC, nonEmptyTopic('show')),
   )
-    .option('--limit <n>', 'at most N records', positiveInteger('--limit'), 100)
+    .option('--limit <n>', 'at most N records', wholeNumber('--limit', 1), 100)
     .option('--json', JSON_OUTPUT)
     .action((topic: string, { limit, json = false, ...values }: OptionValues) =>
       done({ name: 'show', topic, limit, json, selector: selectorOf(values) }),

@@ -5,20 +5,13 @@ import type { Selector } from './selectors';
  * The parsers commander calls for each option's value (`.option(flags, help, parser)`); a bad
  * value is a UsageError naming the option, which passes through commander untouched.
  */
-export function wholeNumber(flag: string) {
-  return (text: string): number => {
-    if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-      throw new UsageError(`${flag} must be a whole number (got "${text}")`);
-    }
-    return Number(text);
-  };
-}
-
-export function positiveInteger(flag: string) {
+/** `least` 1: a positive whole number. */
+export function wholeNumber(flag: string, least = 0) {
+  const what = least > 0 ? 'a positive whole number' : 'a whole number';
   return (text: string): number => {
     const value = /^\d+$/.test(text) ? Number(text) : NaN;
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new UsageError(`${flag} must be a positive whole number (got "${text}")`);
+    if (!Number.isSafeInteger(value) || value < least) {
+      throw new UsageError(`${flag} must be ${what} (got "${text}")`);
     }
     return value;
   };

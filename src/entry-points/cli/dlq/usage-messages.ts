@@ -32,24 +32,32 @@ export function usageMessage(program: Command, error: CommanderError, argv: stri
     case 'commander.optionMissingArgument': // only ever the last word: nothing follows it
       return `${argv.at(-1)} needs a value`;
     case 'commander.unknownOption':
-      return unknownOption(program, command, error.message);
+      return unknownOption(program, command, error.message, names);
     default:
       return error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
   }
 }
 
 /**
- * `--json=yes` is unknown to commander because --json takes no value; `-xh` is named by its
- * first letter; an option of another command is named as such; commander's guess at what was
- * meant is kept.
+ * `--json=yes` is unknown to commander because --json takes no value; an option of another
+ * command is named as such (before any command, it means none was given); commander's guess at
+ * what was meant is kept.
  */
-function unknownOption(program: Command, command: Command | undefined, message: string) {
+function unknownOption(
+  program: Command,
+  command: Command | undefined,
+  message: string,
+  names: string,
+) {
   const arg = /^error: unknown option '(.*)'/.exec(message)?.[1] ?? '';
   const flag = arg.startsWith('--') ? (arg.split('=')[0] as string) : arg.slice(0, 2);
   const takes = (candidate: Command) =>
     candidate.options.some((option) => option.long === flag || option.short === flag);
-  if (command && takes(command) && arg.includes('=')) return `${flag} does not take a value`;
-  if (command && program.commands.some(takes)) return `${command.name()} does not take ${flag}`;
+  if (program.commands.some(takes)) {
+    if (!command) return `a command is required: ${names}`;
+    if (takes(command)) return `${flag} does not take a value`;
+    return `${command.name()} does not take ${flag}`;
+  }
   const guess = /\(Did you mean (\S+)\?\)/.exec(message)?.[1];
   return `unknown option ${flag}${guess ? ` (did you mean ${guess}?)` : ''}`;
 }
