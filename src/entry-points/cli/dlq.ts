@@ -6,6 +6,7 @@
  *   npm run dlq -- show payment_successful --error-class unknown-order --json
  *   npm run dlq -- replay payment_successful --order-id 6f1c… --dry-run
  *   npm run dlq -- skip payment_successful --offset 10..20
+ *   npm run dlq -- --help, npm run dlq -- replay --help   (commander's help: dlq/arguments.ts)
  *
  * Reads DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL and KAFKA_TOPIC_PREFIX, and the same
  * TLS, SASL and registry credential keys as the service (dlq/cli-config.ts). Results go

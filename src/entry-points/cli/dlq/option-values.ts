@@ -3,9 +3,11 @@ import type { Selector } from './selectors';
 
 /**
  * The parsers commander calls for each option's value (`.option(flags, help, parser)`); a bad
- * value is a UsageError naming the option, which passes through commander untouched.
+ * value is a UsageError naming the option, which passes through commander untouched. Then the
+ * rules that look at several options, which the actions apply.
  */
-/** `least` 1: a positive whole number. */
+
+/** A whole number of at least `least` (1: a positive whole number). */
 export function wholeNumber(flag: string, least = 0) {
   const what = least > 0 ? 'a positive whole number' : 'a whole number';
   return (text: string): number => {
