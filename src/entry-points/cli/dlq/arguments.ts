@@ -70,14 +70,19 @@ const JSON_OUTPUT = 'JSON instead of a table';
 
 /**
  * The command line (without `node` and the script) to a command; UsageError when it is wrong.
- * Help (`-h`, `--help` or `help [command]`) goes to `writeHelp` and returns `{ name: 'help' }`.
+ * Help (`-h`, `--help` or `help [command]`) goes to `writeHelp` in one piece (commander writes
+ * it in parts; `| head` then ends the pipe after the first) and returns `{ name: 'help' }`.
  */
 export function parseDlqArguments(
   argv: string[],
   writeHelp: (text: string) => void = () => undefined,
 ): DlqCommand {
   let parsed: DlqCommand | undefined;
-  const program = dlqProgram(writeHelp, (command) => (parsed = command));
+  let help = '';
+  const program = dlqProgram(
+    (text) => (help += text),
+    (command) => (parsed = command),
+  );
   try {
     program.parse(normalized(program, argv), { from: 'user' });
   } catch (error) {
@@ -86,7 +91,10 @@ export function parseDlqArguments(
     const helpAsked =
       error.code === 'commander.helpDisplayed' ||
       (error.code === 'commander.help' && error.exitCode === 0);
-    if (helpAsked) return { name: 'help' };
+    if (helpAsked) {
+      writeHelp(help);
+      return { name: 'help' };
+    }
     throw new UsageError(usageMessage(program, error, argv));
   }
   if (parsed === undefined) throw new UsageError('a command is required');

@@ -53,6 +53,17 @@ describe('order-dlq help, from commander', () => {
     expect(written.join('')).toContain('(default: 100)');
   });
 
+  test('when help is printed, then it is one write: a reader that stops early (| head) leaves no later write to fail', () => {
+    const writes: string[] = [];
+
+    parseDlqArguments(['--help'], (text) => writes.push(text));
+    parseDlqArguments(['replay', '--help'], (text) => writes.push(text));
+
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toContain('dead_letter_actions');
+    expect(writes[1]).toContain('DLQ_ACTOR');
+  });
+
   test('when help stands after a bad value, then help still wins', () => {
     const written: string[] = [];
 
