@@ -1,35 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import type { RunningService } from '../../../src/application';
-import {
-  readJson,
-  startJoinedOrderService,
-  startTestService,
-  testConfig,
-  type TestService,
-} from '../../support/order-service-harness';
+import { readJson, startJoinedOrderService, testConfig } from '../../support/order-service-harness';
 import { bearer, customerToken, jwtSettings } from '../../support/auth-tokens';
+import { runningService } from '../../support/fixtures/running-service';
+
+const READS = 4;
+const CANCELS = 3;
+const env = {
+  ...jwtSettings(),
+  RATE_LIMIT_READS_PER_MINUTE: String(READS),
+  RATE_LIMIT_CANCELS_PER_MINUTE: String(CANCELS),
+};
+// Declared here, outside the describe: the second instance on its database is stopped first.
+const first = runningService(env);
 
 /**
  * Two instances of the service on one database, as behind a load balancer: the per-caller
  * limits are counted in Postgres, so together they allow a caller the limit once.
  */
 describe('rate limits on every route, per caller, shared by every instance', () => {
-  const READS = 4;
-  const CANCELS = 3;
-  const env = {
-    ...jwtSettings(),
-    RATE_LIMIT_READS_PER_MINUTE: String(READS),
-    RATE_LIMIT_CANCELS_PER_MINUTE: String(CANCELS),
-  };
-  let first: TestService;
   let second: RunningService;
   beforeAll(async () => {
-    first = await startTestService(env);
     second = await startJoinedOrderService(testConfig({ ...env, DATABASE_URL: first.databaseUrl }));
   });
   afterAll(async () => {
     await second?.stop();
-    await first?.stop();
   });
 
   /** Fixed one-minute windows: start a sequence well inside one, by the database's clock. */

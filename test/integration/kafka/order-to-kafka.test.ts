@@ -1,25 +1,19 @@
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService();
 
 describe('outbox relay: an accepted order reaches Kafka as Avro', () => {
-  let app: TestService;
   let reader: TopicReader;
   beforeAll(async () => {
-    app = await startTestService();
     reader = await readTopics(app.config.KAFKA_BROKERS, app.config.SCHEMA_REGISTRY_URL, [
       `${app.config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
   });
   afterAll(async () => {
     await reader.stop();
-    await app.stop();
   });
 
   test('when an order is posted, then a consumer decodes its payment request, keyed by order id', async () => {
