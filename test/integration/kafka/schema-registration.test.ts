@@ -184,7 +184,9 @@ describe('service start-up: only a schema the registry cannot accept stops the s
     async ({ edit }) => {
       const database = await createTestDatabase();
       try {
-        const config = testConfig({ DATABASE_URL: database.url });
+        // The stop comes while the saga consumer may still be joining its group, which took
+        // over testConfig's 2 s on a loaded machine; this test is about the refusal, not the stop.
+        const config = testConfig({ DATABASE_URL: database.url, SHUTDOWN_TIMEOUT_MS: '15000' });
         const subject = subjectFor(config.KAFKA_TOPIC_PREFIX, 'process_payment_request');
         await new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }).register(
           { type: SchemaType.AVRO, schema: JSON.stringify(paymentRequestSchema(edit)) },
