@@ -7,7 +7,7 @@
 # Dockerfiles record it (one resolved it on 2026-07-27); it was not pulled or re-resolved here.
 # To move to a newer patch release, resolve the new tag's index digest
 # (`docker buildx imagetools inspect node:22.<x>.<y>-bookworm-slim`) and change both parts
-# together. test/unit/docker-compose.test.ts fails on an external FROM without a digest.
+# together. test/unit/project/docker-compose.test.ts fails on an external FROM without a digest.
 ARG NODE_IMAGE=node:22.22.3-bookworm-slim@sha256:e21fc383b50d5347dc7a9f1cae45b8f4e2f0d39f7ade28e4eef7d2934522b752
 
 # Build: compile TypeScript (without source maps) and generate the Prisma client.

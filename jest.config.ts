@@ -13,6 +13,10 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,
   maxWorkers: 2,
+  // Tests run in a random order within each file, so none can lean on an earlier one; the seed
+  // is printed at the end (`npx jest --seed=N` replays an order; --randomize=false turns it off).
+  randomize: true,
+  showSeed: true,
   // jest's own report, then a list of skipped tests and one plain closing line for CI.
   reporters: ['default', '<rootDir>/test/support/ci-summary-reporter.cjs'],
 };

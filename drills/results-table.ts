@@ -2,7 +2,7 @@
 // (and the older long runs in bench/results/), never typed by hand: each row is the newest
 // committed run of that drill, and names its file and the command that replays it, so every
 // figure can be traced to a run. scripts/docs-drills.ts writes it into the docs;
-// test/unit/drills-table.test.ts fails when the committed table and results files differ.
+// test/unit/drills/results-table.test.ts fails when the committed table and results files differ.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // `npm run docs:asyncapi`: writes docs/asyncapi.json, the Kafka contract as AsyncAPI 3.0, from
 // the topic lists and schemas/*.avsc the service uses, with the default prefix, group and
 // client id. The admin port serves the same document with the running service's settings.
-// test/unit/asyncapi-document.test.ts fails when the committed file differs from this.
+// test/unit/messaging/asyncapi-document.test.ts fails when the committed file differs from this.
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigKeys } from '../src/config';

@@ -1,5 +1,5 @@
 // Rewrites docs/configuration.md's tables and .env.example from the schema in src/config.ts.
-// Generated, never edited by hand: test/unit/config-documentation.test.ts fails when either
+// Generated, never edited by hand: test/unit/scripts/docs-config.test.ts fails when either
 // differs from what this renders.
 import { formatTable } from '../src/shared/text-table';
 import { regenerate, withGeneratedBlock } from './generated-block';

@@ -1,5 +1,5 @@
 // Rewrites the drills table in docs/reliability.md from the committed drills results files
-// (drills/results-table.ts). test/unit/drills-table.test.ts fails when they differ.
+// (drills/results-table.ts). test/unit/drills/results-table.test.ts fails when they differ.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {

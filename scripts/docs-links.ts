@@ -1,5 +1,5 @@
 // Every relative link and #anchor in README.md and docs/ must resolve: a moved section or a
-// renamed file breaks a link silently otherwise. test/unit/docs-links.test.ts runs this in CI;
+// renamed file breaks a link silently otherwise. test/unit/scripts/docs-links.test.ts runs this in CI;
 // `npx tsx scripts/docs-links.ts` prints the broken ones.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

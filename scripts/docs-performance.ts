@@ -1,6 +1,6 @@
 // `npm run docs:performance`: rewrites docs/performance.md's tables from the committed bench
 // runs (bench/results/<date>-full.json), so every figure there traces to a results file.
-// test/unit/performance-docs.test.ts fails when the page differs from what this renders.
+// test/unit/scripts/docs-performance.test.ts fails when the page differs from what this renders.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatTable } from '../src/shared/text-table';

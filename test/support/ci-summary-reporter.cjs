@@ -5,7 +5,8 @@
  *   a reason (getLastError is jest's hook for a reporter to fail a run);
  * - prints one plain closing line, `Tests: N passed, N failed, N skipped`, the shape that any CI
  *   reader understands (jest's own "N passed, N total" is not), and writes it to
- *   .ci/test-summary.txt so .ci/run can repeat it as the last line of its log.
+ *   .ci/test-summary.txt so .ci/run can repeat it as the last line of its log;
+ * - just above it, when the tests ran in random order, the seed and how to replay that order.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -13,6 +14,8 @@ const path = require('node:path');
 class CiSummaryReporter {
   constructor(globalConfig) {
     this.rootDir = globalConfig.rootDir;
+    // jest.config.ts randomizes; `--seed` replays an order (jest picks a seed when none is given).
+    this.seed = globalConfig.randomize ? globalConfig.seed : undefined;
     this.error = undefined;
   }
 
@@ -48,11 +51,16 @@ class CiSummaryReporter {
     const line =
       `Tests: ${results.numPassedTests} passed, ${failed} failed, ` +
       `${results.numPendingTests + results.numTodoTests} skipped`;
-    out.push(line);
+    const order =
+      this.seed === undefined
+        ? []
+        : [`Order: random, seed ${this.seed} (replay it: npx jest --seed=${this.seed})`];
+    out.push(...order, line);
     process.stderr.write(`\n${out.join('\n')}\n`);
     try {
       fs.mkdirSync(path.join(this.rootDir, '.ci'), { recursive: true });
-      fs.writeFileSync(path.join(this.rootDir, '.ci', 'test-summary.txt'), `${line}\n`);
+      const summary = [...order, line].join('\n');
+      fs.writeFileSync(path.join(this.rootDir, '.ci', 'test-summary.txt'), `${summary}\n`);
     } catch {
       // The summary file is a convenience for .ci/run; the line above is already printed.
     }

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { UnknownOrderError } from '../../../src/domain/saga-errors';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   runDlqCli,
   startDeadLetterFixture,
@@ -10,6 +8,9 @@ import {
 } from '../../support/dlq-cli';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { uniqueTopicPrefix } from '../../support/order-service-harness';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+
+const database = freshDatabase();
 
 /**
  * Every replay and skip of `order-dlq` leaves one operator_audit row per record: who
@@ -18,20 +19,13 @@ import { uniqueTopicPrefix } from '../../support/order-service-harness';
  */
 describe('order-dlq: the operators audit', () => {
   const { brokers, registryUrl } = sharedKafkaStack();
-  let database: TestDatabase;
-  let sql: Client;
   let fixture: DeadLetterFixture;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     fixture = await startDeadLetterFixture(brokers.split(','));
   });
   afterAll(async () => {
     await fixture?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   const cliEnv = (prefix: string, actor: string | undefined): DlqCliEnv => ({
@@ -43,7 +37,7 @@ describe('order-dlq: the operators audit', () => {
   });
 
   async function auditOf(target: string) {
-    const { rows } = await sql.query(
+    const { rows } = await database.sql.query(
       `SELECT actor, role, via, action, reason, result FROM operator_audit
        WHERE target LIKE $1 ORDER BY id`,
       [`${target}%`],
@@ -118,9 +112,10 @@ describe('order-dlq: the operators audit', () => {
           'set it to your own name (nothing was changed)\n',
       });
     }
-    const { rows } = await sql.query('SELECT 1 FROM dead_letter_actions WHERE dlq_topic = $1', [
-      dlq,
-    ]);
+    const { rows } = await database.sql.query(
+      'SELECT 1 FROM dead_letter_actions WHERE dlq_topic = $1',
+      [dlq],
+    );
     expect(rows).toEqual([]);
     expect(await auditOf(`dlq:${dlq}/`)).toEqual([]);
     // A dry run changes nothing, so it needs no actor.
@@ -132,21 +127,21 @@ describe('order-dlq: the operators audit', () => {
   });
 
   test('when someone tries to rewrite or erase the audit, even as the tables owner, then Postgres refuses', async () => {
-    await sql.query(
+    await database.sql.query(
       `INSERT INTO operator_audit (actor, role, via, action, target, reason, result)
        VALUES ('mallory', 'operator', 'cli', 'skip', 'dlq:x/0/1', 'cover-up', 'done')`,
     );
-    await expect(sql.query(`UPDATE operator_audit SET actor = 'someone else'`)).rejects.toThrow(
-      /operator_audit is append-only: UPDATE refused/,
-    );
-    await expect(sql.query('DELETE FROM operator_audit')).rejects.toThrow(
+    await expect(
+      database.sql.query(`UPDATE operator_audit SET actor = 'someone else'`),
+    ).rejects.toThrow(/operator_audit is append-only: UPDATE refused/);
+    await expect(database.sql.query('DELETE FROM operator_audit')).rejects.toThrow(
       /operator_audit is append-only: DELETE refused/,
     );
-    await expect(sql.query('TRUNCATE operator_audit')).rejects.toThrow(
+    await expect(database.sql.query('TRUNCATE operator_audit')).rejects.toThrow(
       /operator_audit is append-only: TRUNCATE refused/,
     );
     await expect(
-      sql.query(
+      database.sql.query(
         `INSERT INTO operator_audit (actor, role, via, action, target, reason, result)
          VALUES ('a', 'operator', 'cli', 'drop-table', 't', 'r', 'done')`,
       ),

@@ -1,8 +1,6 @@
-import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import { bearer, customerToken, jwtSettings, operatorToken } from '../../support/auth-tokens';
 import { capturingLogger } from '../../support/capturing-logger';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   jsonHeaders,
@@ -12,6 +10,9 @@ import {
   testConfig,
 } from '../../support/order-service-harness';
 import { waitFor } from '../../support/wait-for';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+
+const database = freshDatabase();
 
 /**
  * An operator's cancel through the API is audited with the token's subject and the reason, in
@@ -19,17 +20,12 @@ import { waitFor } from '../../support/wait-for';
  * an operator action. The request log line names the caller's subject and role.
  */
 describe("the API's operator cancel: audited and logged with its subject", () => {
-  let database: TestDatabase;
-  let sql: Client;
   let service: RunningService;
   const { logger, entries } = capturingLogger('http');
   let customer: Record<string, string>;
   let operator: Record<string, string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     service = await startJoinedOrderService(
       testConfig({ DATABASE_URL: database.url, ...jwtSettings() }),
       logger,
@@ -39,8 +35,6 @@ describe("the API's operator cancel: audited and logged with its subject", () =>
   });
   afterAll(async () => {
     await service?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   const placeOrder = async () =>
@@ -57,7 +51,7 @@ describe("the API's operator cancel: audited and logged with its subject", () =>
     });
   const auditOf = async (id: string) =>
     (
-      await sql.query(
+      await database.sql.query(
         `SELECT actor, role, via, action, reason, result FROM operator_audit
          WHERE target = $1 ORDER BY id`,
         [`order:${id}`],

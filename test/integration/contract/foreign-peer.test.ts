@@ -4,8 +4,11 @@ import {
   type ForeignPeers,
   type ForeignRequest,
 } from '../../support/foreign-peer';
-import { startTestService, type TestService } from '../../support/order-service-harness';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
+
+// Started first: it creates the topics the peers subscribe to.
+const app = runningService();
 
 /**
  * The saga with payment and inventory services written by other teams against the documented
@@ -18,7 +21,6 @@ import { waitFor } from '../../support/wait-for';
  * it; refunds are confirmed.
  */
 describe('contract: peers built by other teams, with their own schemas', () => {
-  let app: TestService;
   let peers: ForeignPeers;
   const held = new Set<string>();
 
@@ -69,7 +71,6 @@ describe('contract: peers built by other teams, with their own schemas', () => {
   };
 
   beforeAll(async () => {
-    app = await startTestService(); // creates the topics the peers subscribe to
     peers = await startForeignPeers({
       brokers: app.config.KAFKA_BROKERS,
       registryUrl: app.config.SCHEMA_REGISTRY_URL,
@@ -79,7 +80,6 @@ describe('contract: peers built by other teams, with their own schemas', () => {
   });
   afterAll(async () => {
     await peers?.stop();
-    await app?.stop();
   });
 
   const requestsOf = (orderId: string, topic: ForeignRequest['topic']) =>

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS } from '../../../src/messaging/topics';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   postOrder,
@@ -16,9 +14,12 @@ import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { startTcpProxy, type CutMode, type TcpProxy } from '../../support/tcp-proxy';
 import { waitFor } from '../../support/wait-for';
 import { capturingLogger } from '../../support/capturing-logger';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 // Above the two 30 s waits in one test, so a slow run fails with the wait's own message.
 jest.setTimeout(90_000);
+
+const database = freshDatabase();
 
 /**
  * Postgres goes away under the saga consumer of one service (a TCP proxy between that service and
@@ -29,18 +30,15 @@ describe('a database outage during consumption', () => {
   /** Low, so that an outage misread as a handler error would dead-letter within the test. */
   const MAX_ATTEMPTS = 2;
   const ORDERS = 8;
-  let database: TestDatabase;
   let proxy: TcpProxy;
   let config: Config;
   let service: RunningService;
-  let sql: Client;
   let peers: PeerEvents;
   let baseUrl: string;
   let adminUrl: string;
   const { logger, entries: logLines } = capturingLogger('warn');
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     const { hostname, port } = new URL(database.url);
     proxy = await startTcpProxy({ host: hostname, port: Number(port || 5432) });
     config = testConfig({
@@ -53,8 +51,6 @@ describe('a database outage during consumption', () => {
     service = await startJoinedOrderService(config, logger);
     baseUrl = service.http.url;
     adminUrl = service.admin.url;
-    sql = new Client({ connectionString: database.url }); // direct, not through the proxy
-    await sql.connect();
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = config;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX);
   }, 60_000);
@@ -62,9 +58,7 @@ describe('a database outage during consumption', () => {
     proxy?.restore();
     await peers?.stop();
     await service?.stop();
-    await sql?.end();
     await proxy?.stop();
-    await database?.drop();
   });
 
   async function placeOrders(count: number): Promise<{ id: string; totalAmount: number }[]> {
@@ -142,7 +136,7 @@ describe('a database outage during consumption', () => {
       const ids = orders.map((order) => order.id);
       await waitFor(
         async () => {
-          const { rows } = await sql.query(
+          const { rows } = await database.sql.query(
             `SELECT count(*)::int AS n FROM orders WHERE id = ANY($1::uuid[]) AND status = 'INVENTORY_RESERVING'`,
             [ids],
           );
@@ -150,7 +144,7 @@ describe('a database outage during consumption', () => {
         },
         { timeoutMs: 30_000, message: `all ${ORDERS} orders moved on after recovery` },
       );
-      const processed = await sql.query(
+      const processed = await database.sql.query(
         `SELECT event_id, outcome FROM processed_events WHERE event_id = ANY($1::text[]) ORDER BY event_id`,
         [sent.map((payload) => payload.eventId)],
       );
@@ -159,7 +153,7 @@ describe('a database outage during consumption', () => {
           .map((payload) => ({ event_id: payload.eventId, outcome: 'applied' }))
           .sort((a, b) => String(a.event_id).localeCompare(String(b.event_id))),
       );
-      const history = await sql.query(
+      const history = await database.sql.query(
         `SELECT order_id, count(*)::int AS n FROM order_status_history
          WHERE order_id = ANY($1::uuid[]) AND to_status = 'INVENTORY_RESERVING' GROUP BY order_id`,
         [ids],

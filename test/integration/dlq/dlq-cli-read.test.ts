@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type AddressInfo } from 'node:net';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import { PoisonRecordError } from '../../../src/messaging/failure-policy';
 import { subjectFor } from '../../../src/messaging/topics';
 import { UnknownOrderError } from '../../../src/domain/saga-errors';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   FIXTURE_CONSUMER_GROUP,
   FIXTURE_SERVICE_VERSION,
@@ -19,6 +17,9 @@ import {
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { uniqueTopicPrefix } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+
+const database = freshDatabase();
 
 /**
  * `order-dlq list` and `show`, and how the tool fails, through its real entry point. The DLQ
@@ -27,8 +28,6 @@ import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 describe('order-dlq: list, show and failures', () => {
   const { brokers, registryUrl } = sharedKafkaStack();
   const prefix = uniqueTopicPrefix();
-  let database: TestDatabase;
-  let sql: Client;
   let fixture: DeadLetterFixture;
   let peers: PeerEvents;
   let env: DlqCliEnv;
@@ -37,9 +36,6 @@ describe('order-dlq: list, show and failures', () => {
   let avroA: Buffer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     env = {
       DATABASE_URL: database.url,
       KAFKA_BROKERS: brokers,
@@ -87,7 +83,7 @@ describe('order-dlq: list, show and failures', () => {
     // One of them was handled already.
     const failedDlq = `${prefix}payment_failed_dlq`;
     const [stored] = await recordPositions(brokers.split(','), failedDlq);
-    const handled = await sql.query(
+    const handled = await database.sql.query(
       `INSERT INTO dead_letter_actions (dlq_topic, dlq_partition, dlq_offset, action)
        VALUES ($1, $2, $3, 'skipped')`,
       [failedDlq, stored?.partition, stored?.offset],
@@ -97,8 +93,6 @@ describe('order-dlq: list, show and failures', () => {
   afterAll(async () => {
     await peers?.stop();
     await fixture?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   test('when records were dead-lettered, then list shows each DLQ topic with its count and how many are still to handle', async () => {

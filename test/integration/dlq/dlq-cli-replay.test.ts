@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import { UnknownOrderError } from '../../../src/domain/saga-errors';
 import { PoisonRecordError } from '../../../src/messaging/failure-policy';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   nonEmptyLines,
   runDlqCli,
@@ -15,6 +13,9 @@ import { sharedKafkaStack } from '../../support/kafka-stack';
 import { uniqueTopicPrefix } from '../../support/order-service-harness';
 import { readRawTopics, type RawTopicReader } from '../../support/raw-topic-reader';
 import { ensureTopics } from '../../support/service-topics';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+
+const database = freshDatabase();
 
 /**
  * `order-dlq replay` and `skip` through the real entry point. Each test has a topic prefix of its
@@ -24,22 +25,15 @@ import { ensureTopics } from '../../support/service-topics';
 describe('order-dlq: replay and skip', () => {
   const { brokers, registryUrl } = sharedKafkaStack();
   const brokerList = brokers.split(',');
-  let database: TestDatabase;
-  let sql: Client;
   let fixture: DeadLetterFixture;
   const readers: RawTopicReader[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     fixture = await startDeadLetterFixture(brokerList);
   });
   afterAll(async () => {
     await Promise.all(readers.map((reader) => reader.stop()));
     await fixture?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   function cliEnv(prefix: string): DlqCliEnv {
@@ -69,7 +63,7 @@ describe('order-dlq: replay and skip', () => {
   }
 
   async function actions(dlqTopic: string) {
-    const { rows } = await sql.query(
+    const { rows } = await database.sql.query(
       `SELECT dlq_partition AS partition, dlq_offset::text AS offset, action
        FROM dead_letter_actions WHERE dlq_topic = $1 ORDER BY dlq_partition, dlq_offset`,
       [dlqTopic],

@@ -12,13 +12,13 @@ import {
   aValidOrder,
   postOrder,
   readJson,
-  startTestService,
   type TestService,
 } from '../../support/order-service-harness';
 import { zigzag } from '../../support/avro-bombs';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readRawTopics, type RawRecord, type RawTopicReader } from '../../support/raw-topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
 
 /**
  * Every kind of record the saga consumer cannot process lands in `<topic>_dlq` with the original
@@ -30,11 +30,17 @@ interface Order {
   currency: string;
 }
 
+const MAX_ATTEMPTS = 3;
+const MAX_RECORD_BYTES = 8_192;
+const MAX_STRING_BYTES = 1_024;
+
+const app = runningService({
+  CONSUMER_MAX_UNKNOWN_ATTEMPTS: String(MAX_ATTEMPTS),
+  CONSUMER_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
+  CONSUMER_MAX_STRING_BYTES: String(MAX_STRING_BYTES),
+});
+
 describe('poison records are dead-lettered and the consumer moves on', () => {
-  const MAX_ATTEMPTS = 3;
-  const MAX_RECORD_BYTES = 8_192;
-  const MAX_STRING_BYTES = 1_024;
-  let app: TestService;
   let peers: PeerEvents;
   let reader: RawTopicReader;
   let registry: SchemaRegistry;
@@ -42,11 +48,6 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
   const logLines: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    app = await startTestService({
-      CONSUMER_MAX_UNKNOWN_ATTEMPTS: String(MAX_ATTEMPTS),
-      CONSUMER_MAX_RECORD_BYTES: String(MAX_RECORD_BYTES),
-      CONSUMER_MAX_STRING_BYTES: String(MAX_STRING_BYTES),
-    });
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     prefix = KAFKA_TOPIC_PREFIX;
     captureErrorLogs(app, logLines);
@@ -58,7 +59,6 @@ describe('poison records are dead-lettered and the consumer moves on', () => {
   afterAll(async () => {
     await reader?.stop();
     await peers?.stop();
-    await app?.stop();
   });
 
   async function placeOrder(): Promise<Order> {

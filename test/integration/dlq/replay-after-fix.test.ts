@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { runDlqCli, type DlqCliEnv } from '../../support/dlq-cli';
-import { startTestService, type TestService } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readRawTopics, type RawTopicReader } from '../../support/raw-topic-reader';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService();
 
 /**
  * The operator's loop end to end: a reply for an order the service does not know is
@@ -12,7 +14,6 @@ import { waitFor } from '../../support/wait-for';
  * moves on, exactly once however often it is replayed.
  */
 describe('a dead-lettered reply, replayed once its cause is fixed', () => {
-  let app: TestService;
   let peers: PeerEvents;
   let raw: RawTopicReader;
   let requests: TopicReader;
@@ -20,7 +21,6 @@ describe('a dead-lettered reply, replayed once its cause is fixed', () => {
   let source: string;
 
   beforeAll(async () => {
-    app = await startTestService();
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     source = `${KAFKA_TOPIC_PREFIX}payment_successful`;
     env = {
@@ -39,7 +39,6 @@ describe('a dead-lettered reply, replayed once its cause is fixed', () => {
     await requests?.stop();
     await raw?.stop();
     await peers?.stop();
-    await app?.stop();
   });
 
   /** The order the payment service already knew about: placed by another instance, say. */

@@ -9,17 +9,12 @@ import {
 import { CONSUMED_TOPICS, subjectFor } from '../../../src/messaging/topics';
 import { bombBody, bombType, zigzag, type BombSpec } from '../../support/avro-bombs';
 import { runDlqCli } from '../../support/dlq-cli';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readRawTopics, type RawRecord, type RawTopicReader } from '../../support/raw-topic-reader';
 import { startResponsivenessProbe, type Responsiveness } from '../../support/responsiveness-probe';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
 
 /**
  * Fan-out bombs on the real broker and registry: a writer schema of records of records of
@@ -43,8 +38,9 @@ const MAX_LOOP_DELAY_MS = 1_500;
 let responsiveness: Responsiveness;
 const label = (spec: BombSpec) => `${spec.shape} of ${spec.width}^${spec.depth} ${spec.leaf}`;
 
+const app = runningService();
+
 describe('writer schemas that fan out are refused without stalling the service', () => {
-  let app: TestService;
   let peers: PeerEvents;
   let reader: RawTopicReader;
   let client: RegistryClient;
@@ -53,7 +49,6 @@ describe('writer schemas that fan out are refused without stalling the service',
   const contractType = avro.Type.forSchema(contract as avro.Schema);
 
   beforeAll(async () => {
-    app = await startTestService();
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     prefix = KAFKA_TOPIC_PREFIX;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, prefix);
@@ -64,7 +59,6 @@ describe('writer schemas that fan out are refused without stalling the service',
   afterAll(async () => {
     await reader?.stop();
     await peers?.stop();
-    await app?.stop();
   });
 
   const paymentOf = (order: Order) => ({

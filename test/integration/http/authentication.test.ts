@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'j
 import { readJson, startTestService, type TestService } from '../../support/order-service-harness';
 import { bearer, customerToken, jwtSettings, mintToken } from '../../support/auth-tokens';
 import { freePort } from '../../support/processes';
+import { runningService } from '../../support/fixtures/running-service';
 
 const ISSUER = 'https://idp.example.test/';
 const AUDIENCE = 'order-service';
@@ -24,18 +25,12 @@ async function expectRejected(response: Response, error?: 'invalid_token') {
 }
 
 describe('authentication with an HS256 secret, issuer and audience', () => {
-  let app: TestService;
+  const app = runningService({
+    ...jwtSettings(),
+    AUTH_ISSUER: ISSUER,
+    AUTH_AUDIENCE: AUDIENCE,
+  });
   const valid = { issuer: ISSUER, audience: AUDIENCE };
-  beforeAll(async () => {
-    app = await startTestService({
-      ...jwtSettings(),
-      AUTH_ISSUER: ISSUER,
-      AUTH_AUDIENCE: AUDIENCE,
-    });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
 
   test('when the token is valid, then the request is served', async () => {
     const response = await listOrders(app, bearer(await customerToken('c-1', valid)));

@@ -1,19 +1,14 @@
-import {
-  aValidOrder,
-  jsonHeaders,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, jsonHeaders, postOrder, readJson } from '../../support/order-service-harness';
 import { bearer, customerToken, jwtSettings, operatorToken } from '../../support/auth-tokens';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService(jwtSettings());
 
 /**
  * docs/security.md's "Who may do what", row by row, over HTTP with real tokens: every kind of caller
  * against every endpoint, including another customer's order for read, list and cancel.
  */
 describe('authorization: who may do what', () => {
-  let app: TestService;
   const as: Record<'alice' | 'bob' | 'operator' | 'nobody', Record<string, string>> = {
     alice: {},
     bob: {},
@@ -24,7 +19,6 @@ describe('authorization: who may do what', () => {
   const orders: Record<string, string> = {};
 
   beforeAll(async () => {
-    app = await startTestService(jwtSettings());
     as.alice = bearer(await customerToken('alice'));
     as.bob = bearer(await customerToken('bob'));
     as.operator = bearer(await operatorToken('ops-1'));
@@ -34,9 +28,6 @@ describe('authorization: who may do what', () => {
       expect(response.status).toBe(202);
       orders[name] = (await readJson(response)).id;
     }
-  });
-  afterAll(async () => {
-    await app?.stop();
   });
 
   const get = (path: string, headers: Record<string, string>) =>

@@ -1,11 +1,6 @@
 import { connect } from 'node:net';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
 
 /** Opens a connection, sends `head` and nothing more; resolves with what the server said and when. */
 function slowClient(
@@ -26,19 +21,13 @@ function slowClient(
   });
 }
 
-describe('HTTP hardening: security headers, slow clients, the admin port', () => {
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService({
-      HTTP_HEADERS_TIMEOUT_MS: '1000',
-      HTTP_REQUEST_TIMEOUT_MS: '2000',
-      HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
-    });
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
+const app = runningService({
+  HTTP_HEADERS_TIMEOUT_MS: '1000',
+  HTTP_REQUEST_TIMEOUT_MS: '2000',
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: '1000',
+});
 
+describe('HTTP hardening: security headers, slow clients, the admin port', () => {
   test('when any answer is sent, then it carries the security headers of a JSON API', async () => {
     const response = await fetch(`${app.url}/health`);
     expect(response.headers.get('content-security-policy')).toBe(

@@ -1,20 +1,9 @@
-import {
-  aValidOrder,
-  postOrder,
-  startTestService,
-  type TestService,
-  readJson,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService();
 
 describe('Idempotency-Key on order intake', () => {
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService();
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
-
   async function countFor(customerId: string) {
     const result = await app.sql.query(
       `SELECT (SELECT count(*) FROM orders WHERE customer_id = $1)::int AS orders,

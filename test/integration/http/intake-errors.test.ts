@@ -1,11 +1,5 @@
-import {
-  aValidOrder,
-  jsonHeaders,
-  postOrder,
-  startTestService,
-  type TestService,
-  readJson,
-} from '../../support/order-service-harness';
+import { aValidOrder, jsonHeaders, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
 
 async function problemOf(response: Response) {
   expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -14,15 +8,9 @@ async function problemOf(response: Response) {
   return body;
 }
 
-describe('order intake rejects bad input with a clear problem', () => {
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService();
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
+const app = runningService();
 
+describe('order intake rejects bad input with a clear problem', () => {
   test('when the body is malformed JSON, then 400 malformed-json', async () => {
     const response = await postOrder(app.url, '{"customerId": ');
     expect(response.status).toBe(400);

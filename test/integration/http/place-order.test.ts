@@ -1,20 +1,9 @@
-import {
-  aValidOrder,
-  postOrder,
-  startTestService,
-  type TestService,
-  readJson,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService();
 
 describe('POST /api/v1/orders', () => {
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService();
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
-
   test('when a valid order is posted, then it is accepted as PENDING with server-computed totals', async () => {
     const response = await postOrder(app.url, aValidOrder());
 

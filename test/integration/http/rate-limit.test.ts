@@ -3,19 +3,13 @@ import {
   postOrder,
   readJson,
   startTestService,
-  type TestService,
 } from '../../support/order-service-harness';
 import { bearer, customerToken, jwtSettings } from '../../support/auth-tokens';
+import { runningService } from '../../support/fixtures/running-service';
 
 describe('rate limit on order creation, per token subject', () => {
   const LIMIT = 3;
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService({ ...jwtSettings(), RATE_LIMIT_PER_MINUTE: String(LIMIT) });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+  const app = runningService({ ...jwtSettings(), RATE_LIMIT_PER_MINUTE: String(LIMIT) });
 
   const ordersOf = async (customerId: string) =>
     (

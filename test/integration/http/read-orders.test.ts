@@ -1,20 +1,9 @@
-import {
-  aValidOrder,
-  postOrder,
-  startTestService,
-  type TestService,
-  readJson,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService();
 
 describe('reading orders', () => {
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService();
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
-
   async function place(customerId: string) {
     return readJson(await postOrder(app.url, aValidOrder({ customerId })));
   }

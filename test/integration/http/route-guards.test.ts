@@ -1,12 +1,9 @@
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import {
-  aValidOrder,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder } from '../../support/order-service-harness';
 import { bearer, customerToken, jwtSettings } from '../../support/auth-tokens';
 import { ORDER_BODY_LIMIT_BYTES } from '../../../src/entry-points/http/order-routes';
+import { runningService } from '../../support/fixtures/running-service';
 
 interface RawAnswer {
   status: number;
@@ -47,16 +44,10 @@ const jsonHeaders = (body: Buffer, extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-describe('route guards: one spelling per path, the limiter on the route, bodies read after authentication', () => {
-  const LIMIT = 2;
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService({ ...jwtSettings(), RATE_LIMIT_PER_MINUTE: String(LIMIT) });
-  });
-  afterAll(async () => {
-    await app?.stop();
-  });
+const LIMIT = 2;
+const app = runningService({ ...jwtSettings(), RATE_LIMIT_PER_MINUTE: String(LIMIT) });
 
+describe('route guards: one spelling per path, the limiter on the route, bodies read after authentication', () => {
   const ordersOf = async (customerId: string) =>
     (
       await app.sql.query('SELECT count(*)::int AS n FROM orders WHERE customer_id = $1', [

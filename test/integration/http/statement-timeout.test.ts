@@ -1,23 +1,17 @@
 import { Client } from 'pg';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService({ DATABASE_STATEMENT_TIMEOUT_MS: '300' });
 
 describe('statement_timeout: no request waits on the database for ever', () => {
-  let app: TestService;
   let locker: Client;
   beforeAll(async () => {
-    app = await startTestService({ DATABASE_STATEMENT_TIMEOUT_MS: '300' });
     locker = new Client({ connectionString: app.databaseUrl });
     await locker.connect();
   });
   afterAll(async () => {
     await locker?.end();
-    await app?.stop();
   });
 
   test('when a statement waits longer than DATABASE_STATEMENT_TIMEOUT_MS, then Postgres cancels it and the client gets 503, not a hang', async () => {

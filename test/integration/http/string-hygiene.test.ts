@@ -1,12 +1,6 @@
 import { connect } from 'node:net';
-import {
-  aValidOrder,
-  jsonHeaders,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, jsonHeaders, postOrder, readJson } from '../../support/order-service-harness';
+import { runningService } from '../../support/fixtures/running-service';
 
 const NUL = '\u0000';
 const LONE_SURROGATE = '\ud800';
@@ -31,15 +25,9 @@ function rawRequest(baseUrl: string, head: Buffer): Promise<string> {
   });
 }
 
-describe('strings from clients: NUL, lone surrogates, Unicode normalisation, invisible characters', () => {
-  let app: TestService;
-  beforeAll(async () => {
-    app = await startTestService();
-  });
-  afterAll(async () => {
-    await app.stop();
-  });
+const app = runningService();
 
+describe('strings from clients: NUL, lone surrogates, Unicode normalisation, invisible characters', () => {
   const withItem = (item: Record<string, unknown>) =>
     aValidOrder({
       items: [{ productId: 'sku-1', productName: 'Beans', quantity: 1, unitPrice: 100, ...item }],

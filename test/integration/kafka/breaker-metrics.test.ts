@@ -22,12 +22,14 @@ describeOnRealKafka('breaker metrics: state gauge and transitions follow opossum
   let metrics: Metrics;
   let producer: GuardedProducer;
 
-  beforeAll(async () => {
-    const brokers = sharedKafkaStack().brokers.split(',');
-    await ensureTopics(brokers, [existing]);
+  const brokers = () => sharedKafkaStack().brokers.split(',');
+
+  beforeAll(() => ensureTopics(brokers(), [existing]));
+  // A breaker and a registry of each test's own, so that each starts closed with nothing counted.
+  beforeEach(() => {
     const kafka = createKafka({
       clientId: 'breaker-metrics-test',
-      brokers,
+      brokers: brokers(),
       requestTimeoutMs: 3_000,
       logger: createLogger('silent'),
     });
@@ -46,8 +48,8 @@ describeOnRealKafka('breaker metrics: state gauge and transitions follow opossum
     metrics = createMetrics();
     observeBreaker(metrics, producer);
   });
-  afterAll(async () => {
-    await producer?.disconnect();
+  afterEach(async () => {
+    await producer.disconnect();
   });
 
   const scrape = async () => parseMetrics(await metrics.registry.metrics());
@@ -73,6 +75,7 @@ describeOnRealKafka('breaker metrics: state gauge and transitions follow opossum
   });
 
   test('when the reset timeout passes and a probe succeeds, then half-open and closed are counted in turn', async () => {
+    await expect(send(missing)).rejects.toThrow();
     await waitFor(async () => (await gauge('half-open')) === 1, {
       message: 'the breaker half-open',
     });

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { startTestBroker, type TestBroker } from '../../support/test-broker';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+import { ownBroker } from '../../support/fixtures/own-broker';
 import {
   aValidOrder,
   brokerSettings,
@@ -36,20 +36,19 @@ async function readiness(
   return { status: response.status, body: await readJson(response) };
 }
 
+// A broker of this file's own: freezing the shared one would stall other test files.
+const broker = ownBroker();
+const database = freshDatabase();
+
 describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothing is lost', () => {
-  // A broker of this file's own: freezing the shared one would stall other test files.
-  let broker: TestBroker;
-  let database: TestDatabase;
   let config: Config;
   let service: RunningService;
-  let sql: Client;
   let reader: TopicReader | undefined;
   const logs = capturingLogger();
   const httpOrderIds: string[] = [];
   const sequencedOrderIds = Array.from({ length: 5 }, () => randomUUID());
 
   beforeAll(async () => {
-    [broker, database] = await Promise.all([startTestBroker(), createTestDatabase()]);
     config = testConfig({
       DATABASE_URL: database.url,
       KAFKA_BROKERS: broker.brokers.join(','),
@@ -62,16 +61,11 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
       OUTBOX_RETRY_MIN_MS: '50',
     });
     service = await startJoinedOrderService(config, logs.logger);
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
   });
   afterAll(async () => {
     broker?.thaw(); // a failed test may leave it frozen; a frozen broker would hang the shutdown
     await reader?.stop();
-    await sql?.end();
     await service?.stop();
-    await database?.drop();
-    await broker?.stop();
   });
 
   test('when the broker answers, then posted orders are published', async () => {
@@ -84,7 +78,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
       httpOrderIds.push((await readJson(response)).id);
     }
 
-    await waitFor(async () => (await unpublishedCount(sql)) === 0, {
+    await waitFor(async () => (await unpublishedCount(database.sql)) === 0, {
       message: 'the first orders published',
     });
     expect((await readiness(service.admin.url)).body.kafkaProducerBreaker).toBe('closed');
@@ -108,7 +102,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     }
     for (let sequence = 1; sequence <= 3; sequence++) {
       await insertPaymentRequests(
-        sql,
+        database.sql,
         sequencedOrderIds.map((orderId) => ({ orderId, amount: sequence })),
       );
     }
@@ -129,11 +123,11 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
       },
     });
     // Nothing written during the outage can have been acknowledged by a frozen broker.
-    expect(await unpublishedCount(sql)).toBe(5 + 5 * 3);
+    expect(await unpublishedCount(database.sql)).toBe(5 + 5 * 3);
 
     broker.thaw();
 
-    await waitFor(async () => (await unpublishedCount(sql)) === 0, {
+    await waitFor(async () => (await unpublishedCount(database.sql)) === 0, {
       timeoutMs: 30_000,
       message: 'the outbox drained after the outage',
     });
@@ -143,7 +137,7 @@ describe('outbox relay: a Kafka outage opens the breaker, intake goes on, nothin
     );
 
     // Every row, whether or not the test before the outage ran first.
-    const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
+    const { rows } = await database.sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
     expect(rows.length).toBeGreaterThanOrEqual(5 + 5 * 3);
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,

@@ -1,27 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
+
+// A batch of two: without holding bad orders aside, two bad rows would fill every batch.
+const app = runningService({ OUTBOX_BATCH_SIZE: '2', OUTBOX_POLL_INTERVAL_MS: '50' });
 
 describe('outbox relay: rows that cannot be encoded never block other orders', () => {
-  let app: TestService;
   let reader: TopicReader;
   beforeAll(async () => {
-    // A batch of two: without holding bad orders aside, two bad rows would fill every batch.
-    app = await startTestService({ OUTBOX_BATCH_SIZE: '2', OUTBOX_POLL_INTERVAL_MS: '50' });
     reader = await readTopics(app.config.KAFKA_BROKERS, app.config.SCHEMA_REGISTRY_URL, [
       `${app.config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
   });
   afterAll(async () => {
     await reader.stop();
-    await app.stop();
   });
 
   test('when the oldest rows fill a whole batch and cannot be encoded, then newer orders are still published and the bad rows are tried once', async () => {

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   postOrder,
@@ -13,6 +11,7 @@ import {
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { capturingLogger } from '../../support/capturing-logger';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 interface OutboxRow {
   event_id: string;
@@ -21,17 +20,17 @@ interface OutboxRow {
   last_error: string | null;
 }
 
+const database = freshDatabase();
+
 describe('outbox pruning: published rows are deleted after the retention, unpublished ones never', () => {
-  let database: TestDatabase;
   let config: Config;
   let service: RunningService;
-  let sql: Client;
   let reader: TopicReader;
   const logs = capturingLogger();
 
   async function insertRow(orderId: string, topic: string, payload: object): Promise<string> {
     const eventId = randomUUID();
-    await sql.query(
+    await database.sql.query(
       `INSERT INTO outbox (event_id, order_id, topic, key, payload)
        VALUES ($1, $2::uuid, $3, $2::text, $4)`,
       [eventId, orderId, topic, JSON.stringify(payload)],
@@ -40,7 +39,7 @@ describe('outbox pruning: published rows are deleted after the retention, unpubl
   }
 
   async function outboxRow(eventId: string): Promise<OutboxRow | undefined> {
-    const { rows } = await sql.query<OutboxRow>(
+    const { rows } = await database.sql.query<OutboxRow>(
       'SELECT event_id, published_at, attempts, last_error FROM outbox WHERE event_id = $1',
       [eventId],
     );
@@ -57,7 +56,7 @@ describe('outbox pruning: published rows are deleted after the retention, unpubl
     });
     await waitFor(
       async () => {
-        const { rows } = await sql.query('SELECT 1 FROM outbox WHERE order_id = $1', [id]);
+        const { rows } = await database.sql.query('SELECT 1 FROM outbox WHERE order_id = $1', [id]);
         return rows.length === 0;
       },
       { message: `the outbox row of order ${customerId} pruned` },
@@ -66,30 +65,29 @@ describe('outbox pruning: published rows are deleted after the retention, unpubl
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     config = testConfig({
       DATABASE_URL: database.url,
       OUTBOX_RETENTION_HOURS: '0',
       OUTBOX_PRUNE_INTERVAL_MS: '1000',
     });
     service = await startJoinedOrderService(config, logs.logger);
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
   });
   afterAll(async () => {
     await reader?.stop();
-    await sql?.end();
     await service?.stop();
-    await database?.drop();
   });
 
   test('when published rows are older than the retention, then they are deleted after reaching Kafka', async () => {
-    await Promise.all([0, 1, 2].map((i) => postOrderAndSeeItPruned(`pruned-${i}`)));
+    const ids = await Promise.all([0, 1, 2].map((i) => postOrderAndSeeItPruned(`pruned-${i}`)));
 
-    const { rows } = await sql.query('SELECT count(*)::int AS n FROM outbox');
+    // Its own orders only: the other tests leave held rows that are never pruned.
+    const { rows } = await database.sql.query(
+      'SELECT count(*)::int AS n FROM outbox WHERE order_id = ANY($1::uuid[])',
+      [ids],
+    );
     expect(rows[0].n).toBe(0);
     expect(logs.entries).toContainEqual(
       expect.objectContaining({ level: 'info', message: 'pruned published outbox rows' }),

@@ -46,6 +46,20 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
     return orderId;
   }
 
+  /**
+   * Each instance publishes half of the slots once they have rebalanced: joining wakes the
+   * other at once, not at its minute-long poll.
+   */
+  async function slotsShared(): Promise<void> {
+    await waitFor(
+      async () => {
+        const held = await Promise.all(services.map((service) => relaySlotsOf(service.admin.url)));
+        return held.every((slots) => slots.length === ALL_RELAY_SLOTS.length / 2);
+      },
+      { message: 'the slots shared' },
+    );
+  }
+
   beforeAll(async () => {
     database = await createTestDatabase();
     config = testConfig({
@@ -64,17 +78,16 @@ describe('outbox relay wake-up: a signalled write leaves at once, with the poll 
       config.SCHEMA_REGISTRY_URL,
       config.KAFKA_TOPIC_PREFIX,
     );
-    // Each instance publishes half of the slots once they have rebalanced: joining wakes the
-    // other at once, not at its minute-long poll.
-    await waitFor(
-      async () => {
-        const held = await Promise.all(services.map((service) => relaySlotsOf(service.admin.url)));
-        return held.every((slots) => slots.length === ALL_RELAY_SLOTS.length / 2);
-      },
-      { message: 'the slots shared' },
-    );
+    await slotsShared();
     [publisher, other] = services as [RunningService, RunningService];
   });
+  // The stop test stops `other`: a test after it starts from two instances all the same.
+  beforeEach(async () => {
+    if (services.includes(other)) return;
+    other = await startJoinedOrderService(config);
+    services.push(other);
+    await slotsShared();
+  }, 40_000);
   afterAll(async () => {
     await peers?.stop();
     await reader?.stop();

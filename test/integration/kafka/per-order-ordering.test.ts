@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { insertPaymentRequests } from '../../support/outbox-fixtures';
+import { runningService } from '../../support/fixtures/running-service';
 
 /** Each key's values in partition-offset order (a key always maps to one partition). */
 function amountsByKey(records: DecodedRecord[]): Map<string, number[]> {
@@ -27,19 +22,18 @@ function firstOccurrences(values: number[]): number[] {
   return [...new Set(values)];
 }
 
+// A small batch, so one order's events are split over several batches.
+const app = runningService({ OUTBOX_BATCH_SIZE: '16' });
+
 describe('outbox relay: every order reaches Kafka, and one order’s events stay in write order', () => {
-  let app: TestService;
   let reader: TopicReader;
   beforeAll(async () => {
-    // A small batch, so one order's events are split over several batches.
-    app = await startTestService({ OUTBOX_BATCH_SIZE: '16' });
     reader = await readTopics(app.config.KAFKA_BROKERS, app.config.SCHEMA_REGISTRY_URL, [
       `${app.config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
   });
   afterAll(async () => {
     await reader.stop();
-    await app.stop();
   });
 
   test('when 200 orders are posted concurrently, then each arrives on Kafka keyed by its order id', async () => {

@@ -1,9 +1,7 @@
-import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { SLOT_CLASS } from '../../../src/workers/relay-slots';
 import { capturingLogger } from '../../support/capturing-logger';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   startJoinedOrderService,
   testConfig,
@@ -19,11 +17,14 @@ import {
 } from '../../support/outbox-fixtures';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 jest.setTimeout(120_000);
 
 const ORDERS = 150;
 const EVENTS_PER_ORDER = 4;
+
+const database = freshDatabase();
 
 /**
  * The relay asks its lock connection before every batch whether it still holds its slots. Here
@@ -32,16 +33,13 @@ const EVENTS_PER_ORDER = 4;
  * instance may take, then rejoin at once.
  */
 describe('outbox relay: its lock session ends in the middle of a drain', () => {
-  let database: TestDatabase;
   let config: Config;
-  let sql: Client;
   let reader: TopicReader;
   const logs = capturingLogger();
   let draining: RunningService;
   let other: RunningService;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     config = testConfig({
       DATABASE_URL: database.url,
       KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
@@ -49,8 +47,6 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
       OUTBOX_POLL_INTERVAL_MS: '60000',
       OUTBOX_BATCH_SIZE: '5',
     });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     draining = await startJoinedOrderService(config, logs.logger);
     other = await startJoinedOrderService(config);
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
@@ -67,24 +63,22 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
     await reader?.stop();
     await draining?.stop();
     await other?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   test('when its lock session is terminated, then it stops at its next batch, rejoins, and nothing is lost or reordered', async () => {
     const slots = await relaySlotsOf(draining.admin.url);
     const orderIds: string[] = [];
-    for (let i = 0; i < ORDERS; i++) orderIds.push(await orderIdInSlots(sql, slots));
+    for (let i = 0; i < ORDERS; i++) orderIds.push(await orderIdInSlots(database.sql, slots));
     for (let amount = 1; amount <= EVENTS_PER_ORDER; amount++) {
       await insertPaymentRequests(
-        sql,
+        database.sql,
         orderIds.map((orderId) => ({ orderId, amount })),
       );
     }
     const published = async () =>
       Number(
-        (await sql.query('SELECT count(*) FROM outbox WHERE published_at IS NOT NULL')).rows[0]
-          .count,
+        (await database.sql.query('SELECT count(*) FROM outbox WHERE published_at IS NOT NULL'))
+          .rows[0].count,
       );
 
     draining.outboxSignal.outboxWritten();
@@ -92,7 +86,7 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
       intervalMs: 5,
       message: 'the drain started',
     });
-    const { rows } = await sql.query<{ pid: number }>(
+    const { rows } = await database.sql.query<{ pid: number }>(
       `SELECT DISTINCT l.pid FROM pg_locks l
        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
          AND l.classid::bigint = $2 AND l.objid::int = $1
@@ -100,7 +94,7 @@ describe('outbox relay: its lock session ends in the middle of a drain', () => {
       [slots[0], SLOT_CLASS],
     );
     expect(rows).toHaveLength(1);
-    await sql.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+    await database.sql.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
     const atTermination = await published();
 
     await waitFor(

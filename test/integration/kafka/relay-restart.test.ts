@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   postOrder,
@@ -18,6 +17,7 @@ import {
   insertPaymentRequests,
   inWriteOrder,
 } from '../../support/outbox-fixtures';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 const ORDERS = 300;
 const EVENTS_PER_ORDER = 5;
@@ -31,10 +31,10 @@ async function outboxCounts(sql: Client): Promise<{ published: number; pending: 
   return rows[0];
 }
 
+const database = freshDatabase();
+
 describe('outbox relay: a restart in the middle of a burst loses nothing', () => {
-  let database: TestDatabase;
   let config: Config;
-  let sql: Client;
   let serviceA: RunningService | undefined;
   let serviceB: RunningService | undefined;
   let reader: TopicReader;
@@ -42,7 +42,6 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
   let publishedByA: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     // Both instances: the same database and the same topics. Small batches, so stopping A
     // lands in the middle of the burst.
     config = testConfig({
@@ -50,8 +49,6 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
       KAFKA_TOPIC_PREFIX: uniqueTopicPrefix(),
       OUTBOX_BATCH_SIZE: '10',
     });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [
       `${config.KAFKA_TOPIC_PREFIX}process_payment_request`,
     ]);
@@ -60,8 +57,6 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
     await reader?.stop();
     await serviceA?.stop();
     await serviceB?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   /**
@@ -77,7 +72,7 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
     const response = await postOrder(serviceA.http.url, aValidOrder({ customerId: 'before' }));
     expect(response.status).toBe(202);
     firstOrderId = (await readJson(response)).id;
-    await waitFor(async () => (await outboxCounts(sql)).pending === 0, {
+    await waitFor(async () => (await outboxCounts(database.sql)).pending === 0, {
       message: 'the first order published by A',
     });
 
@@ -86,16 +81,16 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
     for (let amount = 1; amount <= EVENTS_PER_ORDER; amount++) {
       for (const orderId of orderIds) burst.push({ orderId, amount });
     }
-    await insertPaymentRequests(sql, burst);
-    await waitFor(async () => (await outboxCounts(sql)).published > 100, {
+    await insertPaymentRequests(database.sql, burst);
+    await waitFor(async () => (await outboxCounts(database.sql)).published > 100, {
       intervalMs: 10,
       message: 'A publishing the burst',
     });
     await serviceA.stop();
     serviceA = undefined;
 
-    pendingAfterStop = (await outboxCounts(sql)).pending;
-    const { rows } = await sql.query<{ event_id: string }>(
+    pendingAfterStop = (await outboxCounts(database.sql)).pending;
+    const { rows } = await database.sql.query<{ event_id: string }>(
       'SELECT event_id FROM outbox WHERE published_at IS NOT NULL',
     );
     publishedByA = rows.map((row) => row.event_id);
@@ -107,7 +102,7 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
       { timeoutMs: 20_000, message: 'every row A marked published on Kafka' },
     );
     onKafkaAfterA = [...reader.records];
-  });
+  }, 90_000); // its waits alone may take 40 s; jest's 30 s for a hook timed out on a loaded machine
 
   test('when instance A is stopped in the middle of a burst, then every row it marked published is on Kafka', () => {
     expect(pendingAfterStop).toBeGreaterThan(0); // A really stopped mid-stream
@@ -123,11 +118,11 @@ describe('outbox relay: a restart in the middle of a burst loses nothing', () =>
   test('when instance B starts on the same database, then it publishes the rest: every event reaches Kafka, in order per order', async () => {
     serviceB = await startJoinedOrderService(config);
 
-    await waitFor(async () => (await outboxCounts(sql)).pending === 0, {
+    await waitFor(async () => (await outboxCounts(database.sql)).pending === 0, {
       timeoutMs: 30_000,
       message: 'B publishing the rest of the burst',
     });
-    const { rows } = await sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
+    const { rows } = await database.sql.query<{ event_id: string }>('SELECT event_id FROM outbox');
     expect(rows).toHaveLength(1 + ORDERS * EVENTS_PER_ORDER);
     const wanted = rows.map((row) => row.event_id);
     await waitFor(

@@ -56,11 +56,12 @@ async function versionsOf(subject: string): Promise<number[]> {
 }
 
 describe('schema registration: produced schemas evolve only compatibly', () => {
-  const topicPrefix = uniqueTopicPrefix();
-  const subject = subjectFor(topicPrefix, 'process_payment_request');
   const logger = createLogger('silent');
+  // Each test starts as a fresh deploy would: subjects of its own (a topic prefix) and its own
+  // copy of schemas/, and registers what it needs first, so that any test can run alone.
+  let topicPrefix: string;
+  let subject: string;
   let schemasDir: string;
-  let firstIds: Map<string, number>;
 
   /** Registers the temp copy of schemas/ the way a fresh deploy would: a new registry client. */
   const register = () =>
@@ -77,16 +78,25 @@ describe('schema registration: produced schemas evolve only compatibly', () => {
       JSON.stringify(schema, null, 2),
     );
 
-  beforeAll(() => {
+  /** The committed schemas registered, then process_payment_request with an optional note. */
+  async function registeredTwice(): Promise<void> {
+    await register();
+    commitPaymentRequestSchema(paymentRequestSchema(withOptionalNote));
+    await register();
+  }
+
+  beforeEach(() => {
+    topicPrefix = uniqueTopicPrefix();
+    subject = subjectFor(topicPrefix, 'process_payment_request');
     schemasDir = mkdtempSync(path.join(tmpdir(), 'schemas-'));
     cpSync(findSchemasDir(), schemasDir, { recursive: true });
   });
-  afterAll(() => rmSync(schemasDir, { recursive: true, force: true }));
+  afterEach(() => rmSync(schemasDir, { recursive: true, force: true }));
 
   test('when schemas are registered the first time, then every produced topic gets an id and FULL_TRANSITIVE compatibility', async () => {
-    firstIds = await register();
+    const ids = await register();
 
-    expect([...firstIds.keys()].sort()).toEqual([...PRODUCED_TOPICS].sort());
+    expect([...ids.keys()].sort()).toEqual([...PRODUCED_TOPICS].sort());
     for (const topic of PRODUCED_TOPICS) {
       const config = await readJson(
         await fetch(`${registryUrl()}/config/${subjectFor(topicPrefix, topic)}`),
@@ -99,22 +109,26 @@ describe('schema registration: produced schemas evolve only compatibly', () => {
   });
 
   test('when identical schemas are registered again, then the same ids come back and no version is added', async () => {
+    const first = await register();
+
     const again = await register();
 
-    expect(again).toEqual(firstIds);
+    expect(again).toEqual(first);
     expect(await versionsOf(subject)).toEqual([1]);
   });
 
   test('when a produced schema gains an optional field with a default, then it is registered as a new version', async () => {
+    const first = await register();
     commitPaymentRequestSchema(paymentRequestSchema(withOptionalNote));
 
     const ids = await register();
 
-    expect(ids.get('process_payment_request')).not.toBe(firstIds.get('process_payment_request'));
+    expect(ids.get('process_payment_request')).not.toBe(first.get('process_payment_request'));
     expect(await versionsOf(subject)).toEqual([1, 2]);
   });
 
   test('when a produced schema drops a required field, then the registry refuses it naming the subject', async () => {
+    await registeredTwice();
     // BACKWARD alone would allow this (the new reader ignores the field); consumers still on a
     // registered version could not read the new records, which FULL_TRANSITIVE refuses.
     commitPaymentRequestSchema(paymentRequestSchema((f) => withoutCurrency(withOptionalNote(f))));
@@ -129,6 +143,7 @@ describe('schema registration: produced schemas evolve only compatibly', () => {
   });
 
   test('when a produced schema gains a required field without default, then the registry refuses it and the error names the subject', async () => {
+    await registeredTwice();
     commitPaymentRequestSchema(paymentRequestSchema((f) => withRequiredX(withOptionalNote(f))));
 
     const refusal = register();
@@ -141,6 +156,7 @@ describe('schema registration: produced schemas evolve only compatibly', () => {
   });
 
   test('when only the namespace of a produced schema changes, then the registry accepts it: records match by unqualified name', async () => {
+    await registeredTwice();
     commitPaymentRequestSchema({
       ...paymentRequestSchema(withOptionalNote),
       namespace: 'com.example.regenerated',
@@ -168,7 +184,9 @@ describe('service start-up: only a schema the registry cannot accept stops the s
     async ({ edit }) => {
       const database = await createTestDatabase();
       try {
-        const config = testConfig({ DATABASE_URL: database.url });
+        // The stop comes while the saga consumer may still be joining its group, which took
+        // over testConfig's 2 s on a loaded machine; this test is about the refusal, not the stop.
+        const config = testConfig({ DATABASE_URL: database.url, SHUTDOWN_TIMEOUT_MS: '15000' });
         const subject = subjectFor(config.KAFKA_TOPIC_PREFIX, 'process_payment_request');
         await new SchemaRegistry({ host: config.SCHEMA_REGISTRY_URL }).register(
           { type: SchemaType.AVRO, schema: JSON.stringify(paymentRequestSchema(edit)) },

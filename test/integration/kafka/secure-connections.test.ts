@@ -14,6 +14,7 @@ import {
   registryConnectionOf,
 } from '../../../src/messaging/schema-registry-client';
 import { physicalTopic } from '../../../src/messaging/topics';
+import { ensureTopics } from '../../support/service-topics';
 import { REDACTED } from '../../../src/shared/redaction';
 import { createLogger } from '../../../src/shared/logger';
 import { bearer, customerToken, jwtSettings, TEST_JWT_SECRET } from '../../support/auth-tokens';
@@ -340,6 +341,8 @@ describeIfRunnable(
     });
 
     test('when the DLQ tool runs with the same keys, then it lists the dead-letter topics over SASL_SSL', async () => {
+      // Its own topic: the one the service test creates may not exist yet (tests run in any order).
+      await ensureTopics(broker.brokers, [physicalTopic(topicPrefix, 'payment_successful_dlq')]);
       const result = await runDlqCli(['list', '--json'], secureEnv());
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);

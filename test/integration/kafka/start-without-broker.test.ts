@@ -1,11 +1,12 @@
-import { Client } from 'pg';
 import { startOrderService, type RunningService } from '../../../src/application';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { aValidOrder, postOrder, readJson, testConfig } from '../../support/order-service-harness';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
 import { readTopics } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+
+const database = freshDatabase();
 
 /**
  * The broker behind a proxy that refuses every connection (as a closed port does) while the
@@ -13,22 +14,15 @@ import { waitFor } from '../../support/wait-for';
  * proxy: once it answers, kafkajs follows the broker's advertised address.
  */
 describe('start-up with no broker reachable', () => {
-  let database: TestDatabase;
   let proxy: TcpProxy;
   let service: RunningService | undefined;
-  let sql: Client;
   beforeAll(async () => {
-    database = await createTestDatabase();
     const [host, port] = sharedKafkaStack().brokers.split(',')[0].split(':');
     proxy = await startTcpProxy({ host, port: Number(port) });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
   });
   afterAll(async () => {
     await service?.stop();
-    await sql.end();
     await proxy.stop();
-    await database.drop();
   });
 
   test('when no broker answers, then the service starts, takes orders into the outbox and publishes them once the broker is back', async () => {
@@ -43,7 +37,7 @@ describe('start-up with no broker reachable', () => {
 
     expect(response.status).toBe(202);
     const { id } = await readJson(response);
-    const { rows: waiting } = await sql.query(
+    const { rows: waiting } = await database.sql.query(
       'SELECT published_at FROM outbox WHERE order_id = $1',
       [id],
     );

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { headingAnchor } from '../../../scripts/docs-links';
 import { scrapeMetrics, valueOf } from '../../support/metrics-scrape';
-import { startTestService, type TestService } from '../../support/order-service-harness';
 import {
   dashboardExpressions,
   exportedMetricNames,
@@ -13,23 +12,21 @@ import {
   ruleExpressions,
 } from '../../../scripts/deploy-metric-names';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
 
 const OPERATIONS_PAGE = join(__dirname, '../../../docs/operations.md');
 
+// A sweeper that passes once at start-up and then not for an hour: an order written
+// past its deadline afterwards stays there, as it would with the sweeper broken.
+const app = runningService({
+  METRICS_SAMPLE_INTERVAL_MS: '200',
+  SAGA_SWEEP_INTERVAL_MS: String(3_600_000),
+});
+
 describe('deploy/: the alert rules and the dashboard read what the service exports', () => {
-  let app: TestService;
   let exposition: string;
   beforeAll(async () => {
-    // A sweeper that passes once at start-up and then not for an hour: an order written
-    // past its deadline afterwards stays there, as it would with the sweeper broken.
-    app = await startTestService({
-      METRICS_SAMPLE_INTERVAL_MS: '200',
-      SAGA_SWEEP_INTERVAL_MS: String(3_600_000),
-    });
     exposition = await (await fetch(`${app.adminUrl}/metrics`)).text();
-  });
-  afterAll(async () => {
-    await app?.stop();
   });
 
   test('when the rules and the dashboard are read, then every metric name in their PromQL is exported on /metrics', () => {

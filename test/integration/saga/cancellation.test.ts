@@ -5,21 +5,14 @@ import {
   orderDetail,
   outboxOf,
   placeOrder,
-  startSagaFixture,
   steps,
   waitForRecords,
   waitForStatus,
-  type SagaFixture,
+  runningSaga,
 } from './saga-fixture';
 
 describe('cancellation via POST /api/v1/orders/:id/cancel', () => {
-  let saga: SagaFixture;
-  beforeAll(async () => {
-    saga = await startSagaFixture();
-  });
-  afterAll(async () => {
-    await saga?.stop();
-  });
+  const saga = runningSaga();
 
   /** Places an order and drives it with exact replies until it has `status`. */
   async function anOrderIn(status: string): Promise<{ id: string; totalAmount: number }> {

@@ -1,15 +1,15 @@
-import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import { MOCK_BROKER_CONSUMER_TUNING } from '../../support/kafka-mock-broker';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { sharedKafkaStack } from '../../support/kafka-stack';
 import { testConfig, startJoinedOrderService } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { waitFor } from '../../support/wait-for';
 import { placeOrder, sagaEventCounts, totalWithOutcome, waitForStatus } from './saga-fixture';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 jest.setTimeout(90_000);
 
@@ -100,26 +100,21 @@ async function committedOffsets(admin: Admin, config: Config): Promise<string[]>
   return offsets.flatMap(({ partitions }) => partitions.map((p) => p.offset));
 }
 
+const database = freshDatabase();
+
 describe('crash after the database commit, before the offset commit', () => {
-  let database: TestDatabase;
   let config: Config;
-  let sql: Client;
   let events: PeerEvents;
   let first: RunningService | undefined;
   let second: RunningService | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     config = testConfig({ DATABASE_URL: database.url });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
   });
   afterAll(async () => {
     await events?.stop();
     await first?.stop();
     await second?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   test('when the consumer group is rewound to the beginning and the service restarts, then every event is redelivered and deduplicated: history and outbox unchanged', async () => {
@@ -151,15 +146,17 @@ describe('crash after the database commit, before the offset commit', () => {
     const delivered = 7;
     await waitFor(
       async () => {
-        const { rows } = await sql.query('SELECT count(*)::int AS n FROM processed_events');
-        const pending = await sql.query('SELECT 1 FROM outbox WHERE published_at IS NULL');
+        const { rows } = await database.sql.query(
+          'SELECT count(*)::int AS n FROM processed_events',
+        );
+        const pending = await database.sql.query('SELECT 1 FROM outbox WHERE published_at IS NULL');
         return rows[0].n === delivered && pending.rowCount === 0;
       },
       { message: 'all replies processed and all emitted events published' },
     );
     await first.stop();
     first = undefined;
-    const before = await snapshot(sql);
+    const before = await snapshot(database.sql);
     expect(before.processed.map((row) => row.outcome).sort()).toEqual(
       ['applied', 'applied', 'applied', 'applied', 'applied', 'applied', 'ignored'].sort(),
     );
@@ -181,6 +178,6 @@ describe('crash after the database commit, before the offset commit', () => {
     expect(totalWithOutcome(counts, 'duplicate')).toBe(delivered);
     expect(totalWithOutcome(counts, 'applied')).toBe(0);
     expect(totalWithOutcome(counts, 'ignored')).toBe(0);
-    expect(await snapshot(sql)).toEqual(before);
+    expect(await snapshot(database.sql)).toEqual(before);
   });
 });

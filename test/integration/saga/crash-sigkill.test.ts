@@ -1,11 +1,9 @@
 import { randomInt } from 'node:crypto';
-import { Client } from 'pg';
 import type { RunningService } from '../../../src/application';
 import type { Config } from '../../../src/config';
 import { Kafka, logLevel } from 'kafkajs';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   postOrder,
@@ -18,6 +16,7 @@ import { createServiceTopics } from '../../support/service-topics';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { sagaEventCounts, startSimulators, totalWithOutcome } from './saga-fixture';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 jest.setTimeout(120_000);
 
@@ -48,18 +47,17 @@ async function rewindGroup(config: Config): Promise<void> {
   }
 }
 
+const database = freshDatabase();
+
 describe('crash: the service is SIGKILLed at a random point in the middle of the stream', () => {
-  let database: TestDatabase;
   let env: Record<string, string>;
   let config: Config;
-  let sql: Client;
   let peers: RunningPeers;
   let reader: TopicReader;
   let killed: ServiceProcess | undefined;
   let restarted: RunningService | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     env = {
       ...sharedStackEnv(),
       DATABASE_URL: database.url,
@@ -67,8 +65,6 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
       OUTBOX_RETRY_MAX_MS: '500',
     };
     config = testConfig(env);
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     await createServiceTopics(config); // before the simulators subscribe
     // Each part is kept as soon as it runs, so afterAll stops it even if another failed.
     await Promise.all([
@@ -87,12 +83,10 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     await killed?.kill();
     await restarted?.stop();
     await Promise.allSettled([peers?.stop(), reader?.stop()]);
-    await sql?.end();
-    await database?.drop();
   });
 
   async function count(query: string): Promise<number> {
-    return (await sql.query(query)).rows[0].n;
+    return (await database.sql.query(query)).rows[0].n;
   }
 
   test('when the service is killed mid-stream and restarted on the same database and group, then every order is confirmed exactly once', async () => {
@@ -129,7 +123,7 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
       { timeoutMs: 60_000, message: `all ${ORDERS} orders CONFIRMED and published` },
     );
     expect(await count('SELECT count(*)::int AS n FROM orders')).toBe(ORDERS);
-    const { rows: history } = await sql.query<{ order_id: string; steps: string }>(
+    const { rows: history } = await database.sql.query<{ order_id: string; steps: string }>(
       `SELECT order_id, string_agg(coalesce(from_status::text, '') || '>' || to_status, ',' ORDER BY id) AS steps
        FROM order_status_history GROUP BY order_id`,
     );
@@ -137,14 +131,18 @@ describe('crash: the service is SIGKILLed at a random point in the middle of the
     for (const { steps } of history) {
       expect(steps).toBe('>PENDING,PENDING>INVENTORY_RESERVING,INVENTORY_RESERVING>CONFIRMED');
     }
-    const { rows: outbox } = await sql.query<{ order_id: string; topics: string }>(
+    const { rows: outbox } = await database.sql.query<{ order_id: string; topics: string }>(
       `SELECT order_id, string_agg(topic, ',' ORDER BY id) AS topics FROM outbox GROUP BY order_id`,
     );
     expect(outbox).toHaveLength(ORDERS);
     for (const { topics } of outbox) {
       expect(topics).toBe('process_payment_request,reserve_inventory_request,order_confirmed');
     }
-    const { rows: processed } = await sql.query<{ topic: string; outcome: string; n: number }>(
+    const { rows: processed } = await database.sql.query<{
+      topic: string;
+      outcome: string;
+      n: number;
+    }>(
       'SELECT topic, outcome, count(*)::int AS n FROM processed_events GROUP BY topic, outcome ORDER BY topic',
     );
     expect(processed).toEqual([

@@ -7,12 +7,11 @@ import {
   processedOf,
   recordsOf,
   sagaEventCounts,
-  startSagaFixture,
   steps,
   totalWithOutcome,
   waitForRecords,
   waitForStatus,
-  type SagaFixture,
+  runningSaga,
 } from './saga-fixture';
 
 /**
@@ -20,11 +19,10 @@ import {
  * the same partition, or again after the order already moved on. Each must have one effect.
  */
 describe('duplicate delivery: an event delivered twice has one effect', () => {
-  let saga: SagaFixture;
+  const saga = runningSaga();
   const orders = { confirmed: { id: '' }, declined: { id: '' }, compensated: { id: '' } };
 
   beforeAll(async () => {
-    saga = await startSagaFixture();
     const { app, events } = saga;
     const sendTwice = async (topic: (typeof CONSUMED_TOPICS)[number], fields: object) => {
       const payload = await events.send(topic, { ...fields });
@@ -75,9 +73,6 @@ describe('duplicate delivery: an event delivered twice has one effect', () => {
         message: 'five duplicates counted at /metrics',
       },
     );
-  });
-  afterAll(async () => {
-    await saga?.stop();
   });
 
   test('when each consumed topic delivers an event twice, then /metrics counts exactly one duplicate per topic', async () => {

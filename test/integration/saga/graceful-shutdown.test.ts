@@ -2,10 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import { CONSUMED_TOPICS, physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   postOrder,
@@ -18,22 +16,22 @@ import { createServiceTopics } from '../../support/service-topics';
 import { readTopics } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { startSimulators } from './saga-fixture';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 jest.setTimeout(240_000);
 
 const ROOT = path.resolve(__dirname, '../../..');
 
+const database = freshDatabase();
+
 /** The built service (`npm run build`, then `node dist/src/start.js`), stopped with SIGTERM. */
 describe('graceful shutdown of the built service', () => {
-  let database: TestDatabase;
   let env: Record<string, string>;
-  let sql: Client;
   let peers: RunningPeers | undefined;
   let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
     execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'ignore' });
-    database = await createTestDatabase();
     env = {
       ...sharedStackEnv(),
       DATABASE_URL: database.url,
@@ -47,18 +45,14 @@ describe('graceful shutdown of the built service', () => {
       payment: { minLatencyMs: 5, maxLatencyMs: 50 },
       inventory: { minLatencyMs: 5, maxLatencyMs: 50 },
     });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
   });
   afterAll(async () => {
     await service?.kill();
     await peers?.stop();
-    await sql?.end();
-    await database?.drop();
   });
 
   const count = async (query: string, values: unknown[] = []): Promise<number> =>
-    (await sql.query(query, values)).rows[0].n;
+    (await database.sql.query(query, values)).rows[0].n;
 
   test('when SIGTERM arrives under load, then it exits 0, every accepted order is stored and every committed offset was applied', async () => {
     service = await spawnService(env, { built: true });

@@ -1,20 +1,15 @@
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService();
 
 describe('saga over the broker: payment then inventory confirms the order', () => {
-  let app: TestService;
   let peers: PeerEvents;
   let reader: TopicReader;
   beforeAll(async () => {
-    app = await startTestService();
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX);
     reader = await readTopics(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, [
@@ -25,7 +20,6 @@ describe('saga over the broker: payment then inventory confirms the order', () =
   afterAll(async () => {
     await reader.stop();
     await peers.stop();
-    await app.stop();
   });
 
   async function statusOf(orderId: string): Promise<string> {

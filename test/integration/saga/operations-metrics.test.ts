@@ -6,7 +6,7 @@ import { scrapeMetrics, samplesOf, valueOf, type MetricSample } from '../../supp
 import { postOrder } from '../../support/order-service-harness';
 import { TEST_PARTITIONS } from '../../support/service-topics';
 import { waitFor } from '../../support/wait-for';
-import { placeOrder, startSagaFixture, waitForStatus, type SagaFixture } from './saga-fixture';
+import { placeOrder, runningSaga, waitForStatus } from './saga-fixture';
 
 /** Waits until the scraped metrics satisfy `check`, and returns them. */
 function waitForMetrics(
@@ -28,16 +28,12 @@ const realBroker = () => sharedKafkaStack().flavour === 'real';
 const transition = (from: string, to: string, trigger: string) => ({ from, to, trigger });
 
 describe('/metrics answers the on-call questions, from a real saga', () => {
-  let saga: SagaFixture;
+  const saga = runningSaga({
+    env: { METRICS_SAMPLE_INTERVAL_MS: '200', DATABASE_STATEMENT_TIMEOUT_MS: '1000' },
+  });
   let adminUrl: string;
   beforeAll(async () => {
-    saga = await startSagaFixture({
-      env: { METRICS_SAMPLE_INTERVAL_MS: '200', DATABASE_STATEMENT_TIMEOUT_MS: '1000' },
-    });
     adminUrl = saga.app.adminUrl;
-  });
-  afterAll(async () => {
-    await saga?.stop();
   });
 
   test('when the API is called, then request durations are labelled by route template, method and status, never by id', async () => {

@@ -7,24 +7,17 @@ import {
   processedOf,
   recordsOf,
   sagaEventCounts,
-  startSagaFixture,
   steps,
   waitForProcessed,
   waitForRecords,
   waitForStatus,
-  type SagaFixture,
+  runningSaga,
 } from './saga-fixture';
 
 describe('out-of-order and late events', () => {
-  let saga: SagaFixture;
-  beforeAll(async () => {
-    // A short inventory deadline for the late-reservation case; payment keeps its long one.
-    saga = await startSagaFixture({
-      env: { SAGA_INVENTORY_TIMEOUT_MS: '1500', SAGA_SWEEP_INTERVAL_MS: '100' },
-    });
-  });
-  afterAll(async () => {
-    await saga?.stop();
+  // A short inventory deadline for the late-reservation case; payment keeps its long one.
+  const saga = runningSaga({
+    env: { SAGA_INVENTORY_TIMEOUT_MS: '1500', SAGA_SWEEP_INTERVAL_MS: '100' },
   });
 
   test('when inventory_reserved arrives before payment_successful, then it is ignored and the order still waits for payment', async () => {

@@ -1,30 +1,24 @@
 import { Client } from 'pg';
-import {
-  aValidOrder,
-  jsonHeaders,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, jsonHeaders, postOrder, readJson } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
+
+const app = runningService({
+  DATABASE_POOL_SIZE: '2',
+  DATABASE_WORKER_POOL_SIZE: '3',
+  DATABASE_CONNECT_TIMEOUT_MS: '1000',
+  DATABASE_STATEMENT_TIMEOUT_MS: '20000',
+});
 
 /**
  * The API and the saga have separate pools: requests that hold every API connection (here,
  * cancellations waiting on a locked row) cannot keep the saga consumer from its own.
  */
 describe('database pools: an HTTP flood cannot starve the saga', () => {
-  let app: TestService;
   let peers: PeerEvents;
   let locker: Client;
   beforeAll(async () => {
-    app = await startTestService({
-      DATABASE_POOL_SIZE: '2',
-      DATABASE_WORKER_POOL_SIZE: '3',
-      DATABASE_CONNECT_TIMEOUT_MS: '1000',
-      DATABASE_STATEMENT_TIMEOUT_MS: '20000',
-    });
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX);
     locker = new Client({ connectionString: app.databaseUrl });
@@ -33,7 +27,6 @@ describe('database pools: an HTTP flood cannot starve the saga', () => {
   afterAll(async () => {
     await locker?.end();
     await peers?.stop();
-    await app?.stop();
   });
 
   const statusOf = async (id: string) =>

@@ -1,6 +1,5 @@
 import type { ConsumedTopic } from '../../../src/messaging/topics';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
-import { startTestService, type TestService } from '../../support/order-service-harness';
 import { cancel } from './saga-fixture';
 import {
   MAX_ROUNDS,
@@ -14,6 +13,7 @@ import {
   type Aim,
 } from './race-support';
 import { pathCounts, sagaStories, violationsOf, type SagaStory } from './saga-story';
+import { runningService } from '../../support/fixtures/running-service';
 
 const PAIRS_PER_ROUND = 12;
 /** Between one order's race and the next one's, so each pair meets on its own. */
@@ -46,17 +46,17 @@ interface Raced {
   offset: number;
 }
 
+const app = runningService();
+
 /**
  * POST /cancel racing a peer's reply for the same order: sent a few milliseconds apart, around
  * the point where either may be applied first (the reply travels through Kafka, the cancel over
  * HTTP; see raceInRounds).
  */
 describe('races: a cancellation against a reply', () => {
-  let app: TestService;
   let events: PeerEvents;
 
   beforeAll(async () => {
-    app = await startTestService();
     events = await startPeerEvents(
       app.config.KAFKA_BROKERS,
       app.config.SCHEMA_REGISTRY_URL,
@@ -65,7 +65,6 @@ describe('races: a cancellation against a reply', () => {
   }, 120_000);
   afterAll(async () => {
     await events?.stop();
-    await app?.stop();
   });
 
   /** Orders in the status the race starts from: paid ones for the reservation race. */

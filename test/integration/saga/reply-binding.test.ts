@@ -6,12 +6,12 @@ import {
   placeOrder,
   recordsOf,
   sagaEventCounts,
-  startSagaFixture,
   steps,
   waitForProcessed,
   waitForRecords,
   waitForStatus,
   type SagaFixture,
+  runningSaga,
 } from './saga-fixture';
 
 /**
@@ -20,15 +20,11 @@ import {
  * remembered so a refund is never lost and never doubled.
  */
 describe('replies bound to their order', () => {
-  let saga: SagaFixture;
+  const saga = runningSaga();
   const logs: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
-    saga = await startSagaFixture();
     captureLogs(saga, logs);
-  });
-  afterAll(async () => {
-    await saga?.stop();
   });
 
   async function effects(orderId: string) {

@@ -21,6 +21,7 @@ import {
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 import { readTopics, type DecodedRecord, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
+import { fixture } from '../../support/fixtures/fixture';
 
 export interface SagaFixture {
   app: TestService;
@@ -91,6 +92,15 @@ export async function startSagaFixture(options: SagaFixtureOptions = {}): Promis
 // --- reading what happened ---------------------------------------------------------------
 
 /** GET /api/v1/orders/:id: the order with its status history. */
+/** "A running saga": startSagaFixture before the block's tests, stopped after them. */
+export function runningSaga(options: SagaFixtureOptions = {}): SagaFixture {
+  return fixture(
+    'runningSaga()',
+    () => startSagaFixture(options),
+    (saga) => saga.stop(),
+  );
+}
+
 export type OrderDetail = OrderView & { history: StatusChangeView[] };
 
 export async function orderDetail(baseUrl: string, orderId: string): Promise<OrderDetail> {

@@ -1,5 +1,5 @@
-import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { Client } from 'pg';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
+import { ownBroker } from '../../support/fixtures/own-broker';
 import {
   aValidOrder,
   postOrder,
@@ -8,7 +8,6 @@ import {
 } from '../../support/order-service-harness';
 import { spawnService, type ServiceProcess } from '../../support/service-process';
 import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
-import { startTestBroker, type TestBroker } from '../../support/test-broker';
 import { waitFor } from '../../support/wait-for';
 
 jest.setTimeout(180_000);
@@ -37,20 +36,19 @@ async function timedTerminate(
 const incompleteLines = (output: string) =>
   output.split('\n').filter((line) => line.includes('shutdown incomplete'));
 
+const broker = ownBroker();
+const database = freshDatabase();
+
 /**
  * SHUTDOWN_TIMEOUT_MS on the real process (src/start.ts), against a broker of this file's own
  * that the test freezes (SIGSTOP), and an OTLP collector that accepts and never answers.
  */
 describe('the shutdown deadline of the service process', () => {
-  let broker: TestBroker;
-  let database: TestDatabase;
   let env: Record<string, string>;
   let service: ServiceProcess | undefined;
   let silentCollector: TcpProxy | undefined;
-  let sql: Client;
 
   beforeAll(async () => {
-    [broker, database] = await Promise.all([startTestBroker(), createTestDatabase()]);
     env = {
       ...sharedStackEnv(),
       KAFKA_BROKERS: broker.brokers.join(','),
@@ -61,8 +59,6 @@ describe('the shutdown deadline of the service process', () => {
       KAFKA_REQUEST_TIMEOUT_MS: '60000',
       BREAKER_ROLLING_WINDOW_MS: '600000', // the config's rule: the window holds the timeouts
     };
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
   }, 120_000);
   afterEach(async () => {
     broker.thaw();
@@ -70,11 +66,6 @@ describe('the shutdown deadline of the service process', () => {
     service = undefined;
     await silentCollector?.stop();
     silentCollector = undefined;
-  });
-  afterAll(async () => {
-    await sql?.end();
-    await database?.drop();
-    await broker?.stop();
   });
 
   /** The service, consuming and publishing: one order posted and its request on the topic. */
@@ -93,7 +84,7 @@ describe('the shutdown deadline of the service process', () => {
         const ready = (await readJson(await fetch(`${started.adminUrl}/ready`))) as {
           sagaConsumer?: string;
         };
-        const { rows } = await sql.query(
+        const { rows } = await database.sql.query(
           'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NOT NULL',
         );
         return JSON.stringify(ready).includes('"running"') && rows[0].n > 0;

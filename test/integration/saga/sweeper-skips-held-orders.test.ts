@@ -1,14 +1,11 @@
 import { Client } from 'pg';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { waitFor } from '../../support/wait-for';
+import { runningService } from '../../support/fixtures/running-service';
 
 jest.setTimeout(60_000);
+
+const app = runningService({ SAGA_PAYMENT_TIMEOUT_MS: '1000', SAGA_SWEEP_INTERVAL_MS: '50' });
 
 /**
  * The sweeper claims due orders with FOR UPDATE SKIP LOCKED: an order whose row another
@@ -16,17 +13,14 @@ jest.setTimeout(60_000);
  * for, so the other due orders still expire on time.
  */
 describe('deadline sweeper: an order held by another transaction', () => {
-  let app: TestService;
   let holder: Client;
 
   beforeAll(async () => {
-    app = await startTestService({ SAGA_PAYMENT_TIMEOUT_MS: '1000', SAGA_SWEEP_INTERVAL_MS: '50' });
     holder = new Client({ connectionString: app.databaseUrl });
     await holder.connect();
   });
   afterAll(async () => {
     await holder?.end();
-    await app?.stop();
   });
 
   const statusOf = async (orderId: string): Promise<string> =>

@@ -1,8 +1,6 @@
-import { Client } from 'pg';
 import type { Config } from '../../../src/config';
 import { physicalTopic } from '../../../src/messaging/topics';
 import type { RunningPeers } from '../../peer-simulators/start-peers';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
 import {
   aValidOrder,
   postOrder,
@@ -16,6 +14,7 @@ import { createServiceTopics } from '../../support/service-topics';
 import { readTopics, type TopicReader } from '../../support/topic-reader';
 import { waitFor } from '../../support/wait-for';
 import { startSimulators } from '../saga/saga-fixture';
+import { freshDatabase } from '../../support/fixtures/fresh-database';
 
 jest.setTimeout(150_000);
 
@@ -30,22 +29,21 @@ function parseTraceparent(value: string | null | undefined) {
   return { traceId, spanId };
 }
 
+const database = freshDatabase();
+
 /**
  * The service as its real entry point (src/start.ts, tracing on through the standard OTEL_*
  * variables) exports its spans over OTLP to a collector in the test; the peer simulators answer
  * over the real broker and carry the traceparent on, as instrumented peers do.
  */
 describe('tracing: one order, one trace across HTTP, the outbox, Kafka and the consumer', () => {
-  let database: TestDatabase;
   let collector: OtlpCollector;
   let config: Config;
-  let sql: Client;
   let peers: RunningPeers | undefined;
   let reader: TopicReader | undefined;
   let service: ServiceProcess | undefined;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     collector = await startOtlpCollector();
     const env = {
       ...sharedStackEnv(),
@@ -56,8 +54,6 @@ describe('tracing: one order, one trace across HTTP, the outbox, Kafka and the c
       OTEL_BSP_SCHEDULE_DELAY: '200',
     };
     config = testConfig(env);
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
     await createServiceTopics(config);
     await Promise.all([
       startSimulators(config).then((started) => (peers = started)),
@@ -70,9 +66,7 @@ describe('tracing: one order, one trace across HTTP, the outbox, Kafka and the c
   afterAll(async () => {
     await service?.kill();
     await Promise.allSettled([peers?.stop(), reader?.stop()]);
-    await sql?.end();
     await collector?.stop();
-    await database?.drop();
   });
 
   test('the spans of one saga, from POST to the handling of the last reply, share one trace id', async () => {
@@ -111,7 +105,7 @@ describe('tracing: one order, one trace across HTTP, the outbox, Kafka and the c
 
     // What the outbox stored for order_confirmed, and what is on the record in Kafka: the
     // relay's send span (a child of the stored context) in the same trace.
-    const { rows } = await sql.query<{ traceparent: string | null }>(
+    const { rows } = await database.sql.query<{ traceparent: string | null }>(
       `SELECT traceparent FROM outbox WHERE order_id = $1 AND topic = 'order_confirmed'`,
       [order.id],
     );

@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '../../..');
+
+describe('the start command', () => {
+  test('when the image starts the service, then it runs the same command as npm start, heap ceiling included', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: { start: string };
+    };
+    const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    // The last stage's CMD: the runtime target, which is the default (the simulators have their own).
+    const cmd = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
+
+    expect(cmd).toBeDefined();
+    expect(JSON.parse(cmd as string)).toEqual(scripts.start.split(/\s+/));
+    expect(scripts.start).toMatch(/--max-old-space-size=\d+/);
+  });
+});
