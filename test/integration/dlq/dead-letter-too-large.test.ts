@@ -75,7 +75,10 @@ onRealKafka('when the DLQ topic refuses a dead letter as too large', () => {
     KAFKA_TOPIC_PREFIX: prefix,
   });
 
-  test('then a stub lands, the next record of the partition is applied, and no breaker counted a failure', async () => {
+  // The refused record and the good one behind it are sent before any test, so each test (the
+  // DLQ tool's too) can run alone or in any order.
+  const refused = { orderId: '', value: Buffer.alloc(0), goodEventId: '' };
+  beforeAll(async () => {
     const order = readJson(await postOrder(app.url, aValidOrder()));
     const { id: orderId, totalAmount } = (await order) as { id: string; totalAmount: number };
     // Random bytes: gzip cannot bring them under the bound.
@@ -87,23 +90,30 @@ onRealKafka('when the DLQ topic refuses a dead letter as too large', () => {
       paymentId: 'pay-after-the-big-one',
       amount: totalAmount,
     });
+    Object.assign(refused, { orderId, value, goodEventId: good.eventId });
+  }, 30_000);
 
+  const stubLanded = () =>
+    reader.waitFor(
+      (record) => record.topic === `${source}_dlq` && record.key?.toString() === refused.orderId,
+      1,
+      30_000,
+    );
+
+  test('then a stub lands, the next record of the partition is applied, and no breaker counted a failure', async () => {
+    const { value } = refused;
     await waitFor(
       async () => {
         const { rows } = await app.sql.query<{ outcome: string }>(
           'SELECT outcome FROM processed_events WHERE event_id = $1',
-          [good.eventId],
+          [refused.goodEventId],
         );
         return rows[0]?.outcome === 'applied';
       },
       { timeoutMs: 45_000, message: 'the record behind the refused one applied' },
     );
 
-    const [stub] = await reader.waitFor(
-      (record) => record.topic === `${source}_dlq` && record.key?.toString() === orderId,
-      1,
-      30_000,
-    );
+    const [stub] = await stubLanded();
     const [original] = await reader.waitFor(
       (record) => record.topic === source && record.value?.equals(value) === true,
     );
@@ -144,6 +154,7 @@ onRealKafka('when the DLQ topic refuses a dead letter as too large', () => {
   }, 60_000);
 
   test('then the DLQ tool shows it as a stub and refuses to replay it', async () => {
+    await stubLanded();
     const shown = await runDlqCli(['show', 'payment_successful', '--json'], cliEnv());
     const replay = await runDlqCli(
       ['replay', 'payment_successful', '--all', '--reason', 'test'],
