@@ -34,8 +34,6 @@ function meaning(doc: ConfigKeyDocumentation, marks: SecretMarks): string {
   if (values && !values.every((value) => doc.description.includes(value)))
     parts.push(`one of ${values.join(', ')}`);
   if (doc.secret === 'url-password') parts.push(marks.urlPassword);
-  if (doc.formerName)
-    parts.push(`formerly \`${doc.formerName}\`, still read (with a warning) in this release only`);
   const text = parts.join('; ');
   return doc.secret === 'value' ? `${marks.value} ${text}` : text;
 }

@@ -46,12 +46,6 @@ export interface ConfigKeyDoc {
   secret?: 'value' | 'url-password';
   /** The value .env.example gives a required key: one for local development. */
   example?: string;
-  /**
-   * The key's former name, still read for one release: when only it is set, its value is used
-   * and start-up warns (`configDeprecations`); set to another value beside the key, it stops
-   * start-up.
-   */
-  formerName?: string;
 }
 
 const documentation = z.registry<ConfigKeyDoc>();
@@ -591,7 +585,6 @@ const configObject = z.object({
   }),
   CONSUMER_MAX_UNKNOWN_ATTEMPTS: documented(z.coerce.number().int().min(1).default(5), {
     group: 'saga',
-    formerName: 'CONSUMER_MAX_ATTEMPTS',
     description:
       'a record whose handler fails with an error of no known kind is tried this many times in all, then dead-lettered',
   }),
@@ -920,7 +913,7 @@ export class ConfigError extends Error {
 
 /** Parses the environment; the error message names every bad key on one line. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  return parseEnvironment(withRules(configObject, CONFIG_KEYS), CONFIG_KEYS, env);
+  return parseEnvironment(withRules(configObject, CONFIG_KEYS), env);
 }
 
 /**
@@ -933,7 +926,7 @@ export function loadConfigKeys<Key extends keyof Config>(
 ): Pick<Config, Key> {
   const mask = Object.fromEntries(keys.map((key) => [key, true])) as { [K in keyof Config]?: true };
   // zod cannot carry the generic key set through pick(); the parsed object has exactly these keys.
-  return parseEnvironment(withRules(configObject.pick(mask), keys), keys, env) as unknown as Pick<
+  return parseEnvironment(withRules(configObject.pick(mask), keys), env) as unknown as Pick<
     Config,
     Key
   >;
@@ -952,68 +945,15 @@ function withRules<Schema extends z.ZodObject>(schema: Schema, keys: readonly Ke
 
 function parseEnvironment<Schema extends z.ZodType>(
   schema: Schema,
-  keys: readonly Key[],
   env: NodeJS.ProcessEnv,
 ): z.output<Schema> {
-  const renamed = readFormerNames(env, keys);
-  const result = schema.safeParse(renamed.env);
-  if (result.success && renamed.problems.length === 0) return result.data;
-  const problems = (result.error?.issues ?? []).map((issue) => {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
     const key = issue.path.join('.');
-    const formerName = renamed.readFrom.get(key);
-    const named = formerName ? `${key} (set as ${formerName})` : key;
-    return `${named} ${issue.message} (${received(key, renamed.env[key])})`;
+    return `${key} ${issue.message} (${received(key, env[key])})`;
   });
-  throw new ConfigError(`Invalid configuration: ${[...renamed.problems, ...problems].join('; ')}`);
-}
-
-/** Keys renamed within the last release, with the former name each still answers to. */
-const RENAMED_KEYS = CONFIG_KEYS.flatMap((key) => {
-  const formerName = documentation.get(configObject.shape[key])?.formerName;
-  return formerName ? [{ key, formerName }] : [];
-});
-
-/** Set, as `optional` counts it: an empty value, as `.env` files write it, is not. */
-const isSet = (value: string | undefined): value is string => value !== undefined && value !== '';
-
-/**
- * The environment with each former name's value under the key's name when only the former is
- * set, which keys were read that way, and the keys whose two names disagree.
- */
-function readFormerNames(env: NodeJS.ProcessEnv, keys: readonly Key[]) {
-  const resolved = { ...env };
-  const readFrom = new Map<string, string>();
-  const problems: string[] = [];
-  for (const { key, formerName } of RENAMED_KEYS) {
-    const [current, former] = [env[key], env[formerName]];
-    if (!keys.includes(key) || !isSet(former)) continue;
-    if (!isSet(current)) {
-      resolved[key] = former;
-      readFrom.set(key, formerName);
-    } else if (current !== former) {
-      problems.push(
-        `${key} and ${formerName}, its former name, disagree; set only ${key} ` +
-          `(${received(key, current)}; ${formerName} ${received(key, former)})`,
-      );
-    }
-  }
-  return { env: resolved, readFrom, problems };
-}
-
-/**
- * Warnings for keys set under a former name, for start-up to log: loading stays pure. The
- * former name still works in this release and is no longer read in the next.
- */
-export function configDeprecations(
-  env: NodeJS.ProcessEnv = process.env,
-): { message: string; key: string; formerName: string }[] {
-  return RENAMED_KEYS.filter(({ formerName }) => isSet(env[formerName])).map(
-    ({ key, formerName }) => ({
-      message: `${formerName} is deprecated: set ${key} instead, as the next release reads only that name`,
-      key,
-      formerName,
-    }),
-  );
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 }
 
 /**
