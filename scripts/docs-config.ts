@@ -1,4 +1,4 @@
-// Rewrites docs/configuration.md's tables and .env.example from the schema in src/config.ts.
+// Rewrites docs/configuration.md's tables and .env.example from the schema in src/config/.
 // Generated, never edited by hand: test/unit/config-documentation.test.ts fails when either
 // differs from what this renders.
 import { formatTable } from '../src/shared/text-table';
@@ -14,11 +14,11 @@ export const TABLES_MARKERS = {
   end: '<!-- config-tables:end -->',
 };
 
-const ENV_EXAMPLE_HEADER = `# Generated from the schema in src/config.ts by \`npm run docs:config\`: edit the descriptions
-# there, not here. Copy to .env (never committed) or export in your shell. Every key is
-# validated at start-up; a bad value stops the process with one line naming the key (never
-# showing a secret). Optional keys left empty count as unset. Keys marked SECRET belong in a
-# secret store.`;
+const ENV_EXAMPLE_HEADER = `# Generated from the schema in src/config/ by \`npm run docs:config\`: edit the descriptions
+# there, in the file of the part that owns the key (kafka.ts, auth.ts, ...), not here. Copy to
+# .env (never committed) or export in your shell. Every key is validated at start-up; a bad value
+# stops the process with one line naming the key (never showing a secret). Optional keys left
+# empty count as unset. Keys marked SECRET belong in a secret store.`;
 
 /** How each output marks a secret: a whole value, or the password inside a URL. */
 interface SecretMarks {

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { startupSummary } from '../../src/config-summary';
+import { loadConfig, startupSummary } from '../../src/config';
 import { REDACTED } from '../../src/shared/redaction';
 
 describe('the start-up line', () => {
