@@ -71,7 +71,11 @@ export interface RunningService {
  */
 export async function startOrderService(
   config: Config,
-  logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
+  logger = createLogger(
+    serviceOptions(config).process.logLevel,
+    {},
+    { secrets: secretsOf(config) },
+  ),
 ): Promise<RunningService> {
   logger.info('order service starting', startupSummary(config));
   const options = serviceOptions(config);
