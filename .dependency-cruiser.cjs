@@ -7,6 +7,8 @@
  *   workers ──────┼──► messaging ──┐
  *   (application) ┴──► data-access ┴──► domain ──► shared
  *   observability/ (metrics wiring) may use every layer; only application.ts uses it.
+ *   config/ builds every part's options; only the composition roots (start.ts, application.ts,
+ *   the CLIs) import it.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -76,6 +78,16 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/entry-points/([^/]+)/' },
       to: { path: '^src/entry-points/', pathNot: '^src/entry-points/$1/' },
+    },
+    {
+      name: 'config-is-read-by-the-composition-roots',
+      comment:
+        'Each part gets its options from src/config/, built by the part of the config that owns its keys; only the composition roots (start.ts, application.ts, and each CLI, the root of its own process) read the config.',
+      severity: 'error',
+      from: {
+        pathNot: ['^src/config/', '^src/(start|application)\\.ts$', '^src/entry-points/cli/'],
+      },
+      to: { path: '^src/config/' },
     },
     {
       name: 'only-entry-files-compose',

@@ -1,4 +1,4 @@
-// Rewrites docs/configuration.md's tables and .env.example from the schema in src/config.ts.
+// Rewrites docs/configuration.md's tables and .env.example from the schema in src/config/.
 // Generated, never edited by hand: test/unit/scripts/docs-config.test.ts fails when either
 // differs from what this renders.
 import { formatTable } from '../src/shared/text-table';
@@ -14,11 +14,11 @@ export const TABLES_MARKERS = {
   end: '<!-- config-tables:end -->',
 };
 
-const ENV_EXAMPLE_HEADER = `# Generated from the schema in src/config.ts by \`npm run docs:config\`: edit the descriptions
-# there, not here. Copy to .env (never committed) or export in your shell. Every key is
-# validated at start-up; a bad value stops the process with one line naming the key (never
-# showing a secret). Optional keys left empty count as unset. Keys marked SECRET belong in a
-# secret store.`;
+const ENV_EXAMPLE_HEADER = `# Generated from the schema in src/config/ by \`npm run docs:config\`: edit the descriptions
+# there, in the file of the part that owns the key (kafka.ts, auth.ts, ...), not here. Copy to
+# .env (never committed) or export in your shell. Every key is validated at start-up; a bad value
+# stops the process with one line naming the key (never showing a secret). Optional keys left
+# empty count as unset. Keys marked SECRET belong in a secret store.`;
 
 /** How each output marks a secret: a whole value, or the password inside a URL. */
 interface SecretMarks {
@@ -34,8 +34,6 @@ function meaning(doc: ConfigKeyDocumentation, marks: SecretMarks): string {
   if (values && !values.every((value) => doc.description.includes(value)))
     parts.push(`one of ${values.join(', ')}`);
   if (doc.secret === 'url-password') parts.push(marks.urlPassword);
-  if (doc.formerName)
-    parts.push(`formerly \`${doc.formerName}\`, still read (with a warning) in this release only`);
   const text = parts.join('; ');
   return doc.secret === 'value' ? `${marks.value} ${text}` : text;
 }

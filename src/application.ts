@@ -1,23 +1,19 @@
-import { secretsOf, type Config } from './config';
+import { secretsOf, serviceOptions, startupSummary, type Config } from './config';
 import { createLogger, type Logger } from './shared/logger';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { serviceVersion } from './shared/service-version';
-import { startupSummary } from './config-summary';
 import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
 import { createSagaRepository } from './data-access/saga-repository';
 import { createRateLimitRepository } from './data-access/rate-limit-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import { startAdminServer } from './entry-points/http/admin-server';
-import type { HttpTimeouts } from './entry-points/http/http-listener';
 import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
 import { createRedactor } from './shared/redaction';
 import { createSagaConsumer, type SagaConsumerState } from './entry-points/kafka/saga-consumer';
 import { createSagaRecordProcessor } from './entry-points/kafka/saga-record-processor';
 import { handleReplies } from './domain/handle-replies-use-case';
-import type { StepTimeouts } from './domain/saga-transitions';
 import { createInboundRecordDecoder } from './messaging/inbound-record-decoder';
-import { DEFAULT_AVRO_BOUNDS } from './messaging/avro-bounds';
 import { createWriterSchemas } from './messaging/writer-schemas';
 import { createDeadLetterPublisher } from './messaging/dead-letter-publisher';
 import { errorMessage } from './shared/app-error';
@@ -66,32 +62,45 @@ export interface RunningService {
   stop(finally_?: ShutdownStep[]): Promise<void>;
 }
 
-/** Wires every part of the service from one config; `start.ts` and the tests both use it. */
+/**
+ * Wires every part of the service from one config; `start.ts` and the tests both use it. Each
+ * part's options come from the part of src/config/ that owns its keys: nothing here reads a key.
+ * Parts start in this order: the database pools, messaging, the stores, the workers (sweeper,
+ * metrics sampler, relay once the topics exist, consumer), the admin port, the public API. They
+ * stop in reverse (see RunningService.stop), but for the admin port, which stops last.
+ */
 export async function startOrderService(
   config: Config,
-  logger = createLogger(config.LOG_LEVEL, {}, { secrets: secretsOf(config) }),
+  logger = createLogger(
+    serviceOptions(config).process.logLevel,
+    {},
+    { secrets: secretsOf(config) },
+  ),
 ): Promise<RunningService> {
   logger.info('order service starting', startupSummary(config));
+  const options = serviceOptions(config);
+  const { postgres, kafka, saga: sagaOptions } = options;
   const metrics = createMetrics();
+
   // Two pools: the API's, and the saga's (consumer, relay, sweeper). However many requests
   // wait for a connection, the saga still gets its own and keeps its deadlines.
   const database = (poolSize: number, applicationName: string) =>
     createDatabase({
-      url: config.DATABASE_URL,
+      ...postgres.connection,
       poolSize,
-      connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       applicationName,
       logger: logger.child({ namespace: 'Database', pool: applicationName }),
     });
-  const httpDb = database(config.DATABASE_POOL_SIZE, 'order-service-http');
-  const workerDb = database(config.DATABASE_WORKER_POOL_SIZE, 'order-service-saga');
+  const httpDb = database(postgres.apiPoolSize, 'order-service-http');
+  const workerDb = database(postgres.workerPoolSize, 'order-service-saga');
   const disconnectDatabases = () =>
     Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
-  const messaging = createMessaging(config, logger);
+
+  const messaging = createMessaging(options.messaging, logger);
   // A schema the registry refuses is a release mistake, and credentials or topic settings Kafka
-  // refuses for good a configuration one: the service stops itself (start.ts exits non-zero). Registration runs in the background, as an unreachable registry must not
-  // hold up intake: the relay registers once the registry answers.
+  // refuses for good a configuration one: the service stops itself (start.ts exits non-zero).
+  // Registration runs in the background, as an unreachable registry must not hold up intake:
+  // the relay registers once the registry answers.
   let reportFatal: (error: Error) => void = () => undefined;
   const fatal = new Promise<Error>((resolve) => (reportFatal = resolve));
   void messaging.registerProducedSchemas().catch((error: unknown) => {
@@ -108,21 +117,18 @@ export async function startOrderService(
   // relay's first send could otherwise auto-create one with the broker's defaults). Before every
   // join (not only the first: a broker that lost its disk comes back without them) the consumer
   // creates them, or checks they exist and names the missing ones. Intake waits for neither.
-  const topics = createTopicGate(messaging.kafka, config, logger);
+  const topics = createTopicGate(messaging.kafka, kafka.topics, logger);
   let onTopicsExist = () => undefined as void;
   const topicsProvisioned = new Promise<void>((resolve) => (onTopicsExist = resolve));
   const beforeJoin = async (signal: AbortSignal) => {
     await topics.beforeJoin(signal);
     onTopicsExist();
   };
-  if (!config.KAFKA_CREATE_TOPICS) onTopicsExist();
+  if (!kafka.topics.create) onTopicsExist();
 
-  const stepTimeouts: StepTimeouts = {
-    payment: config.SAGA_PAYMENT_TIMEOUT_MS,
-    inventory: config.SAGA_INVENTORY_TIMEOUT_MS,
-  };
+  const { stepTimeouts } = sagaOptions;
   // Every store wakes the relay after each commit that wrote outbox rows.
-  const outboxSignal = createOutboxSignal({ notifyIntervalMs: config.OUTBOX_NOTIFY_INTERVAL_MS });
+  const outboxSignal = createOutboxSignal({ notifyIntervalMs: options.outbox.notifyIntervalMs });
   const wakesRelay = { onOutboxWritten: outboxSignal.outboxWritten };
   const orders = countingOrderStore(createOrderRepository(httpDb, wakesRelay), metrics);
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
@@ -137,41 +143,18 @@ export async function startOrderService(
       logger: logger.child({ namespace: 'OutboxRelay' }),
       onPublished: observeOutboxPublished(metrics),
     },
-    {
-      database: {
-        url: config.DATABASE_URL,
-        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-      },
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      batchSize: config.OUTBOX_BATCH_SIZE,
-      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-      retryMinMs: config.OUTBOX_RETRY_MIN_MS,
-      retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
-      retentionHours: config.OUTBOX_RETENTION_HOURS,
-      pruneIntervalMs: config.OUTBOX_PRUNE_INTERVAL_MS,
-    },
+    { database: postgres.connection, topicPrefix: kafka.topicPrefix, ...options.outbox.relay },
   );
   const consumerLogger = logger.child({ namespace: 'SagaConsumer' });
-  const retries = {
-    retryMinMs: config.CONSUMER_RETRY_MIN_MS,
-    retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
-  };
+  const writerSchemas = createWriterSchemas(messaging.registryClient, {
+    maxExpansion: sagaOptions.maxSchemaExpansion,
+  });
   const processor = createSagaRecordProcessor(
     {
-      decoder: createInboundRecordDecoder(
-        createWriterSchemas(messaging.registryClient, {
-          maxExpansion: config.CONSUMER_MAX_SCHEMA_EXPANSION,
-        }),
-        {
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
-          maxItems: config.CONSUMER_MAX_ITEMS,
-          maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
-          maxNodes: config.CONSUMER_MAX_NODES,
-          maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
-        },
-      ),
+      decoder: createInboundRecordDecoder(writerSchemas, {
+        topicPrefix: kafka.topicPrefix,
+        ...sagaOptions.recordLimits,
+      }),
       handleReplies: (replies) => handleReplies({ saga, timeouts: stepTimeouts }, replies),
       deadLetters: createDeadLetterPublisher(messaging.deadLetterProducer, {
         serviceVersion: serviceVersion(),
@@ -181,13 +164,7 @@ export async function startOrderService(
       metrics,
       logger: consumerLogger,
     },
-    {
-      groupId: config.SAGA_CONSUMER_GROUP,
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      maxUnknownAttempts: config.CONSUMER_MAX_UNKNOWN_ATTEMPTS,
-      maxBatchSize: config.SAGA_BATCH_SIZE,
-      ...retries,
-    },
+    { topicPrefix: kafka.topicPrefix, ...sagaOptions.processor },
   );
   const consumer = createSagaConsumer(
     {
@@ -197,13 +174,7 @@ export async function startOrderService(
       beforeJoin,
       onRefused: reportFatal,
     },
-    {
-      groupId: config.SAGA_CONSUMER_GROUP,
-      partitionsConcurrency: config.SAGA_PARTITIONS_CONCURRENCY,
-      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
-      heartbeatIntervalMs: config.CONSUMER_HEARTBEAT_INTERVAL_MS,
-      ...retries,
-    },
+    sagaOptions.consumer,
   );
   const sweeper = createDeadlineSweeper(
     {
@@ -212,12 +183,7 @@ export async function startOrderService(
       metrics,
       logger: logger.child({ namespace: 'DeadlineSweeper' }),
     },
-    {
-      intervalMs: config.SAGA_SWEEP_INTERVAL_MS,
-      batchSize: config.SAGA_SWEEP_BATCH_SIZE,
-      retryMinMs: config.SAGA_SWEEP_INTERVAL_MS,
-      retryMaxMs: Math.max(config.SAGA_SWEEP_INTERVAL_MS, config.CONSUMER_RETRY_MAX_MS),
-    },
+    sagaOptions.sweeper,
   );
 
   // Intake and the sweeper start now; the relay once the topics exist, the consumer joins its
@@ -225,7 +191,11 @@ export async function startOrderService(
   let stopping = false;
   sweeper.start();
   const sampler = startServiceMetrics({
-    config,
+    settings: {
+      topicPrefix: kafka.topicPrefix,
+      consumerGroup: sagaOptions.consumerGroup,
+      sampleIntervalMs: options.admin.metricsSampleIntervalMs,
+    },
     metrics,
     db: httpDb,
     messaging,
@@ -250,11 +220,6 @@ export async function startOrderService(
     outboxRelaySlots: relay.slots(),
     sagaConsumer: consumer.state(),
   }));
-  const httpTimeouts: HttpTimeouts = {
-    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
-    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
-    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-  };
   // Each phase starts once the one before has settled; see RunningService.stop.
   const workerPhases = (httpStep: ShutdownPhase): ShutdownPhase[] => [
     [
@@ -272,14 +237,15 @@ export async function startOrderService(
       { name: 'database pools', run: disconnectDatabases },
     ],
   ];
+  const { shutdownTimeoutMs } = options.process;
   const stopAll = async (httpStep: ShutdownPhase, ...last: ShutdownPhase[]) => {
     stopping = true;
     readiness.markStopping();
-    const deadlineMs = config.SHUTDOWN_TIMEOUT_MS;
-    const outcome = await runShutdown([...workerPhases(httpStep), ...last], deadlineMs);
-    const problems = describeShutdownProblems(outcome, deadlineMs);
+    const outcome = await runShutdown([...workerPhases(httpStep), ...last], shutdownTimeoutMs);
+    const problems = describeShutdownProblems(outcome, shutdownTimeoutMs);
     if (problems) throw new ShutdownIncompleteError(`shutdown incomplete: ${problems}`);
   };
+  const { http: httpOptions } = options;
   let admin: WebServer | undefined;
   let http: WebServer;
   try {
@@ -290,16 +256,15 @@ export async function startOrderService(
         redact: createRedactor(secretsOf(config)),
         logger: logger.child({ namespace: 'Admin' }),
         asyncApiDocument: asyncApiDocument({
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          consumerGroup: config.SAGA_CONSUMER_GROUP,
-          clientId: config.KAFKA_CLIENT_ID,
+          topicPrefix: kafka.topicPrefix,
+          consumerGroup: sagaOptions.consumerGroup,
+          clientId: kafka.client.clientId,
           version: serviceVersion(),
         }),
       },
-      config.ADMIN_PORT,
-      httpTimeouts,
-      // Loopback unless told, but a container in production is scraped from outside.
-      config.ADMIN_HOST ?? (config.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
+      options.admin.port,
+      httpOptions.timeouts,
+      options.admin.host,
     );
     http = await startWebServer(
       {
@@ -307,32 +272,17 @@ export async function startOrderService(
         saga: apiSaga,
         stepTimeouts,
         readiness,
-        authentication: {
-          mode: config.AUTH_MODE,
-          secret: config.AUTH_JWT_SECRET,
-          jwksUrl: config.AUTH_JWKS_URL,
-          issuer: config.AUTH_ISSUER,
-          audience: config.AUTH_AUDIENCE,
-          tokenTypes: config.AUTH_TOKEN_TYPES,
-          rolesClaim: config.AUTH_ROLES_CLAIM,
-          maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
-          jwksCacheSeconds: config.AUTH_JWKS_CACHE_SECONDS,
-          jwksGraceSeconds: config.AUTH_JWKS_GRACE_SECONDS,
-        },
+        authentication: options.auth.authentication,
         rateLimits: {
-          perMinute: {
-            create: config.RATE_LIMIT_PER_MINUTE,
-            read: config.RATE_LIMIT_READS_PER_MINUTE,
-            cancel: config.RATE_LIMIT_CANCELS_PER_MINUTE,
-          },
+          perMinute: options.auth.rateLimitsPerMinute,
           counter: createRateLimitRepository(httpDb, logger.child({ namespace: 'RateLimit' })),
         },
         logger: logger.child({ namespace: 'HTTP' }),
         metrics,
-        trustProxy: config.TRUST_PROXY,
+        trustProxy: httpOptions.trustProxy,
       },
-      config.PORT,
-      httpTimeouts,
+      httpOptions.port,
+      httpOptions.timeouts,
     );
   } catch (error) {
     // A port already taken, say: nothing may keep running behind a failed start.
@@ -353,7 +303,7 @@ export async function startOrderService(
     fatal,
     stop: (finally_ = []) =>
       stopAll(
-        [{ name: 'HTTP server', run: () => http.stop(config.SHUTDOWN_TIMEOUT_MS) }],
+        [{ name: 'HTTP server', run: () => http.stop(shutdownTimeoutMs) }],
         // Last: metrics and readiness stay readable while the rest winds down.
         [{ name: 'admin server', run: () => adminServer.stop(0) }],
         finally_,

@@ -2,7 +2,6 @@
 import { shutdownTracing } from './tracing';
 import {
   ConfigError,
-  configDeprecations,
   insecureTransportWarnings,
   loadConfig,
   secretsOf,
@@ -21,7 +20,6 @@ async function main(): Promise<void> {
   // Before anything connects: an opted-out link is said out loud, once per link.
   for (const { message, link } of insecureTransportWarnings(config)) logger.warn(message, { link });
   const service = await startOrderService(config, logger);
-  for (const { message, ...keys } of configDeprecations()) logger.warn(message, keys);
 
   let stopping = false;
   const shutdown = (reason: Record<string, string>, exitCode = 0) => {

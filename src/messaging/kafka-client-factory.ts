@@ -8,10 +8,9 @@ import {
   type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
-import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
 
-/** How to reach the brokers safely: TLS and SASL, from the config keys below. */
+/** How to reach the brokers safely: TLS and SASL (src/config/kafka.ts builds it from the keys). */
 export interface KafkaSecurity {
   /** TLS to the brokers; undefined means plaintext. */
   tls?: { caFile?: string; certFile?: string; keyFile?: string };
@@ -19,36 +18,6 @@ export interface KafkaSecurity {
     mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
     username: string;
     password: string;
-  };
-}
-
-/** The config keys of a broker connection: the service, the DLQ tool and the tests read these. */
-export const KAFKA_SECURITY_KEYS = [
-  'KAFKA_SSL',
-  'KAFKA_SSL_CA_FILE',
-  'KAFKA_SSL_CERT_FILE',
-  'KAFKA_SSL_KEY_FILE',
-  'KAFKA_SASL_MECHANISM',
-  'KAFKA_SASL_USERNAME',
-  'KAFKA_SASL_PASSWORD',
-] as const;
-
-/** Config has already checked that the keys fit together (SASL has both credentials, ...). */
-export function kafkaSecurityOf(
-  config: Pick<Config, (typeof KAFKA_SECURITY_KEYS)[number]>,
-): KafkaSecurity {
-  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD } = config;
-  return {
-    ...(config.KAFKA_SSL && {
-      tls: {
-        caFile: config.KAFKA_SSL_CA_FILE,
-        certFile: config.KAFKA_SSL_CERT_FILE,
-        keyFile: config.KAFKA_SSL_KEY_FILE,
-      },
-    }),
-    ...(mechanism && {
-      sasl: { mechanism, username: KAFKA_SASL_USERNAME ?? '', password: KAFKA_SASL_PASSWORD ?? '' },
-    }),
   };
 }
 

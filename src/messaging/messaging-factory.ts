@@ -1,32 +1,32 @@
 import { CompressionTypes } from 'kafkajs';
-import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
-import { createKafka, kafkaSecurityOf } from './kafka-client-factory';
-import { createGuardedProducer } from './guarded-producer';
+import { createKafka, type KafkaOptions } from './kafka-client-factory';
+import { createGuardedProducer, type BreakerOptions } from './guarded-producer';
 import { createEventEncoder } from './event-encoder';
 import { registerSchemas } from './schema-registration';
-import { createRegistryClient, registryConnectionOf } from './schema-registry-client';
+import {
+  createRegistryClient,
+  type CompatibilityLevel,
+  type RegistryConnection,
+} from './schema-registry-client';
 import { PRODUCED_TOPICS, type SagaTopic } from './topics';
 
-/** Kafka client, registry client, the two breaker-guarded producers and encoder, from one config. */
-export function createMessaging(config: Config, logger: Logger) {
-  const kafka = createKafka({
-    clientId: config.KAFKA_CLIENT_ID,
-    brokers: config.KAFKA_BROKERS,
-    requestTimeoutMs: config.KAFKA_REQUEST_TIMEOUT_MS,
-    security: kafkaSecurityOf(config),
-    logger,
-  });
-  const registryClient = createRegistryClient({ ...registryConnectionOf(config), retries: 2 });
+export interface MessagingOptions {
+  kafka: Omit<KafkaOptions, 'logger' | 'retry'>;
+  registry: RegistryConnection;
+  breaker: BreakerOptions;
+  idempotentProducer: boolean;
+  topicPrefix: string;
+  /** Set on each produced subject before its schema is registered. */
+  compatibility: CompatibilityLevel;
+}
+
+/** Kafka client, registry client, the two breaker-guarded producers and encoder. */
+export function createMessaging(options: MessagingOptions, logger: Logger) {
+  const kafka = createKafka({ ...options.kafka, logger });
+  const registryClient = createRegistryClient({ ...options.registry, retries: 2 });
   const { registry } = registryClient;
-  const breaker = {
-    timeoutMs: config.BREAKER_TIMEOUT_MS,
-    errorThresholdPercentage: config.BREAKER_ERROR_THRESHOLD_PERCENT,
-    volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
-    resetTimeoutMs: config.BREAKER_RESET_TIMEOUT_MS,
-    rollingCountTimeoutMs: config.BREAKER_ROLLING_WINDOW_MS,
-    idempotent: config.KAFKA_IDEMPOTENT_PRODUCER,
-  };
+  const breaker = { ...options.breaker, idempotent: options.idempotentProducer };
   const producer = createGuardedProducer(kafka, breaker, logger.child({ namespace: 'Producer' }));
   // Dead letters have a producer and breaker of their own: a DLQ topic that refuses writes
   // must not open the relay's breaker, nor a relay outage count against dead-lettering. Gzip
@@ -41,8 +41,8 @@ export function createMessaging(config: Config, logger: Logger) {
   let registered: Promise<ReadonlyMap<SagaTopic, number>> | undefined;
   const registerProducedSchemas = () =>
     (registered ??= registerSchemas(registryClient, PRODUCED_TOPICS, {
-      topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      compatibility: config.SCHEMA_COMPATIBILITY,
+      topicPrefix: options.topicPrefix,
+      compatibility: options.compatibility,
       logger: logger.child({ namespace: 'SchemaRegistry' }),
     }).catch((error: unknown) => {
       registered = undefined;

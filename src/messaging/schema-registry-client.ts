@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import type { Config } from '../config';
 import { AppError, errorMessage, withCode } from '../shared/app-error';
 
 /** The registry's level names as plain strings (the client's enum is not assignable from them). */
@@ -55,31 +54,6 @@ export interface RegistryConnection {
   keyFile?: string;
   /** Per request, for the library's calls and ours (default 10 s). */
   timeoutMs?: number;
-}
-
-/** The config keys of a registry connection: the service, the DLQ tool and schemas:register. */
-export const REGISTRY_CONNECTION_KEYS = [
-  'SCHEMA_REGISTRY_URL',
-  'SCHEMA_REGISTRY_USERNAME',
-  'SCHEMA_REGISTRY_PASSWORD',
-  'SCHEMA_REGISTRY_CA_FILE',
-  'SCHEMA_REGISTRY_CERT_FILE',
-  'SCHEMA_REGISTRY_KEY_FILE',
-  'SCHEMA_REGISTRY_TIMEOUT_MS',
-] as const;
-
-export function registryConnectionOf(
-  config: Pick<Config, (typeof REGISTRY_CONNECTION_KEYS)[number]>,
-): RegistryConnection {
-  return {
-    url: config.SCHEMA_REGISTRY_URL,
-    username: config.SCHEMA_REGISTRY_USERNAME,
-    password: config.SCHEMA_REGISTRY_PASSWORD,
-    caFile: config.SCHEMA_REGISTRY_CA_FILE,
-    certFile: config.SCHEMA_REGISTRY_CERT_FILE,
-    keyFile: config.SCHEMA_REGISTRY_KEY_FILE,
-    timeoutMs: config.SCHEMA_REGISTRY_TIMEOUT_MS,
-  };
 }
 
 /**

@@ -1,9 +1,8 @@
 import type { Kafka } from 'kafkajs';
-import type { Config } from '../config';
 import { errorMessage, someCause } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
 import { TopicsMissingError, TopicsRefusedError } from './topic-check';
-import { checkTopicsExist, provisionTopics } from './topic-provisioning';
+import { checkTopicsExist, provisionTopics, type TopicSettings } from './topic-provisioning';
 
 /** What the admin `/ready` says of the service's topics (`kafkaTopics`). */
 export type TopicStatus =
@@ -19,13 +18,10 @@ export interface TopicGate {
   status(): TopicStatus;
 }
 
-type GateSettings = Pick<
-  Config,
-  | 'KAFKA_CREATE_TOPICS'
-  | 'KAFKA_TOPIC_PREFIX'
-  | 'KAFKA_TOPIC_PARTITIONS'
-  | 'KAFKA_REPLICATION_FACTOR'
->;
+export interface TopicGateSettings extends TopicSettings {
+  /** The service owns its topics (KAFKA_CREATE_TOPICS): create them, else only check. */
+  create: boolean;
+}
 
 /**
  * The service's topics before each join: created when the service owns them, else checked, so
@@ -33,13 +29,17 @@ type GateSettings = Pick<
  * surfacing as "This server does not host this topic-partition" forever. Missing topics are
  * waited for; a refusal for good (TopicsRefusedError) is the consumer's to stop on.
  */
-export function createTopicGate(kafka: Kafka, config: GateSettings, logger: Logger): TopicGate {
+export function createTopicGate(
+  kafka: Kafka,
+  config: TopicGateSettings,
+  logger: Logger,
+): TopicGate {
   let current: TopicStatus = { status: 'unchecked' };
   return {
     async beforeJoin(signal) {
       try {
-        if (config.KAFKA_CREATE_TOPICS) await provisionTopics(kafka, config, logger, signal);
-        else await checkTopicsExist(kafka, config.KAFKA_TOPIC_PREFIX);
+        if (config.create) await provisionTopics(kafka, config, logger, signal);
+        else await checkTopicsExist(kafka, config.topicPrefix);
         current = { status: 'present' };
       } catch (error) {
         current = statusOf(error);

@@ -1,5 +1,4 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { Config } from '../config';
 import type { Logger } from '../shared/logger';
 import { retry } from '../shared/retry';
 import { settledAll } from '../shared/settled-all';
@@ -14,10 +13,12 @@ export function serviceTopics(prefix: string): string[] {
   ];
 }
 
-type TopicSettings = Pick<
-  Config,
-  'KAFKA_TOPIC_PREFIX' | 'KAFKA_TOPIC_PARTITIONS' | 'KAFKA_REPLICATION_FACTOR'
->;
+/** The topics the service creates: under its prefix, with these partitions and replicas. */
+export interface TopicSettings {
+  topicPrefix: string;
+  partitions: number;
+  replicationFactor: number;
+}
 
 /**
  * Optional start-up step (KAFKA_CREATE_TOPICS=true) for clusters where the service may own its
@@ -34,11 +35,8 @@ export async function provisionTopics(
 ): Promise<void> {
   const created = await createTopics(
     kafka,
-    serviceTopics(config.KAFKA_TOPIC_PREFIX),
-    {
-      partitions: config.KAFKA_TOPIC_PARTITIONS,
-      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-    },
+    serviceTopics(config.topicPrefix),
+    { partitions: config.partitions, replicationFactor: config.replicationFactor },
     signal,
   );
   logger.info('topics provisioned', { created });

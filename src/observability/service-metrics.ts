@@ -1,4 +1,3 @@
-import type { Config } from '../config';
 import { createOperationsRepository } from '../data-access/operations-repository';
 import { Counter, Gauge } from 'prom-client';
 import { RELAY_SLOTS, type PendingOutboxMessage } from '../data-access/outbox-repository';
@@ -110,7 +109,7 @@ export function observeOutboxPublished(metrics: Metrics) {
 }
 
 export interface ServiceMetricsParts {
-  config: Pick<Config, 'KAFKA_TOPIC_PREFIX' | 'SAGA_CONSUMER_GROUP' | 'METRICS_SAMPLE_INTERVAL_MS'>;
+  settings: { topicPrefix: string; consumerGroup: string; sampleIntervalMs: number };
   metrics: Metrics;
   /** The pool the sampler's queries use. */
   db: Database;
@@ -122,7 +121,7 @@ export interface ServiceMetricsParts {
 
 /** Everything `/metrics` shows beyond what the parts count themselves; stop() ends the sampling. */
 export function startServiceMetrics({
-  config,
+  settings,
   metrics,
   db,
   messaging,
@@ -130,21 +129,22 @@ export function startServiceMetrics({
   relay,
   logger,
 }: ServiceMetricsParts): MetricsSampler {
+  const { topicPrefix, consumerGroup, sampleIntervalMs } = settings;
   declareSagaTransitions(metrics);
   observeBreaker(metrics, messaging.producer);
   observeBreaker(metrics, messaging.deadLetterProducer, 'dead-letter');
   observeConsumer(metrics, consumer);
   observeRelaySlots(metrics, relay);
-  const consumed = CONSUMED_TOPICS.map((topic) => physicalTopic(config.KAFKA_TOPIC_PREFIX, topic));
+  const consumed = CONSUMED_TOPICS.map((topic) => physicalTopic(topicPrefix, topic));
   const sampler = createMetricsSampler(
     {
       operations: createOperationsRepository(db),
-      lag: createConsumerLagReader(messaging.kafka, config.SAGA_CONSUMER_GROUP, consumed),
-      logicalTopic: consumedTopicOf(config.KAFKA_TOPIC_PREFIX),
+      lag: createConsumerLagReader(messaging.kafka, consumerGroup, consumed),
+      logicalTopic: consumedTopicOf(topicPrefix),
       metrics,
       logger: logger.child({ namespace: 'MetricsSampler' }),
     },
-    config.METRICS_SAMPLE_INTERVAL_MS,
+    sampleIntervalMs,
   );
   sampler.start();
   return sampler;

@@ -16,10 +16,18 @@ export interface RetryOptions {
   onRetry?: (info: { error: unknown; attempt: number; delayMs: number; message: string }) => void;
 }
 
+/**
+ * The longest wait before retry `attempt` (from 0): doubling from `minMs`, capped at `maxMs`.
+ * The one backoff formula: the retries draw below it, and the breaker's rule on its rolling
+ * window (src/config/breaker.ts) adds it up for the slowest case.
+ */
+export function backoffCeiling(attempt: number, minMs: number, maxMs: number): number {
+  return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+}
+
 /** Exponential backoff with full jitter, capped at `maxMs`; `attempt` counts from 0. */
 export function backoffDelay(attempt: number, minMs: number, maxMs: number): number {
-  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
-  return Math.round(minMs + Math.random() * (ceiling - minMs));
+  return Math.round(minMs + Math.random() * (backoffCeiling(attempt, minMs, maxMs) - minMs));
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

@@ -3,7 +3,7 @@
  * production), so every test creates the topics it touches; on the mock, which has no
  * CreateTopics and creates topics on any metadata request, these are no-ops.
  */
-import type { Config } from '../../src/config';
+import { serviceOptions, type Config } from '../../src/config';
 import { createKafka } from '../../src/messaging/kafka-client-factory';
 import { createTopics, provisionTopics } from '../../src/messaging/topic-provisioning';
 import { createLogger } from '../../src/shared/logger';
@@ -16,7 +16,11 @@ export const TEST_PARTITIONS = 4;
 export async function createServiceTopics(config: Config): Promise<void> {
   if (!config.KAFKA_CREATE_TOPICS) return;
   const logger = createLogger('silent');
-  await provisionTopics(testKafka(config.KAFKA_BROKERS), config, logger);
+  await provisionTopics(
+    testKafka(config.KAFKA_BROKERS),
+    serviceOptions(config).kafka.topics,
+    logger,
+  );
 }
 
 /** In a jest worker: creates these topics on the shared broker unless it is the mock. */

@@ -11,9 +11,16 @@
  * configuration (one line, as the service).
  */
 import { Command } from 'commander';
-import { ConfigError, loadConfig, secretsOf, type Config } from '../../config';
-import { createKafka, kafkaSecurityOf } from '../../messaging/kafka-client-factory';
-import { createRegistryClient, registryConnectionOf } from '../../messaging/schema-registry-client';
+import {
+  ConfigError,
+  kafkaSecurityOf,
+  loadConfig,
+  registryConnectionOf,
+  secretsOf,
+  type Config,
+} from '../../config';
+import { createKafka } from '../../messaging/kafka-client-factory';
+import { createRegistryClient } from '../../messaging/schema-registry-client';
 import { errorMessage } from '../../shared/app-error';
 import { createLogger } from '../../shared/logger';
 import { createRedactor } from '../../shared/redaction';

@@ -12,13 +12,15 @@
  * incompatible, the registry cannot be reached or the configuration is bad.
  */
 import winston from 'winston';
-import { insecureTransportWarnings, loadConfigKeys, secretsOf } from '../../config';
-import { registerSchemas, SchemaIncompatibleError } from '../../messaging/schema-registration';
 import {
-  createRegistryClient,
+  insecureTransportWarnings,
+  loadConfigKeys,
   REGISTRY_CONNECTION_KEYS,
   registryConnectionOf,
-} from '../../messaging/schema-registry-client';
+  secretsOf,
+} from '../../config';
+import { registerSchemas, SchemaIncompatibleError } from '../../messaging/schema-registration';
+import { createRegistryClient } from '../../messaging/schema-registry-client';
 import { PRODUCED_TOPICS, subjectFor } from '../../messaging/topics';
 import { errorMessage } from '../../shared/app-error';
 import { createLogger } from '../../shared/logger';

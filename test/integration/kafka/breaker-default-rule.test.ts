@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Config } from '../../../src/config';
+import { serviceOptions, type Config } from '../../../src/config';
 import type { GuardedProducer, BreakerState } from '../../../src/messaging/guarded-producer';
 import { createMessaging } from '../../../src/messaging/messaging-factory';
 import { capturingLogger } from '../../support/capturing-logger';
@@ -16,7 +16,7 @@ import { waitFor } from '../../support/wait-for';
 jest.setTimeout(120_000);
 
 const PRODUCE = 0; // Kafka's API key of a Produce request
-/** The breaker's defaults (src/config.ts) over ten: the rule itself is left at its defaults. */
+/** The breaker's defaults (src/config/breaker.ts) over ten: the rule itself is left at its defaults. */
 const SCALED = {
   BREAKER_TIMEOUT_MS: '500',
   BREAKER_RESET_TIMEOUT_MS: '1000',
@@ -55,7 +55,7 @@ describeWithJvm('the Kafka breaker with its default rule, on a real broker', () 
       KAFKA_REQUEST_TIMEOUT_MS: '30000',
       ...SCALED,
     });
-    producer = createMessaging(config, capturingLogger().logger).producer;
+    producer = createMessaging(serviceOptions(config).messaging, capturingLogger().logger).producer;
     producer.onStateChange((state) => transitions.push({ state, at: Date.now() }));
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import type { GuardedProducer } from '../../../src/messaging/guarded-producer';
 import { createOutboxRelay, type OutboxRelay } from '../../../src/workers/outbox-relay';
 import type { OutboxSignal } from '../../../src/workers/outbox-signal';
 import { MEMBER_CLASS, SLOT_CLASS } from '../../../src/workers/relay-slots';
-import type { Config } from '../../../src/config';
+import { serviceOptions, type Config } from '../../../src/config';
 import type { Logger } from '../../../src/shared/logger';
 import { capturingLogger } from '../../support/capturing-logger';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
@@ -112,7 +112,7 @@ describe('outbox relay: its lock session ends between its rebalance and its clai
     await Promise.all([sql.connect(), rejoinBlocker.connect()]);
     rejoinBlocker.on('error', () => undefined); // the test terminates its session
     b = await startJoinedOrderService(config);
-    messagingA = createMessaging(config, logsA.logger);
+    messagingA = createMessaging(serviceOptions(config).messaging, logsA.logger);
     a = startRelayA(config, messagingA, logsA.logger);
     relayA = a.relay;
     reader = await readTopics(config.KAFKA_BROKERS, config.SCHEMA_REGISTRY_URL, [

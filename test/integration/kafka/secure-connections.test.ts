@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { loadConfigKeys } from '../../../src/config';
 import {
-  createKafka,
   KAFKA_SECURITY_KEYS,
-  kafkaConnectionOptions,
   kafkaSecurityOf,
-} from '../../../src/messaging/kafka-client-factory';
-import {
-  createRegistryClient,
+  loadConfigKeys,
   REGISTRY_CONNECTION_KEYS,
   registryConnectionOf,
-} from '../../../src/messaging/schema-registry-client';
+} from '../../../src/config';
+import { createKafka, kafkaConnectionOptions } from '../../../src/messaging/kafka-client-factory';
+import { createRegistryClient } from '../../../src/messaging/schema-registry-client';
 import { physicalTopic } from '../../../src/messaging/topics';
 import { ensureTopics } from '../../support/service-topics';
 import { REDACTED } from '../../../src/shared/redaction';

@@ -1,6 +1,9 @@
-import { loadConfigKeys, type Config } from '../../../config';
-import { KAFKA_SECURITY_KEYS } from '../../../messaging/kafka-client-factory';
-import { REGISTRY_CONNECTION_KEYS } from '../../../messaging/schema-registry-client';
+import {
+  KAFKA_SECURITY_KEYS,
+  loadConfigKeys,
+  REGISTRY_CONNECTION_KEYS,
+  type Config,
+} from '../../../config';
 import { CliError } from './cli-errors';
 
 /**

@@ -5,11 +5,9 @@ import {
 } from '../../../data-access/dead-letter-actions-repository';
 import { createDatabase, type Database } from '../../../data-access/prisma-client-factory';
 import { createLogger } from '../../../shared/logger';
-import { createKafka, kafkaSecurityOf } from '../../../messaging/kafka-client-factory';
-import {
-  createRegistryClient,
-  registryConnectionOf,
-} from '../../../messaging/schema-registry-client';
+import { kafkaSecurityOf, registryConnectionOf } from '../../../config';
+import { createKafka } from '../../../messaging/kafka-client-factory';
+import { createRegistryClient } from '../../../messaging/schema-registry-client';
 import { createWriterSchemas, type WriterSchemas } from '../../../messaging/writer-schemas';
 import type { DlqConfig } from './cli-config';
 import type { ReadOptions } from './dead-letter-records';

@@ -2,13 +2,12 @@ import {
   CONFIG_KEYS,
   breakerWindowNeededMs,
   ConfigError,
-  configDeprecations,
   insecureTransportWarnings,
   loadConfig,
   loadConfigKeys,
   secretsOf,
   type Config,
-} from '../../src/config';
+} from '../../../src/config';
 
 describe('loadConfig', () => {
   const required = {
@@ -377,57 +376,6 @@ describe('loadConfig', () => {
     test('when an optional key is set to the empty string, as .env files write it, then it counts as unset', () => {
       const config = loadConfig({ ...required, KAFKA_SASL_MECHANISM: '', KAFKA_SASL_USERNAME: '' });
       expect(config.KAFKA_SASL_MECHANISM).toBeUndefined();
-    });
-  });
-
-  describe('a key under its former name (CONSUMER_MAX_ATTEMPTS, now CONSUMER_MAX_UNKNOWN_ATTEMPTS)', () => {
-    test('when only the former name is set, then its value is used and one deprecation names both', () => {
-      const env = { ...required, CONSUMER_MAX_ATTEMPTS: '3' };
-      expect(loadConfig(env).CONSUMER_MAX_UNKNOWN_ATTEMPTS).toBe(3);
-      expect(configDeprecations(env)).toEqual([
-        {
-          message:
-            'CONSUMER_MAX_ATTEMPTS is deprecated: set CONSUMER_MAX_UNKNOWN_ATTEMPTS instead, as the next release reads only that name',
-          key: 'CONSUMER_MAX_UNKNOWN_ATTEMPTS',
-          formerName: 'CONSUMER_MAX_ATTEMPTS',
-        },
-      ]);
-    });
-
-    test('when both names are set to different values, then start-up is refused with one line naming both', () => {
-      expect(
-        message({ ...required, CONSUMER_MAX_UNKNOWN_ATTEMPTS: '5', CONSUMER_MAX_ATTEMPTS: '3' }),
-      ).toBe(
-        'Invalid configuration: CONSUMER_MAX_UNKNOWN_ATTEMPTS and CONSUMER_MAX_ATTEMPTS, its former name, disagree; set only CONSUMER_MAX_UNKNOWN_ATTEMPTS (got "5"; CONSUMER_MAX_ATTEMPTS got "3")',
-      );
-    });
-
-    test('when both names are set to the same value, then it is used, with the deprecation', () => {
-      const env = { ...required, CONSUMER_MAX_UNKNOWN_ATTEMPTS: '3', CONSUMER_MAX_ATTEMPTS: '3' };
-      expect(loadConfig(env).CONSUMER_MAX_UNKNOWN_ATTEMPTS).toBe(3);
-      expect(configDeprecations(env)).toHaveLength(1);
-    });
-
-    test('when only the new name is set, or the former one is empty, then there is no deprecation', () => {
-      const env = { ...required, CONSUMER_MAX_UNKNOWN_ATTEMPTS: '4', CONSUMER_MAX_ATTEMPTS: '' };
-      expect(loadConfig(env).CONSUMER_MAX_UNKNOWN_ATTEMPTS).toBe(4);
-      expect(configDeprecations(env)).toEqual([]);
-      expect(configDeprecations(required)).toEqual([]);
-    });
-
-    test('when the former name holds a bad value, then the line names the key and the name it was set as', () => {
-      expect(message({ ...required, CONSUMER_MAX_ATTEMPTS: '0' })).toMatch(
-        /^Invalid configuration: CONSUMER_MAX_UNKNOWN_ATTEMPTS \(set as CONSUMER_MAX_ATTEMPTS\) .* \(got "0"\)$/,
-      );
-    });
-
-    test('when a command reads only other keys, then the former name is ignored', () => {
-      expect(
-        loadConfigKeys(['KAFKA_TOPIC_PREFIX'], {
-          CONSUMER_MAX_UNKNOWN_ATTEMPTS: '5',
-          CONSUMER_MAX_ATTEMPTS: '3',
-        }),
-      ).toEqual({ KAFKA_TOPIC_PREFIX: '' });
     });
   });
 

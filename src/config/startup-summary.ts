@@ -1,6 +1,7 @@
-import { secretsOf, type Config } from './config';
-import { createRedactor, REDACTED } from './shared/redaction';
-import { serviceVersion } from './shared/service-version';
+import type { Config } from './config-schema';
+import { secretsOf } from './secrets';
+import { createRedactor, REDACTED } from '../shared/redaction';
+import { serviceVersion } from '../shared/service-version';
 
 /**
  * The start-up line: the version and the effective configuration, every key, secrets replaced.

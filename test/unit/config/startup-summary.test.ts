@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../src/config';
-import { startupSummary } from '../../src/config-summary';
-import { REDACTED } from '../../src/shared/redaction';
+import { loadConfig, startupSummary } from '../../../src/config';
+import { REDACTED } from '../../../src/shared/redaction';
 
 describe('the start-up line', () => {
   const secrets = {
