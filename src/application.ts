@@ -25,6 +25,8 @@ import { createOutboxRelay } from './workers/outbox-relay';
 import { createOutboxSignal, type OutboxSignal } from './workers/outbox-signal';
 import { createDeadlineSweeper, type DeadlineSweeper } from './workers/deadline-sweeper';
 import { countingOrderStore, countingSagaStore } from './observability/saga-metrics';
+import { consumerLagByTopic } from './observability/consumer-lag-summary';
+import { createOperatorConsole, deadLetterIndexWriter } from './operator-console';
 import { observeOutboxPublished, startServiceMetrics } from './observability/service-metrics';
 import {
   describeShutdownProblems,
@@ -66,7 +68,8 @@ export interface RunningService {
  * Wires every part of the service from one config; `start.ts` and the tests both use it. Each
  * part's options come from the part of src/config/ that owns its keys: nothing here reads a key.
  * Parts start in this order: the database pools, messaging, the stores, the workers (sweeper,
- * metrics sampler, relay once the topics exist, consumer), the admin port, the public API. They
+ * metrics sampler, relay once the topics exist, consumer), the operator console, the admin port
+ * (which serves it), the public API. They
  * stop in reverse (see RunningService.stop), but for the admin port, which stops last.
  */
 export async function startOrderService(
@@ -93,8 +96,10 @@ export async function startOrderService(
     });
   const httpDb = database(postgres.apiPoolSize, 'order-service-http');
   const workerDb = database(postgres.workerPoolSize, 'order-service-saga');
+  // The console's own small pool: however hard operators use it, the API keeps its connections.
+  const consoleDb = database(options.console.databasePoolSize, 'order-service-console');
   const disconnectDatabases = () =>
-    Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
+    Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect(), consoleDb.$disconnect()]);
 
   const messaging = createMessaging(options.messaging, logger);
   // A schema the registry refuses is a release mistake, and credentials or topic settings Kafka
@@ -149,17 +154,20 @@ export async function startOrderService(
   const writerSchemas = createWriterSchemas(messaging.registryClient, {
     maxExpansion: sagaOptions.maxSchemaExpansion,
   });
+  const decoder = createInboundRecordDecoder(writerSchemas, {
+    topicPrefix: kafka.topicPrefix,
+    ...sagaOptions.recordLimits,
+  });
   const processor = createSagaRecordProcessor(
     {
-      decoder: createInboundRecordDecoder(writerSchemas, {
-        topicPrefix: kafka.topicPrefix,
-        ...sagaOptions.recordLimits,
-      }),
+      decoder,
       handleReplies: (replies) => handleReplies({ saga, timeouts: stepTimeouts }, replies),
       deadLetters: createDeadLetterPublisher(messaging.deadLetterProducer, {
         serviceVersion: serviceVersion(),
         metrics,
         logger: logger.child({ namespace: 'DeadLetters' }),
+        // The console's index, on the saga's pool: the consumer is the one writing.
+        onWritten: deadLetterIndexWriter(workerDb),
       }),
       metrics,
       logger: consumerLogger,
@@ -220,6 +228,24 @@ export async function startOrderService(
     outboxRelaySlots: relay.slots(),
     sagaConsumer: consumer.state(),
   }));
+  const operatorConsole = createOperatorConsole({
+    db: consoleDb,
+    settings: options.console.settings,
+    authentication: options.auth.authentication,
+    messaging,
+    topicPrefix: kafka.topicPrefix,
+    decoder,
+    topicsProvisioned,
+    stopping: () => stopping,
+    liveState: async () => ({
+      producerBreaker: messaging.producer.state(),
+      deadLetterBreaker: messaging.deadLetterProducer.state(),
+      relaySlots: relay.slots(),
+      consumer: consumer.state(),
+      consumerLag: await consumerLagByTopic(metrics.registry),
+    }),
+    logger: logger.child({ namespace: 'Console' }),
+  });
   // Each phase starts once the one before has settled; see RunningService.stop.
   const workerPhases = (httpStep: ShutdownPhase): ShutdownPhase[] => [
     [
@@ -230,6 +256,7 @@ export async function startOrderService(
     [
       { name: 'deadline sweeper', run: () => sweeper.stop() },
       { name: 'metrics sampler', run: () => sampler.stop() },
+      operatorConsole.stopStep,
     ],
     [
       { name: 'kafka producer', run: () => messaging.producer.disconnect() },
@@ -261,6 +288,7 @@ export async function startOrderService(
           clientId: kafka.client.clientId,
           version: serviceVersion(),
         }),
+        consoleRouter: operatorConsole.router,
       },
       options.admin.port,
       httpOptions.timeouts,

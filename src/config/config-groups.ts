@@ -22,6 +22,10 @@ export const CONFIG_GROUPS = {
     title: 'Operator tools',
     note: '`npm run dlq` reads these, the service never does',
   },
+  console: {
+    title: 'Operator console',
+    note: 'served on the admin port at `/console/` (docs/operations.md, "Console")',
+  },
 } as const satisfies Record<string, { title: string; note?: string }>;
 
 export type ConfigGroup = keyof typeof CONFIG_GROUPS;

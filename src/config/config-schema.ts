@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminKeys, adminRules } from './admin';
 import { authKeys, authRules } from './auth';
 import { breakerKeys, breakerRules } from './breaker';
+import { consoleKeys } from './console';
 import type { CrossKeyRule } from './documented-keys';
 import { httpKeys, httpRules } from './http';
 import { kafkaKeys, kafkaRules } from './kafka';
@@ -15,7 +16,7 @@ import { sagaKeys } from './saga';
 /**
  * The whole environment the service reads: every part's keys, in the order the docs list them
  * within each group, checked at start-up as one schema so one line names every problem.
- * A new part (the operator console, say) adds its keys here and its rules below.
+ * A new part adds its keys here and its rules below.
  */
 export const configObject = z.object({
   ...httpKeys,
@@ -29,6 +30,7 @@ export const configObject = z.object({
   ...breakerKeys,
   ...sagaKeys,
   ...operatorKeys,
+  ...consoleKeys,
 });
 
 export type Config = z.infer<typeof configObject>;

@@ -1,6 +1,6 @@
 /**
  * The service's configuration, owned part by part: each module beside this one (http, admin,
- * process, auth, postgres, kafka, registry, outbox, breaker, saga, operators) holds its keys
+ * process, auth, postgres, kafka, registry, outbox, breaker, saga, operators, console) holds its keys
  * with their documentation, its own cross-key rules, and the function that builds its options.
  * config-schema.ts assembles them into the one schema start-up checks. Only the composition
  * roots (src/start.ts, src/application.ts, the CLIs) import this folder; lint enforces it.

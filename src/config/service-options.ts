@@ -1,6 +1,7 @@
 import { adminOptions } from './admin';
 import { authOptions } from './auth';
 import { breakerOptions } from './breaker';
+import { consoleOptions } from './console';
 import type { MessagingOptions } from '../messaging/messaging-factory';
 import type { Config } from './config-schema';
 import { httpOptions } from './http';
@@ -13,8 +14,7 @@ import { sagaOptions } from './saga';
 
 /**
  * Each part's options, built by the part that owns the keys: the composition root wires parts
- * together with these and never reads a key itself. A new part (the operator console, say)
- * adds its entry here.
+ * together with these and never reads a key itself. A new part adds its entry here.
  */
 export function serviceOptions(config: Config) {
   const kafka = kafkaOptions(config);
@@ -38,6 +38,8 @@ export function serviceOptions(config: Config) {
     messaging,
     outbox: outboxOptions(config),
     saga: sagaOptions(config),
+    /** The operator console (served on the admin port). */
+    console: consoleOptions(config),
   };
 }
 
