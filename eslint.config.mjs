@@ -26,6 +26,19 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
+    // The console's pages run in the browser, as plain ES modules.
+    files: ['src/entry-points/console/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          ...['document', 'window', 'location', 'sessionStorage', 'fetch', 'Node', 'Event'],
+          ...['URLSearchParams', 'setInterval', 'clearInterval', 'setTimeout', 'confirm'],
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: {

@@ -9,6 +9,8 @@ import { createSagaRepository } from './data-access/saga-repository';
 import { createRateLimitRepository } from './data-access/rate-limit-repository';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import { startAdminServer } from './entry-points/http/admin-server';
+import { createTokenReader, type AuthenticationSettings } from './entry-points/http/authentication';
+import { createConsoleRouter } from './entry-points/console/console-router';
 import type { HttpTimeouts } from './entry-points/http/http-listener';
 import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
 import { createRedactor } from './shared/redaction';
@@ -86,8 +88,10 @@ export async function startOrderService(
     });
   const httpDb = database(config.DATABASE_POOL_SIZE, 'order-service-http');
   const workerDb = database(config.DATABASE_WORKER_POOL_SIZE, 'order-service-saga');
+  // The console's own small pool: however hard operators use it, the API keeps its connections.
+  const consoleDb = database(config.CONSOLE_DATABASE_POOL_SIZE, 'order-service-console');
   const disconnectDatabases = () =>
-    Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect()]);
+    Promise.allSettled([httpDb.$disconnect(), workerDb.$disconnect(), consoleDb.$disconnect()]);
   const messaging = createMessaging(config, logger);
   // A schema the registry refuses is a release mistake, and credentials or topic settings Kafka
   // refuses for good a configuration one: the service stops itself (start.ts exits non-zero). Registration runs in the background, as an unreachable registry must not
@@ -280,6 +284,28 @@ export async function startOrderService(
     const problems = describeShutdownProblems(outcome, deadlineMs);
     if (problems) throw new ShutdownIncompleteError(`shutdown incomplete: ${problems}`);
   };
+  const authentication: AuthenticationSettings = {
+    mode: config.AUTH_MODE,
+    secret: config.AUTH_JWT_SECRET,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    tokenTypes: config.AUTH_TOKEN_TYPES,
+    rolesClaim: config.AUTH_ROLES_CLAIM,
+    maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
+    jwksCacheSeconds: config.AUTH_JWKS_CACHE_SECONDS,
+    jwksGraceSeconds: config.AUTH_JWKS_GRACE_SECONDS,
+  };
+  const consoleRouter = createConsoleRouter({
+    readToken: authentication.mode === 'jwt' ? createTokenReader(authentication) : undefined,
+    db: consoleDb,
+    settings: {
+      stuckAfterSeconds: config.CONSOLE_STUCK_AFTER_SECONDS,
+      bulkActionLimit: config.CONSOLE_BULK_ACTION_LIMIT,
+      traceUrlTemplate: config.CONSOLE_TRACE_URL_TEMPLATE,
+    },
+    logger: logger.child({ namespace: 'Console' }),
+  });
   let admin: WebServer | undefined;
   let http: WebServer;
   try {
@@ -295,6 +321,7 @@ export async function startOrderService(
           clientId: config.KAFKA_CLIENT_ID,
           version: serviceVersion(),
         }),
+        consoleRouter,
       },
       config.ADMIN_PORT,
       httpTimeouts,
@@ -307,18 +334,7 @@ export async function startOrderService(
         saga: apiSaga,
         stepTimeouts,
         readiness,
-        authentication: {
-          mode: config.AUTH_MODE,
-          secret: config.AUTH_JWT_SECRET,
-          jwksUrl: config.AUTH_JWKS_URL,
-          issuer: config.AUTH_ISSUER,
-          audience: config.AUTH_AUDIENCE,
-          tokenTypes: config.AUTH_TOKEN_TYPES,
-          rolesClaim: config.AUTH_ROLES_CLAIM,
-          maxTokenAgeSeconds: config.AUTH_MAX_TOKEN_AGE_SECONDS,
-          jwksCacheSeconds: config.AUTH_JWKS_CACHE_SECONDS,
-          jwksGraceSeconds: config.AUTH_JWKS_GRACE_SECONDS,
-        },
+        authentication,
         rateLimits: {
           perMinute: {
             create: config.RATE_LIMIT_PER_MINUTE,

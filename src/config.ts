@@ -26,6 +26,10 @@ export const CONFIG_GROUPS = {
     title: 'Operator tools',
     note: '`npm run dlq` reads these, the service never does',
   },
+  console: {
+    title: 'Operator console',
+    note: 'served on the admin port at `/console/` (docs/operations.md, "Console")',
+  },
 } as const satisfies Record<string, { title: string; note?: string }>;
 
 export type ConfigGroup = keyof typeof CONFIG_GROUPS;
@@ -633,6 +637,34 @@ const configObject = z.object({
     group: 'saga',
     description: 'kafkajs heartbeat interval',
   }),
+  CONSOLE_DATABASE_POOL_SIZE: documented(z.coerce.number().int().min(1).max(50).default(3), {
+    group: 'console',
+    description:
+      "connections for the operator console: a pool of its own, so heavy console use never takes the API's or the saga's connections",
+  }),
+  CONSOLE_STUCK_AFTER_SECONDS: documented(z.coerce.number().int().min(1).default(3_600), {
+    group: 'console',
+    description:
+      'the console counts a saga as stuck when it is not terminal past its step deadline, or older than this many seconds',
+  }),
+  CONSOLE_BULK_ACTION_LIMIT: documented(z.coerce.number().int().min(1).max(10_000).default(500), {
+    group: 'console',
+    description:
+      "most dead letters one bulk replay or skip may act on; a group larger than this is refused, so a mistake's reach is bounded",
+  }),
+  CONSOLE_TRACE_URL_TEMPLATE: documented(
+    optional(
+      z
+        .string()
+        .refine((value) => value.includes('{traceId}'), 'must contain {traceId}')
+        .refine((value) => /^https?:\/\//.test(value), 'must be an http(s) URL'),
+    ),
+    {
+      group: 'console',
+      description:
+        "link from an order's journey to its trace, e.g. `https://jaeger.example/trace/{traceId}`; unset: no link",
+    },
+  ),
 });
 
 type ConfigShape = z.infer<typeof configObject>;

@@ -112,6 +112,10 @@ describe('loadConfig', () => {
     CONSUMER_SESSION_TIMEOUT_MS: 30_000,
     CONSUMER_HEARTBEAT_INTERVAL_MS: 3_000,
     DLQ_ACTOR: undefined,
+    CONSOLE_DATABASE_POOL_SIZE: 3,
+    CONSOLE_STUCK_AFTER_SECONDS: 3_600,
+    CONSOLE_BULK_ACTION_LIMIT: 500,
+    CONSOLE_TRACE_URL_TEMPLATE: undefined,
   };
 
   const message = (env: Record<string, string | undefined>) => {

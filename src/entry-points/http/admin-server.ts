@@ -16,12 +16,15 @@ export interface AdminServerDependencies {
   logger: Logger;
   /** The Kafka contract (AsyncAPI 3.0) with this instance's topic prefix and group. */
   asyncApiDocument: object;
+  /** The operator console (entry-points/console), mounted at /console; built by the caller. */
+  consoleRouter?: express.Router;
 }
 
 /**
  * The operators' port (ADMIN_PORT): Prometheus metrics, the readiness report with its reasons,
  * and the Kafka contract for peer teams (it names internal topics, so not on the public port).
- * It is for the monitoring network only and never published to customers.
+ * It is for the monitoring network only and never published to customers. The operator
+ * console lives here too, behind its own token check.
  */
 export function createAdminApp({
   readiness,
@@ -29,6 +32,7 @@ export function createAdminApp({
   redact,
   logger,
   asyncApiDocument,
+  consoleRouter,
 }: AdminServerDependencies) {
   const app = express();
   app.disable('x-powered-by');
@@ -48,6 +52,7 @@ export function createAdminApp({
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  if (consoleRouter) app.use('/console', consoleRouter);
   app.use(endOfRoutes(logger));
   return app;
 }

@@ -64,14 +64,37 @@ export function authenticate(settings: AuthenticationSettings): RequestHandler {
       next();
     };
   }
+  const readToken = createTokenReader(settings);
+  return async (req, _res, next) => {
+    const token = await readToken(req.get('authorization'));
+    req.caller = token.roles.includes(OPERATOR_ROLE)
+      ? { kind: 'operator', subject: token.subject }
+      : { kind: 'customer', customerId: token.subject };
+    next();
+  };
+}
+
+/** Who a verified token names, and the roles its roles claim grants. */
+export interface VerifiedToken {
+  subject: string;
+  roles: readonly string[];
+}
+
+/**
+ * The whole token check, for any entry point that takes bearer tokens (the API, the console):
+ * header syntax, signature, claims, token type and the roles claim. Rejects with an
+ * UnauthorizedError (401) or a retriable `authentication-unavailable` (503).
+ */
+export function createTokenReader(
+  settings: AuthenticationSettings,
+): (authorizationHeader: string | undefined) => Promise<VerifiedToken> {
   const verify = tokenVerifier(settings);
   const rolesPath = (settings.rolesClaim ?? 'roles').split('.');
-  return async (req, _res, next) => {
-    const token = bearerToken(req.get('authorization'));
+  return async (header) => {
+    const token = bearerToken(header);
     const { payload, protectedHeader } = await verify(token);
     checkTokenType(protectedHeader.typ, payload, settings.tokenTypes ?? 'access-or-jwt');
-    req.caller = callerOf(payload, rolesPath);
-    next();
+    return tokenHolder(payload, rolesPath);
   };
 }
 
@@ -144,8 +167,8 @@ function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
-/** The caller a verified token stands for. */
-function callerOf(payload: JWTPayload, rolesPath: string[]): Caller {
+/** The subject and roles of a verified token. */
+function tokenHolder(payload: JWTPayload, rolesPath: string[]): VerifiedToken {
   const roles = rolesPath.reduce<unknown>(
     (value, name) =>
       value !== null && typeof value === 'object' && Object.hasOwn(value, name)
@@ -158,9 +181,7 @@ function callerOf(payload: JWTPayload, rolesPath: string[]): Caller {
   }
   const subject = typeof payload.sub === 'string' ? normaliseIdentifier(payload.sub) : undefined;
   if (subject === undefined) throw invalidToken('The token subject is not a usable id');
-  return roles?.includes(OPERATOR_ROLE)
-    ? { kind: 'operator', subject }
-    : { kind: 'customer', customerId: subject };
+  return { subject, roles: (roles as string[] | undefined) ?? [] };
 }
 
 /** What a client may learn about why its token failed; nothing about our keys or settings. */

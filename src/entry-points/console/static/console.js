@@ -1,0 +1,215 @@
+// The console's shell: sign-in, the hash router and the helpers every page uses. No framework,
+// no build step; pages are ES modules under pages/ exporting
+//   render(container, context) -> optional cleanup function
+// where context = { params, query, user, api, navigate, refreshEvery }.
+const TOKEN_KEY = 'order-console-token';
+
+/** Hash routes: pattern -> page module and the names of its path parameters. */
+const ROUTES = [
+  { pattern: /^\/?$/, page: 'overview', names: [] },
+  { pattern: /^\/overview$/, page: 'overview', names: [] },
+  { pattern: /^\/failures$/, page: 'failures', names: [] },
+  { pattern: /^\/failures\/([^/]+)$/, page: 'failures', names: ['groupId'] },
+  { pattern: /^\/orders$/, page: 'journey', names: [] },
+  { pattern: /^\/orders\/([^/]+)$/, page: 'journey', names: ['orderId'] },
+  { pattern: /^\/audit$/, page: 'audit', names: [] },
+];
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+  }
+}
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (value) => sessionStorage.setItem(TOKEN_KEY, value),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+/** Calls /console/api/<path> with the bearer token; throws ApiError on a problem answer. */
+export async function api(path, { method = 'GET', body } = {}) {
+  const headers = { accept: 'application/json' };
+  const stored = token.get();
+  if (stored) headers.authorization = `Bearer ${stored}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`/console/api/${path.replace(/^\//, '')}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+    credentials: 'omit',
+  });
+  const isJson = (response.headers.get('content-type') ?? '').includes('json');
+  const payload = isJson ? await response.json() : undefined;
+  if (response.status === 401) {
+    token.clear();
+    showSignIn('Your token was refused or has expired; sign in again.');
+  }
+  if (!response.ok) throw new ApiError(response.status, payload);
+  return payload;
+}
+
+/** Builds an element without innerHTML: text is always text, never markup. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on') && typeof value === 'function') {
+      node.addEventListener(name.slice(2), value);
+    } else if (value === true) {
+      node.setAttribute(name, '');
+    } else {
+      node.setAttribute(name, String(value));
+    }
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** A table from rows of cells (strings or nodes). */
+export function table(headings, rows, caption) {
+  return el(
+    'table',
+    {},
+    caption ? el('caption', { class: 'muted' }, caption) : null,
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        headings.map((h) => el('th', { scope: 'col' }, h)),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      rows.length === 0
+        ? el('tr', {}, el('td', { colspan: headings.length, class: 'muted' }, 'Nothing here.'))
+        : rows.map((cells) =>
+            el(
+              'tr',
+              {},
+              cells.map((cell) => el('td', {}, cell)),
+            ),
+          ),
+    ),
+  );
+}
+
+export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+export function errorBox(error) {
+  return el('p', { class: 'error', role: 'alert' }, error?.message ?? String(error));
+}
+
+export function navigate(hash) {
+  if (location.hash === hash) route();
+  else location.hash = hash;
+}
+
+let cleanup;
+
+function showSignIn(message) {
+  document.getElementById('sign-in').hidden = false;
+  document.getElementById('page').replaceChildren();
+  document.getElementById('nav').hidden = true;
+  document.getElementById('sign-out').hidden = true;
+  document.getElementById('who').textContent = '';
+  document.getElementById('sign-in-error').textContent = message ?? '';
+  document.getElementById('token').focus();
+}
+
+function parseHash() {
+  const raw = decodeURIComponent(location.hash.replace(/^#/, ''));
+  const [pathPart, queryPart = ''] = raw.split('?');
+  return { path: pathPart, query: Object.fromEntries(new URLSearchParams(queryPart)) };
+}
+
+let user;
+
+async function route() {
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = undefined;
+  if (!token.get()) return showSignIn();
+  const container = document.getElementById('page');
+  const { path, query } = parseHash();
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find(({ m }) => m);
+  if (!match) {
+    container.replaceChildren(el('h1', {}, 'Not found'), el('p', {}, `No page at #${path}.`));
+    return;
+  }
+  const params = Object.fromEntries(match.r.names.map((name, i) => [name, match.m[i + 1]]));
+  for (const link of document.querySelectorAll('nav a')) {
+    const current = link.getAttribute('href').slice(2).split('/')[0] === path.split('/')[1];
+    if (current) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
+  let timer;
+  const refreshEvery = (ms, refresh) => {
+    timer = setInterval(refresh, ms);
+  };
+  try {
+    const page = await import(`/console/pages/${match.r.page}.js`);
+    container.replaceChildren();
+    const pageCleanup = await page.render(container, {
+      params,
+      query,
+      user,
+      api,
+      navigate,
+      refreshEvery,
+    });
+    cleanup = () => {
+      clearInterval(timer);
+      if (typeof pageCleanup === 'function') pageCleanup();
+    };
+  } catch (error) {
+    clearInterval(timer);
+    container.replaceChildren(errorBox(error));
+  }
+}
+
+async function start() {
+  document.getElementById('sign-in').hidden = true;
+  try {
+    user = await api('session');
+  } catch (error) {
+    if (error.status === 403) {
+      token.clear();
+      return showSignIn('This token has neither the viewer nor the operator role.');
+    }
+    if (error.status === 401) return;
+    return document.getElementById('page').replaceChildren(errorBox(error));
+  }
+  document.getElementById('nav').hidden = false;
+  document.getElementById('sign-out').hidden = false;
+  document.getElementById('who').textContent = `${user.subject} (${user.role})`;
+  await route();
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  document.getElementById('sign-in-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const value = document.getElementById('token').value.trim();
+    if (!value) return;
+    token.set(value);
+    document.getElementById('token').value = '';
+    void start();
+  });
+  document.getElementById('sign-out').addEventListener('click', () => {
+    token.clear();
+    user = undefined;
+    showSignIn();
+  });
+  window.addEventListener('hashchange', () => {
+    if (user) void route();
+  });
+  if (token.get()) void start();
+  else showSignIn();
+});
