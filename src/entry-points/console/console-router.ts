@@ -5,6 +5,7 @@ import type { Database } from '../../data-access/prisma-client-factory';
 import { NotFoundError } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 import { authenticateConsole, requireConsoleRole, type ConsoleTokenReader } from './console-auth';
+import { orderJourneyRoutes } from './order-journey-routes';
 import { sessionRoutes } from './session-routes';
 
 export interface ConsoleSettings {
@@ -27,7 +28,10 @@ export interface ConsoleDependencies {
 export type ConsoleFeature = (dependencies: ConsoleDependencies) => express.Router;
 
 /** Each feature in a file of its own; console-journey and console-core add theirs here. */
-const FEATURES: ReadonlyArray<[string, ConsoleFeature]> = [['/session', sessionRoutes]];
+const FEATURES: ReadonlyArray<[string, ConsoleFeature]> = [
+  ['/session', sessionRoutes],
+  ['/orders', orderJourneyRoutes],
+];
 
 export const CONSOLE_STATIC_DIR = path.join(__dirname, 'static');
 

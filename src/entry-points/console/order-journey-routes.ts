@@ -59,7 +59,11 @@ export function orderJourneyRoutes({ db, settings }: OrderJourneyDependencies): 
       traceUrl: traceLink(settings.traceUrlTemplate, stored.traceparent),
       missing: [
         ...(deadLetters === undefined ? ['dead letters: the dead-letter index is not built'] : []),
-        ...(stored.traceparent === null ? ['trace: no outbox row of the order carries one'] : []),
+        ...(settings.traceUrlTemplate && stored.traceparent === null
+          ? [
+              'trace: no outbox row of the order carries trace context (tracing off, or rows pruned)',
+            ]
+          : []),
       ],
     });
   });
