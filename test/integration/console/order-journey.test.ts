@@ -1,14 +1,8 @@
 import { bearer, customerToken, jwtSettings } from '../../support/auth-tokens';
 import { consoleCallers, consoleFetch, type ConsoleCallers } from '../../support/console-client';
-import {
-  aValidOrder,
-  postOrder,
-  readJson,
-  startTestService,
-  type TestService,
-} from '../../support/order-service-harness';
+import { placeConfirmedOrder } from '../../support/console-orders';
+import { readJson, startTestService, type TestService } from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
-import { waitFor } from '../../support/wait-for';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 
@@ -32,39 +26,14 @@ describe('the console order journey', () => {
     callers = await consoleCallers();
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = service.config;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX);
-    const customer = bearer(await customerToken('customer-42'));
-    const order = await readJson(await postOrder(service.url, aValidOrder(), customer));
-    orderId = order.id;
-    const payment = await peers.send('payment_successful', {
-      orderId,
-      paymentId: 'pay-journey-1',
-      amount: order.totalAmount,
-    });
-    replyEventId = String(payment.eventId);
-    await waitForStatus('INVENTORY_RESERVING');
-    await peers.send('inventory_reserved', { orderId, reservationId: 'res-journey-1' });
-    await waitForStatus('CONFIRMED');
-    await waitFor(async () => {
-      const { rows } = await service.sql.query(
-        'SELECT count(*)::int AS n FROM outbox WHERE order_id = $1 AND published_at IS NULL',
-        [orderId],
-      );
-      return rows[0].n === 0;
-    });
+    const order = await placeConfirmedOrder(service, peers);
+    orderId = order.orderId;
+    replyEventId = order.paymentEventId;
   });
   afterAll(async () => {
     await peers?.stop();
     await service?.stop();
   });
-
-  async function waitForStatus(status: string) {
-    await waitFor(async () => {
-      const { rows } = await service.sql.query('SELECT status FROM orders WHERE id = $1', [
-        orderId,
-      ]);
-      return rows[0]?.status === status;
-    });
-  }
 
   const journey = async (id = orderId, caller = callers.viewer) =>
     consoleFetch(service.adminUrl, `orders/${id}/journey`, caller);

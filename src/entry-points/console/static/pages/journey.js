@@ -175,12 +175,10 @@ function sagaDiagram({ nodes, edges, current, visited, remaining }, taken) {
       : edge.from === current || (reachable.has(edge.from) && reachable.has(edge.to))
         ? 'remaining'
         : 'other';
-    const line = svgNode('line', {
-      x1: from.x + BOX.width,
-      y1: from.y + BOX.height / 2,
-      x2: to.x,
-      y2: to.y + BOX.height / 2,
+    const line = svgNode('path', {
+      d: edgePath(from, to),
       class: `edge edge-${kind}`,
+      fill: 'none',
       'marker-end': 'url(#arrow)',
     });
     const tip = svgNode('title');
@@ -219,6 +217,20 @@ function sagaDiagram({ nodes, edges, current, visited, remaining }, taken) {
       'Bold: the current state. Filled: states passed. Dashed: still reachable. Hover an arrow for its triggers.',
     ),
   );
+}
+
+/**
+ * Forward arrows run right side to left side; arrows within a column bend out to its right so
+ * they pass no box; arrows back to an earlier column run left side to right side.
+ */
+function edgePath(from, to) {
+  const fromY = from.y + BOX.height / 2;
+  const toY = to.y + BOX.height / 2;
+  if (to.x > from.x) return `M ${from.x + BOX.width} ${fromY} L ${to.x} ${toY}`;
+  if (to.x < from.x) return `M ${from.x} ${fromY} L ${to.x + BOX.width} ${toY}`;
+  const right = from.x + BOX.width;
+  const bend = right + BOX.columnGap / 2;
+  return `M ${right} ${fromY} C ${bend} ${fromY}, ${bend} ${toY}, ${right} ${toY}`;
 }
 
 function arrowMarker() {
