@@ -53,7 +53,7 @@ export async function consoleBench(
   const endpoints: [string, string][] = [
     ['session', 'session'],
     ['overview', 'overview'],
-    ['failures (groups)', 'failures'],
+    ['failure groups', 'failures/groups'],
     ...(volume.groupKey
       ? ([['one failure group', `failures/groups/${encodeURIComponent(volume.groupKey)}`]] as [
           string,
