@@ -1,7 +1,13 @@
 import { bearer, customerToken, jwtSettings } from '../../support/auth-tokens';
 import { consoleCallers, consoleFetch, type ConsoleCallers } from '../../support/console-client';
 import { placeConfirmedOrder } from '../../support/console-orders';
-import { readJson, startTestService, type TestService } from '../../support/order-service-harness';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  startTestService,
+  type TestService,
+} from '../../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../../support/peer-events';
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -113,6 +119,30 @@ describe('the console order journey', () => {
       expect.objectContaining({ next: [], reachable: [], toConfirmed: ['CONFIRMED'] }),
     );
     expect(diagram.nodes.map((n: { state: string }) => n.state)).toContain('COMPENSATING');
+  });
+
+  test('when an order waits for its payment, then the journey shows the deadline armed with its due time and the steps left to CONFIRMED', async () => {
+    // Another customer, so the searches by customer id above keep finding one order.
+    const customer = bearer(await customerToken('customer-43'));
+    const pending = await readJson(
+      await postOrder(service.url, aValidOrder({ customerId: 'customer-43' }), customer),
+    );
+    const body = await readJson(await journey(pending.id));
+    expect(body.order.status).toBe('PENDING');
+    expect(body.timeline.filter((e: { kind: string }) => e.kind === 'deadline-armed')).toEqual([
+      expect.objectContaining({ step: 'payment', dueAt: body.order.stepDeadlineAt }),
+    ]);
+    expect(body.order.stepDeadlineAt).not.toBeNull();
+    expect(body.diagram.remaining.toConfirmed).toEqual([
+      'PENDING',
+      'INVENTORY_RESERVING',
+      'CONFIRMED',
+    ]);
+    expect(body.diagram.remaining.next.map((e: { to: string }) => e.to).sort()).toEqual([
+      'CANCELLED',
+      'FAILED',
+      'INVENTORY_RESERVING',
+    ]);
   });
 
   test('when a trace URL template is configured and the order carries trace context, then the journey links its trace', async () => {
