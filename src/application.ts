@@ -7,10 +7,14 @@ import { createDatabase } from './data-access/prisma-client-factory';
 import { createOrderRepository } from './data-access/order-repository';
 import { createSagaRepository } from './data-access/saga-repository';
 import { createRateLimitRepository } from './data-access/rate-limit-repository';
+import { createDeadLetterIndexRepository } from './data-access/dead-letter-index-repository';
+import { withGroup } from './domain/dead-letter-index';
 import { startWebServer, type WebServer } from './entry-points/http/server';
 import { startAdminServer } from './entry-points/http/admin-server';
 import { createTokenReader, type AuthenticationSettings } from './entry-points/http/authentication';
 import { createConsoleRouter } from './entry-points/console/console-router';
+import { createDeadLetterReconciler } from './entry-points/console/dead-letter-reconciler';
+import { consumerLagByTopic } from './observability/consumer-lag-summary';
 import type { HttpTimeouts } from './entry-points/http/http-listener';
 import { createReadiness, type ReadinessCheck } from './entry-points/http/readiness';
 import { createRedactor } from './shared/redaction';
@@ -132,6 +136,7 @@ export async function startOrderService(
   // The same store on either pool: the API's cancellations, and the consumer's and sweeper's work.
   const apiSaga = countingSagaStore(createSagaRepository(httpDb, wakesRelay), metrics);
   const saga = countingSagaStore(createSagaRepository(workerDb, wakesRelay), metrics);
+  const deadLetterIndex = createDeadLetterIndexRepository(workerDb);
 
   const relay = createOutboxRelay(
     {
@@ -157,30 +162,35 @@ export async function startOrderService(
     },
   );
   const consumerLogger = logger.child({ namespace: 'SagaConsumer' });
+  const decoder = createInboundRecordDecoder(
+    createWriterSchemas(messaging.registryClient, {
+      maxExpansion: config.CONSUMER_MAX_SCHEMA_EXPANSION,
+    }),
+    {
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
+      maxItems: config.CONSUMER_MAX_ITEMS,
+      maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
+      maxNodes: config.CONSUMER_MAX_NODES,
+      maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
+    },
+  );
   const retries = {
     retryMinMs: config.CONSUMER_RETRY_MIN_MS,
     retryMaxMs: config.CONSUMER_RETRY_MAX_MS,
   };
   const processor = createSagaRecordProcessor(
     {
-      decoder: createInboundRecordDecoder(
-        createWriterSchemas(messaging.registryClient, {
-          maxExpansion: config.CONSUMER_MAX_SCHEMA_EXPANSION,
-        }),
-        {
-          topicPrefix: config.KAFKA_TOPIC_PREFIX,
-          maxRecordBytes: config.CONSUMER_MAX_RECORD_BYTES,
-          maxItems: config.CONSUMER_MAX_ITEMS,
-          maxStringBytes: config.CONSUMER_MAX_STRING_BYTES,
-          maxNodes: config.CONSUMER_MAX_NODES,
-          maxDepth: DEFAULT_AVRO_BOUNDS.maxDepth,
-        },
-      ),
+      decoder,
       handleReplies: (replies) => handleReplies({ saga, timeouts: stepTimeouts }, replies),
       deadLetters: createDeadLetterPublisher(messaging.deadLetterProducer, {
         serviceVersion: serviceVersion(),
         metrics,
         logger: logger.child({ namespace: 'DeadLetters' }),
+        // The console's index, on the saga's pool: the consumer is the one writing.
+        onWritten: async (entry) => {
+          await deadLetterIndex.add([withGroup(entry)], 'writer');
+        },
       }),
       metrics,
       logger: consumerLogger,
@@ -269,6 +279,11 @@ export async function startOrderService(
     [
       { name: 'deadline sweeper', run: () => sweeper.stop() },
       { name: 'metrics sampler', run: () => sampler.stop() },
+      // A reconciliation in flight holds a Kafka consumer; it ends before the pools close.
+      {
+        name: 'console reconciler',
+        run: () => startupReconcile.catch(() => undefined).then(() => reconciler.settled()),
+      },
     ],
     [
       { name: 'kafka producer', run: () => messaging.producer.disconnect() },
@@ -296,9 +311,31 @@ export async function startOrderService(
     jwksCacheSeconds: config.AUTH_JWKS_CACHE_SECONDS,
     jwksGraceSeconds: config.AUTH_JWKS_GRACE_SECONDS,
   };
+  // The console indexes what its index misses once the topics exist (and on demand).
+  const reconciler = createDeadLetterReconciler({
+    kafka: messaging.kafka,
+    index: createDeadLetterIndexRepository(consoleDb),
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    logger: logger.child({ namespace: 'Console' }),
+  });
+  const startupReconcile = topicsProvisioned.then(() =>
+    stopping ? undefined : reconciler.run().then(() => undefined),
+  );
+  startupReconcile.catch(() => undefined);
   const consoleRouter = createConsoleRouter({
     readToken: authentication.mode === 'jwt' ? createTokenReader(authentication) : undefined,
     db: consoleDb,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    decoder,
+    replayProducer: messaging.deadLetterProducer,
+    reconciler,
+    liveState: async () => ({
+      producerBreaker: messaging.producer.state(),
+      deadLetterBreaker: messaging.deadLetterProducer.state(),
+      relaySlots: relay.slots(),
+      consumer: consumer.state(),
+      consumerLag: await consumerLagByTopic(metrics.registry),
+    }),
     settings: {
       stuckAfterSeconds: config.CONSOLE_STUCK_AFTER_SECONDS,
       bulkActionLimit: config.CONSOLE_BULK_ACTION_LIMIT,

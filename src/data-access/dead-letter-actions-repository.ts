@@ -1,4 +1,9 @@
-import { auditResult, deadLetterTarget, type OperatorAction } from '../domain/operator-audit';
+import {
+  auditResult,
+  deadLetterTarget,
+  type OperatorAction,
+  type OperatorChannel,
+} from '../domain/operator-audit';
 import { insertOperatorActions } from './operator-audit-sql';
 import type { Database } from './prisma-client-factory';
 
@@ -45,6 +50,10 @@ export interface PartitionRange {
 export interface ActingOperator {
   actor: string;
   reason: string;
+  /** Where the action came from; the DLQ tool's `cli` unless said. */
+  via?: OperatorChannel;
+  /** The role acted in; `operator` unless said. */
+  role?: string;
 }
 
 const AUDITED_AS = { replayed: 'replay', skipped: 'skip' } as const;
@@ -58,8 +67,8 @@ function auditRows(
 ): OperatorAction[] {
   return refs.map((ref) => ({
     actor: operator.actor,
-    role: 'operator',
-    via: 'cli',
+    role: operator.role ?? 'operator',
+    via: operator.via ?? 'cli',
     action: AUDITED_AS[action],
     target: deadLetterTarget(topic, ref.partition, ref.offset),
     reason: operator.reason,

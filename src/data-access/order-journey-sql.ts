@@ -19,8 +19,9 @@ const UUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
 
 /**
  * One statement per key, each on an index: orders by id and by customer, processed events and
- * outbox rows by event id, effects by reference (a payment's or a reservation's id). A reply
- * that never applied to a known order has no order to show, so it finds nothing.
+ * outbox rows by event id, effects by reference (a payment's or a reservation's id); dead
+ * letters by event id (a scan of the index, bounded by its size). A reply that names no known
+ * order has no order to show, so it finds nothing.
  */
 const SEARCH_SQL = `
   WITH hits(order_id, matched) AS (
@@ -31,6 +32,8 @@ const SEARCH_SQL = `
                WHERE event_id = $1 AND order_id IS NOT NULL
     UNION ALL SELECT order_id, 'event id' FROM outbox WHERE event_id = $2::uuid
     UNION ALL SELECT order_id, kind::text || ' id' FROM order_effects WHERE reference = $1
+    UNION ALL SELECT CASE WHEN order_id ~* $4 THEN order_id::uuid END, 'event id'
+               FROM dead_letters WHERE event_id = $1
   )
   SELECT o.id AS "orderId", o.customer_id AS "customerId", o.status,
          o.created_at AS "createdAt", o.updated_at AS "updatedAt",
@@ -82,7 +85,12 @@ export function createOrderJourneyQueries(pool: pg.Pool) {
     /** Orders whose id, customer id, event id, payment id or reservation id is `query`. */
     async search(query: string): Promise<OrderSearchHit[]> {
       const uuid = UUID.test(query) ? query.toLowerCase() : null;
-      const { rows } = await pool.query<OrderSearchHit>(SEARCH_SQL, [query, uuid, SEARCH_LIMIT]);
+      const { rows } = await pool.query<OrderSearchHit>(SEARCH_SQL, [
+        query,
+        uuid,
+        SEARCH_LIMIT,
+        UUID.source,
+      ]);
       return rows.map((row) => ({
         ...row,
         createdAt: new Date(row.createdAt).toISOString(),

@@ -64,6 +64,8 @@ export interface JourneyDeadLetter {
   sourceTopic: string;
   errorClass: string;
   message: string;
+  /** The failures page's group of the record. */
+  groupKey: string;
   /** replayed, skipped, or null while not handled. */
   handled: string | null;
 }

@@ -1,7 +1,9 @@
-import type { KafkaMessage, Message } from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message, RecordMetadata } from 'kafkajs';
+import type { DeadLetterEntry } from '../domain/dead-letter-index';
 import { isRecordTooLarge, type GuardedProducer } from './guarded-producer';
 import { DLQ_HEADERS } from './dead-letter-headers';
 import { DEAD_LETTER_LIMITS, stubDeadLetter, wholeDeadLetter } from './dead-letter-record';
+import { deadLetterEntryOf } from './dead-letter-records';
 import { deadLetterTopic } from './topics';
 import { errorClassOf } from './failure-policy';
 import { errorMessage, someCause } from '../shared/app-error';
@@ -55,10 +57,49 @@ function refusalOf(error: unknown): string {
  */
 export function createDeadLetterPublisher(
   producer: GuardedProducer,
-  { serviceVersion, metrics, logger }: { serviceVersion: string; metrics: Metrics; logger: Logger },
+  {
+    serviceVersion,
+    metrics,
+    logger,
+    onWritten,
+  }: {
+    serviceVersion: string;
+    metrics: Metrics;
+    logger: Logger;
+    /**
+     * Called with the dead letter as written, once Kafka acknowledged it (the console's index).
+     * Awaited, but its failure is only logged: the record is safe in its DLQ topic, and the
+     * console's reconciler indexes what this missed.
+     */
+    onWritten?: (entry: DeadLetterEntry) => Promise<void>;
+  },
 ): DeadLetterPublisher {
-  const send = (topic: string, message: Message) =>
-    producer.send([{ topic: deadLetterTopic(topic), messages: [message] }]);
+  const send = async (topic: string, message: Message) => {
+    const [written] = await producer.send([{ topic: deadLetterTopic(topic), messages: [message] }]);
+    return { message, written };
+  };
+  const announce = async (sent: { message: Message; written: RecordMetadata | undefined }) => {
+    const { message, written } = sent;
+    const offset = written?.baseOffset ?? written?.offset;
+    if (!onWritten || !written || offset === undefined) return;
+    const bytes = (value: Message['value'] | Message['key']) =>
+      value === null || value === undefined ? null : Buffer.from(value);
+    const entry = deadLetterEntryOf({
+      topic: written.topicName,
+      partition: written.partition,
+      offset,
+      timestamp: String(Date.now()),
+      key: bytes(message.key),
+      value: bytes(message.value),
+      headers: (message.headers ?? {}) as IHeaders,
+    });
+    await onWritten(entry).catch((error: unknown) =>
+      logger.warn('dead letter not indexed; the console reconciles it later', {
+        topic: written.topicName,
+        error: errorMessage(error),
+      }),
+    );
+  };
 
   return {
     async publish(record, consumerGroup) {
@@ -80,14 +121,16 @@ export function createDeadLetterPublisher(
       };
       const { key, value, headers } = message;
       let stub: string | undefined;
+      let sent: Awaited<ReturnType<typeof send>>;
       try {
-        await send(topic, wholeDeadLetter(key, value, headers, dlqHeaders));
+        sent = await send(topic, wholeDeadLetter(key, value, headers, dlqHeaders));
       } catch (sendError) {
         if (!isRecordTooLarge(sendError)) throw sendError;
         stub = `the dead-letter topic refused the whole dead letter (${refusalOf(sendError)})`;
-        await writeStub(topic, { key, value, headers, dlqHeaders, reason: stub });
+        sent = await writeStub(topic, { key, value, headers, dlqHeaders, reason: stub });
         metrics.deadLetterStubs.inc({ topic, reason: refusalOf(sendError) });
       }
+      await announce(sent);
       metrics.deadLettered.inc({ topic, error_class: errorClass });
       logger.error(stub ? 'record dead-lettered as a stub' : 'record dead-lettered', {
         topic,
@@ -117,10 +160,10 @@ export function createDeadLetterPublisher(
     const stubOf = (valueBytes: number) =>
       stubDeadLetter(key, value, headers, dlqHeaders, { reason, valueBytes });
     try {
-      await send(topic, stubOf(DEAD_LETTER_LIMITS.stubValueBytes));
+      return await send(topic, stubOf(DEAD_LETTER_LIMITS.stubValueBytes));
     } catch (error) {
       if (!isRecordTooLarge(error)) throw error;
-      await send(topic, stubOf(0));
+      return await send(topic, stubOf(0));
     }
   }
 }

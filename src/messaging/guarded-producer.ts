@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import CircuitBreaker from 'opossum';
-import type { CompressionTypes, Kafka, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Kafka, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
 import { producerSettings } from './kafka-client-factory';
 import { someCause } from '../shared/app-error';
 import type { Logger } from '../shared/logger';
@@ -31,7 +31,8 @@ export interface BreakerOptions {
  * callers wait for the half-open probe with `waitUntilCallable`.
  */
 export interface GuardedProducer {
-  send(topicMessages: TopicMessages[]): Promise<void>;
+  /** Resolves with where Kafka put the records, once every in-sync replica has them. */
+  send(topicMessages: TopicMessages[]): Promise<RecordMetadata[]>;
   state(): BreakerState;
   /** Failed sends the breaker counted since start (a refused record is not one). */
   failures(): number;
@@ -103,7 +104,11 @@ export function createGuardedProducer(
       });
       try {
         await connected;
-        await current.sendBatch({ topicMessages, acks: -1, ...(compression && { compression }) });
+        return await current.sendBatch({
+          topicMessages,
+          acks: -1,
+          ...(compression && { compression }),
+        });
       } catch (error) {
         const reason = replacementReason(error);
         if (reason && current === producer) {
@@ -154,7 +159,7 @@ export function createGuardedProducer(
 
   return {
     async send(topicMessages) {
-      await breaker.fire(topicMessages);
+      return breaker.fire(topicMessages);
     },
     state,
     failures: () => failures,

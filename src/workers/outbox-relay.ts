@@ -120,7 +120,9 @@ export function createOutboxRelay(
   /** The one place a batch goes to Kafka. */
   async function send(batch: PreparedBatch): Promise<void> {
     if (batch.sendable.length === 0) return;
-    await sendInStoredContexts(batch.topicMessages, (messages) => producer.send(messages));
+    await sendInStoredContexts(batch.topicMessages, async (messages) => {
+      await producer.send(messages);
+    });
   }
 
   /**

@@ -1,36 +1,24 @@
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Database } from '../../data-access/prisma-client-factory';
 import { NotFoundError } from '../../shared/app-error';
-import type { Logger } from '../../shared/logger';
-import { authenticateConsole, requireConsoleRole, type ConsoleTokenReader } from './console-auth';
+import { authenticateConsole, requireConsoleRole } from './console-auth';
+import type { ConsoleDependencies, ConsoleFeature } from './console-dependencies';
+import { auditRoutes } from './audit-routes';
+import { failuresRoutes } from './failures-routes';
 import { orderJourneyRoutes } from './order-journey-routes';
+import { overviewRoutes } from './overview-routes';
 import { sessionRoutes } from './session-routes';
 
-export interface ConsoleSettings {
-  stuckAfterSeconds: number;
-  bulkActionLimit: number;
-  /** `https://…/{traceId}`, or undefined: no trace links. */
-  traceUrlTemplate: string | undefined;
-}
-
-export interface ConsoleDependencies {
-  /** The API's token check; undefined with AUTH_MODE=none. */
-  readToken: ConsoleTokenReader;
-  /** The console's own pool (CONSOLE_DATABASE_POOL_SIZE), never the API's. */
-  db: Database;
-  settings: ConsoleSettings;
-  logger: Logger;
-}
-
-/** A feature's routes, registered under /console/api/ once the caller is known to be a viewer. */
-export type ConsoleFeature = (dependencies: ConsoleDependencies) => express.Router;
+export type { ConsoleDependencies, ConsoleSettings } from './console-dependencies';
 
 /** Each feature in a file of its own; console-journey and console-core add theirs here. */
 const FEATURES: ReadonlyArray<[string, ConsoleFeature]> = [
   ['/session', sessionRoutes],
+  ['/failures', failuresRoutes],
+  ['/overview', overviewRoutes],
   ['/orders', orderJourneyRoutes],
+  ['/audit', auditRoutes],
 ];
 
 export const CONSOLE_STATIC_DIR = path.join(__dirname, 'static');

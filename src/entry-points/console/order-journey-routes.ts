@@ -40,12 +40,10 @@ export function orderJourneyRoutes({ db, settings }: OrderJourneyDependencies): 
   router.get('/:orderId/journey', async (req, res) => {
     const orderId = req.params.orderId ?? '';
     const deadLetters = await deadLettersOfOrder(pool, orderId);
-    const dlqTargets = (deadLetters ?? []).map((d) =>
-      deadLetterTarget(d.dlqTopic, d.partition, d.offset),
-    );
+    const dlqTargets = deadLetters.map((d) => deadLetterTarget(d.dlqTopic, d.partition, d.offset));
     const stored = await queries.journey(orderId, dlqTargets);
     if (!stored) throw new NotFoundError(`No order ${orderId}`);
-    const timeline = journeyTimeline(stored, deadLetters ?? []);
+    const timeline = journeyTimeline(stored, deadLetters);
     const visited = [NEW_ORDER, ...stored.transitions.map((t) => t.to)];
     res.json({
       order: stored.order,
@@ -58,7 +56,6 @@ export function orderJourneyRoutes({ db, settings }: OrderJourneyDependencies): 
       },
       traceUrl: traceLink(settings.traceUrlTemplate, stored.traceparent),
       missing: [
-        ...(deadLetters === undefined ? ['dead letters: the dead-letter index is not built'] : []),
         ...(settings.traceUrlTemplate && stored.traceparent === null
           ? [
               'trace: no outbox row of the order carries trace context (tracing off, or rows pruned)',

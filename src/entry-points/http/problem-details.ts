@@ -47,6 +47,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   'idempotency-key-reused': 422,
   'authentication-unavailable': 503,
   'database-unavailable': 503,
+  // The operator console's (entry-points/console).
+  'console-action-refused': 409,
+  'kafka-unavailable': 503,
+  'dead-letter-read-timeout': 503,
 };
 
 /** Codes whose answer tells the client when to try again, with the line each logs. */

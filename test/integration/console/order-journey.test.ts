@@ -104,9 +104,9 @@ describe('the console order journey', () => {
         .sort(),
     ).toEqual(['pay-journey-1', 'res-journey-1']);
     expect(of('deadline-armed').map((e) => e.step)).toEqual(['payment', 'inventory']);
-    expect(of('operator-action')).toEqual([
+    expect(of('operator-action')).toContainEqual(
       expect.objectContaining({ actor: 'ops-9', action: 'mark', reason: 'looking into it' }),
-    ]);
+    );
     const times = timeline.map((e) => Date.parse(String(e.at)));
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
@@ -143,6 +143,41 @@ describe('the console order journey', () => {
       'FAILED',
       'INVENTORY_RESERVING',
     ]);
+  });
+
+  test('when the order has a dead letter, then it is on the timeline with its group, found by its event id, and actions on it are listed', async () => {
+    const deadEventId = 'dead-event-journey-1';
+    await service.sql.query(
+      `INSERT INTO dead_letters (dlq_topic, dlq_partition, dlq_offset, original_topic, order_id,
+                                 event_id, error_class, error_message, error_pattern, group_key,
+                                 dead_lettered_at, indexed_by, value_bytes, headers)
+       VALUES ('t.payment_successful_dlq', 0, 41, 't.payment_successful', $1, $2, 'invalid-record',
+               'amount is negative', 'amount is negative', '0123456789abcdef', now(), 'writer', 10,
+               '{}')`,
+      [orderId, deadEventId],
+    );
+    await service.sql.query(
+      `INSERT INTO operator_audit (actor, role, via, action, target, reason, result)
+       VALUES ('ops-9', 'operator', 'console', 'skip', 'dlq:t.payment_successful_dlq/0/41',
+               'peer resent it', 'done')`,
+    );
+    const body = await readJson(await journey());
+    expect(body.timeline.filter((e: { kind: string }) => e.kind === 'dead-letter')).toEqual([
+      expect.objectContaining({
+        sourceTopic: 't.payment_successful',
+        offset: '41',
+        errorClass: 'invalid-record',
+        groupKey: '0123456789abcdef',
+        handled: null,
+      }),
+    ]);
+    expect(
+      body.timeline
+        .filter((e: { kind: string }) => e.kind === 'operator-action')
+        .map((e: { action: string }) => e.action),
+    ).toContain('skip');
+    const found = await readJson(await search(deadEventId));
+    expect(found.orders.map((o: { orderId: string }) => o.orderId)).toEqual([orderId]);
   });
 
   test('when a trace URL template is configured and the order carries trace context, then the journey links its trace', async () => {

@@ -1,6 +1,9 @@
-import type { IHeaders, TopicMessages } from 'kafkajs';
 import { producerSettings } from '../../../messaging/kafka-client-factory';
-import { DLQ_HEADER_PREFIX, DLQ_HEADERS } from '../../../messaging/dead-letter-headers';
+import {
+  foreignRecordAmong,
+  replayMessages,
+  stubsAmong,
+} from '../../../messaging/dead-letter-replay';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
 import { actorOf } from './cli-config';
 import { CliError } from './cli-errors';
@@ -55,7 +58,7 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
     for (let start = 0; start < selected.length; start += REPLAY_CHUNK) {
       const chunk = selected.slice(start, start + REPLAY_CHUNK);
       try {
-        await producer.sendBatch({ topicMessages: asTopicMessages(chunk, replayedAt), acks: -1 });
+        await producer.sendBatch({ topicMessages: replayMessages(chunk, replayedAt), acks: -1 });
       } catch (error) {
         // The attempt is audited even though nothing is marked; the failure still ends the run.
         const why = error instanceof Error ? error.message : String(error);
@@ -83,12 +86,11 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
  * header names another topic was not written by the saga consumer; nothing is sent then.
  */
 function refuseForeignTargets(dlqTopic: string, records: DeadLetterRecord[]) {
-  const expected = dlqTopic.slice(0, -DLQ_SUFFIX.length);
-  const foreign = records.find((record) => originalTopicOf(record) !== expected);
+  const foreign = foreignRecordAmong(dlqTopic, records);
   if (foreign) {
     throw new CliError(
       `record ${foreign.partition}/${foreign.offset} of ${dlqTopic} names ${originalTopicOf(foreign)} ` +
-        `as its original topic, not ${expected}; nothing was replayed`,
+        `as its original topic, not ${dlqTopic.slice(0, -DLQ_SUFFIX.length)}; nothing was replayed`,
     );
   }
 }
@@ -99,7 +101,7 @@ function refuseForeignTargets(dlqTopic: string, records: DeadLetterRecord[]) {
  * by its coordinates and hash, or skips the stub.
  */
 function refuseStubs(dlqTopic: string, records: DeadLetterRecord[]) {
-  const stubs = records.filter((record) => stubReasonOf(record) !== undefined);
+  const stubs = stubsAmong(records);
   const [first] = stubs;
   if (!first) return;
   const at = (record: DeadLetterRecord) => `${record.partition}/${record.offset}`;
@@ -108,31 +110,5 @@ function refuseStubs(dlqTopic: string, records: DeadLetterRecord[]) {
       `(${stubs.slice(0, 10).map(at).join(', ')}${stubs.length > 10 ? ', …' : ''}): ` +
       `a stub cannot be replayed (${stubReasonOf(first)}); see its original with show, ` +
       `skip it, or leave it out with a selector; nothing was replayed`,
-  );
-}
-
-function asTopicMessages(records: DeadLetterRecord[], replayedAt: string): TopicMessages[] {
-  const byTopic = new Map<string, TopicMessages>();
-  for (const record of records) {
-    const target = originalTopicOf(record);
-    let entry = byTopic.get(target);
-    if (!entry) byTopic.set(target, (entry = { topic: target, messages: [] }));
-    entry.messages.push({
-      key: record.key,
-      value: record.value,
-      headers: {
-        ...originalHeaders(record.headers),
-        [DLQ_HEADERS.replayedFrom]: `${record.topic}/${record.partition}/${record.offset}`,
-        [DLQ_HEADERS.replayedAt]: replayedAt,
-      },
-    });
-  }
-  return [...byTopic.values()];
-}
-
-/** The headers the record had before it was dead-lettered. */
-function originalHeaders(headers: IHeaders): IHeaders {
-  return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => !name.startsWith(DLQ_HEADER_PREFIX)),
   );
 }

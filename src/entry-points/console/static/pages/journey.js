@@ -287,7 +287,12 @@ const DESCRIBE = {
   'deadline-fired': (e) => [`${e.step} deadline fired`, 'the sweeper moved the order on'],
   'dead-letter': (e) => [
     `dead-lettered from ${e.sourceTopic}`,
-    `${e.errorClass}: ${e.message} (${e.dlqTopic}/${e.partition}/${e.offset}; ${e.handled ?? 'not handled'})`,
+    el(
+      'span',
+      {},
+      `${e.errorClass}: ${e.message} (${e.dlqTopic}/${e.partition}/${e.offset}; ${e.handled ?? 'not handled'}) `,
+      el('a', { href: `#/failures/${e.groupKey}` }, 'its failure group'),
+    ),
   ],
   'operator-action': (e) => [
     `operator ${e.action} (${e.via})`,
