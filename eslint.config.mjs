@@ -33,7 +33,14 @@ export default tseslint.config(
       globals: Object.fromEntries(
         [
           ...['document', 'window', 'location', 'sessionStorage', 'fetch', 'Node', 'Event'],
-          ...['URLSearchParams', 'setInterval', 'clearInterval', 'setTimeout', 'confirm'],
+          ...[
+            'URLSearchParams',
+            'setInterval',
+            'clearInterval',
+            'setTimeout',
+            'confirm',
+            'FormData',
+          ],
         ].map((name) => [name, 'readonly']),
       ),
     },
