@@ -66,6 +66,45 @@ export async function tabTo(page: Page, selector: string, limit = 60): Promise<v
   throw new Error(`${selector} not reached with ${limit} Tab presses`);
 }
 
+/**
+ * Presses Tab until the focused element is a control whose visible text (a button's or link's
+ * own, or an input's form's button) is `text`: for controls a selector cannot name.
+ */
+export async function tabToControl(
+  page: Page,
+  kind: 'button' | 'link' | 'input-of-form-with-button',
+  text: string,
+  limit = 120,
+): Promise<void> {
+  for (let presses = 0; presses < limit; presses++) {
+    const focused = await page.evaluate(
+      (k, t) => {
+        const active = (globalThis as unknown as BrowserGlobals).document.activeElement;
+        if (!active) return false;
+        const own = (active.textContent ?? '').trim();
+        if (k === 'button') return active.matches('button') && own === t;
+        if (k === 'link') return active.matches('a') && own === t;
+        const button = active.matches('input')
+          ? active.closest('form')?.querySelector('button')
+          : null;
+        return (button?.textContent ?? '').trim() === t;
+      },
+      kind,
+      text,
+    );
+    if (focused) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error(`${kind} "${text}" not reached with ${limit} Tab presses`);
+}
+
+/** Waits until the element `selector` names holds `text`. */
+export async function waitForText(page: Page, selector: string, text: string): Promise<void> {
+  await page.waitForFunction(
+    `document.querySelector(${JSON.stringify(selector)})?.textContent?.includes(${JSON.stringify(text)})`,
+  );
+}
+
 /** Signs in as a person would: the token typed into the form, submitted from the keyboard. */
 export async function signIn(page: Page, token: string): Promise<void> {
   await page.waitForSelector('#token', { visible: true });
@@ -83,9 +122,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   return file;
 }
 
+interface FocusedElement {
+  matches(selector: string): boolean;
+  closest(selector: string): { querySelector(selector: string): FocusedElement | null } | null;
+  textContent: string | null;
+}
+
 /** What the functions run in the page use of its globals (the tests compile without DOM types). */
 interface BrowserGlobals {
-  document: { activeElement: { matches(selector: string): boolean } | null };
+  document: { activeElement: FocusedElement | null };
   axe: { run(): Promise<{ violations: unknown[] }> };
 }
 

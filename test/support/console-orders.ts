@@ -39,16 +39,21 @@ export async function placeConfirmedOrder(
     paymentId,
     amount: order.totalAmount,
   });
-  await waitFor(async () => (await storedStatus(service, orderId)) === 'INVENTORY_RESERVING');
+  // Generous bounds: on a loaded 2-core machine a reply can take seconds to be applied.
+  const patience = { timeoutMs: 30_000 };
+  await waitFor(
+    async () => (await storedStatus(service, orderId)) === 'INVENTORY_RESERVING',
+    patience,
+  );
   await peers.send('inventory_reserved', { orderId, reservationId });
-  await waitFor(async () => (await storedStatus(service, orderId)) === 'CONFIRMED');
+  await waitFor(async () => (await storedStatus(service, orderId)) === 'CONFIRMED', patience);
   await waitFor(async () => {
     const { rows } = await service.sql.query(
       'SELECT count(*)::int AS n FROM outbox WHERE order_id = $1 AND published_at IS NULL',
       [orderId],
     );
     return rows[0].n === 0;
-  });
+  }, patience);
   return { orderId, customerId, paymentId, reservationId, paymentEventId: String(payment.eventId) };
 }
 
