@@ -44,13 +44,25 @@ export async function consoleBench(
   const viewer = {
     authorization: `Bearer ${await mintToken('bench-viewer', { roles: ['viewer'] })}`,
   };
+  // The built service must ship the pages (npm run build copies them): fail loudly if not.
+  for (const asset of ['', 'console.js', 'pages/journey.js']) {
+    const response = await fetch(`${stack.adminUrl}/console/${asset}`);
+    await response.arrayBuffer();
+    if (response.status !== 200) {
+      throw new Error(`the built service answers ${response.status} for /console/${asset}`);
+    }
+  }
   const get = async (path: string, as = headers) => {
-    const response = await fetch(`${stack.adminUrl}/console/api/${path}`, { headers: as });
+    const url = path.startsWith('/')
+      ? `${stack.adminUrl}${path}`
+      : `${stack.adminUrl}/console/api/${path}`;
+    const response = await fetch(url, { headers: as });
     await response.arrayBuffer();
     return response.status;
   };
   const { sample } = volume;
   const endpoints: [string, string][] = [
+    ['page (static HTML)', '/console/'],
     ['session', 'session'],
     ['overview', 'overview'],
     ['failure groups', 'failures/groups'],
