@@ -132,7 +132,10 @@ export function createOutboxRelay(
    * one before is marked published, and the lock connection confirms that it still holds the
    * slots: the database's share of the work hides behind Kafka's. Each batch still leaves only
    * after the one before it was acknowledged (and the slots confirmed), so one order's events
-   * keep their order. True when there is more to publish at once, or slots to take again.
+   * keep their order. The first batch leaves only once the slots are confirmed with its rows
+   * locked; a later one was claimed while the batch before it was still locked, which keeps an
+   * instance that took a slot meanwhile waiting behind both. True when there is more to publish
+   * at once, or slots to take again.
    */
   async function publishWhileFull(signal: AbortSignal, slots: readonly number[]): Promise<boolean> {
     const until = performance.now() + options.pollIntervalMs;
@@ -140,6 +143,14 @@ export function createOutboxRelay(
     if (current.claim.rows.length === 0) {
       await current.claim.release();
       return false;
+    }
+    // The slots were confirmed at the rebalance, before the wait for the producer (up to a
+    // breaker's reset timeout). Lost since, another instance may have taken one and published
+    // rows of it: only with these rows locked and the slots still held are they ours to send.
+    if (!(await relaySlots.confirm(slots))) {
+      await current.claim.release();
+      logger.warn('outbox relay slots no longer held; stopped publishing');
+      return true; // rebalance at once: rejoin, and take free slots again
     }
     let previous: PreparedBatch | undefined;
     let marking: Promise<void> = Promise.resolve();

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger';
 /** Advisory lock keys (two int4 form: class, key). Arbitrary, fixed, shared by every instance. */
 export const SLOT_CLASS = 720_188_411;
 /** Held shared by every instance taking part, so each can count the others. */
-const MEMBER_CLASS = 720_188_412;
+export const MEMBER_CLASS = 720_188_412;
 /**
  * The single lock of the relay before slots (bigint form). Held shared by every slotted relay:
  * an older instance, which takes it exclusively, then cannot publish alongside them during a

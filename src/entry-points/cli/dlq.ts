@@ -6,6 +6,7 @@
  *   npm run dlq -- show payment_successful --error-class unknown-order --json
  *   npm run dlq -- replay payment_successful --order-id 6f1c… --dry-run
  *   npm run dlq -- skip payment_successful --offset 10..20
+ *   npm run dlq -- --help, npm run dlq -- replay --help   (commander's help: dlq/arguments.ts)
  *
  * Reads DATABASE_URL, KAFKA_BROKERS, SCHEMA_REGISTRY_URL and KAFKA_TOPIC_PREFIX, and the same
  * TLS, SASL and registry credential keys as the service (dlq/cli-config.ts). Results go
@@ -19,7 +20,7 @@
 import { KafkaJSError } from 'kafkajs';
 import { isDatabaseUnavailable } from '../../data-access/database-errors';
 import { Prisma } from '../../generated/prisma/client';
-import { parseDlqArguments, USAGE, type DlqCommand } from './dlq/arguments';
+import { parseDlqArguments, type DlqCommand } from './dlq/arguments';
 import { ConfigError, insecureTransportWarnings, secretsOf } from '../../config';
 import { createRedactor, redactErrorText, redactUrls } from '../../shared/redaction';
 import { escapeLinesForTerminal } from '../../shared/terminal-text';
@@ -34,16 +35,13 @@ import { skipCommand } from './dlq/skip-command';
 export async function runDlq(argv: string[], env: NodeJS.ProcessEnv, output: Output) {
   let command: DlqCommand;
   try {
-    command = parseDlqArguments(argv);
+    command = parseDlqArguments(argv, (help) => output.out(help.trimEnd()));
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     output.err(escapeLinesForTerminal(`dlq: ${error.message} (see --help)`));
     return EXIT_USAGE;
   }
-  if (command.name === 'help') {
-    output.out(USAGE.trimEnd());
-    return 0;
-  }
+  if (command.name === 'help') return 0;
   let config: DlqConfig;
   try {
     config = loadDlqConfig(env);

@@ -5,6 +5,8 @@ import {
   stubsAmong,
 } from '../../../messaging/dead-letter-replay';
 import { DLQ_SUFFIX } from '../../../messaging/topics';
+import type { ActingOperator } from '../../../data-access/dead-letter-actions-repository';
+import { auditedOperator } from './acting-operator';
 import { actorOf } from './cli-config';
 import { CliError } from './cli-errors';
 import type { DlqContext } from './cli-context';
@@ -34,7 +36,7 @@ export const REPLAY_CHUNK = 200;
  */
 export async function replayCommand(context: DlqContext, options: ReplayOptions) {
   const { output } = context;
-  const { topic, actions, handled, selected, what } = await selectDeadLetters(context, options);
+  const { topic, handled, selected, what } = await selectDeadLetters(context, options);
   if (selected.length === 0) {
     output.out(`nothing to replay: no ${what}`);
     return;
@@ -46,8 +48,30 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
     return;
   }
 
-  refuseForeignTargets(topic, selected);
-  const operator = { actor: actorOf(context.config), reason: options.reason ?? '' };
+  const perTopic = await replayRecords(context, topic, selected, {
+    actor: actorOf(context.config),
+    reason: options.reason ?? '',
+  });
+  const targets = [...perTopic].map(([target, count]) => `${count} to ${target}`).join(', ');
+  output.out(`replayed ${selected.length} ${what} (${targets}); marked replayed`);
+}
+
+/**
+ * Re-publishes records of one DLQ topic (as read by readDeadLetterTopic) and marks them
+ * replayed, audited under `operator`: what replayCommand does once it has selected them, for
+ * any caller. Refuses, before sending anything, stubs and records that name another topic as
+ * their original. Returns how many records went to each original topic.
+ */
+export async function replayRecords(
+  context: Pick<DlqContext, 'kafka' | 'config' | 'actions' | 'output'>,
+  topic: string,
+  records: DeadLetterRecord[],
+  acting: ActingOperator,
+): Promise<Map<string, number>> {
+  const operator = auditedOperator(acting);
+  refuseStubs(topic, records);
+  refuseForeignTargets(topic, records);
+  const actions = context.actions();
   const producer = context.kafka.producer(
     producerSettings(context.config.KAFKA_IDEMPOTENT_PRODUCER),
   );
@@ -55,8 +79,8 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
   const perTopic = new Map<string, number>();
   try {
     const replayedAt = new Date().toISOString();
-    for (let start = 0; start < selected.length; start += REPLAY_CHUNK) {
-      const chunk = selected.slice(start, start + REPLAY_CHUNK);
+    for (let start = 0; start < records.length; start += REPLAY_CHUNK) {
+      const chunk = records.slice(start, start + REPLAY_CHUNK);
       try {
         await producer.sendBatch({ topicMessages: replayMessages(chunk, replayedAt), acks: -1 });
       } catch (error) {
@@ -70,15 +94,14 @@ export async function replayCommand(context: DlqContext, options: ReplayOptions)
         const target = originalTopicOf(record);
         perTopic.set(target, (perTopic.get(target) ?? 0) + 1);
       }
-      if (selected.length > REPLAY_CHUNK) {
-        output.err(`replay: ${start + chunk.length}/${selected.length} records replayed`);
+      if (records.length > REPLAY_CHUNK) {
+        context.output.err(`replay: ${start + chunk.length}/${records.length} records replayed`);
       }
     }
   } finally {
     await producer.disconnect().catch(() => undefined);
   }
-  const targets = [...perTopic].map(([target, count]) => `${count} to ${target}`).join(', ');
-  output.out(`replayed ${selected.length} ${what} (${targets}); marked replayed`);
+  return perTopic;
 }
 
 /**

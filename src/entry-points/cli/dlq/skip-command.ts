@@ -1,3 +1,9 @@
+import type {
+  ActingOperator,
+  DeadLetterActionsRepository,
+  DeadLetterRef,
+} from '../../../data-access/dead-letter-actions-repository';
+import { auditedOperator } from './acting-operator';
 import { actorOf } from './cli-config';
 import type { DlqContext } from './cli-context';
 import { recordsTable } from './record-views';
@@ -29,9 +35,26 @@ export async function skipCommand(context: DlqContext, options: SkipOptions) {
     output.out(`dry run: would skip ${selected.length} ${what}; nothing was marked`);
     return;
   }
-  const operator = { actor: actorOf(context.config), reason: options.reason ?? '' };
-  for (let start = 0; start < selected.length; start += SKIP_CHUNK) {
-    await actions.record(topic, 'skipped', selected.slice(start, start + SKIP_CHUNK), operator);
-  }
+  await skipRecords(actions, topic, selected, {
+    actor: actorOf(context.config),
+    reason: options.reason ?? '',
+  });
   output.out(`skipped ${selected.length} ${what}; marked skipped`);
+}
+
+/**
+ * Marks records of one DLQ topic skipped (handled, never replayed; a record already handled
+ * keeps its action), audited under `operator`: what skipCommand does once it has selected
+ * them, for any caller. Kafka is not written.
+ */
+export async function skipRecords(
+  actions: DeadLetterActionsRepository,
+  topic: string,
+  records: DeadLetterRef[],
+  acting: ActingOperator,
+) {
+  const operator = auditedOperator(acting);
+  for (let start = 0; start < records.length; start += SKIP_CHUNK) {
+    await actions.record(topic, 'skipped', records.slice(start, start + SKIP_CHUNK), operator);
+  }
 }
