@@ -75,8 +75,11 @@ export function createDeadLetterPublisher(
   },
 ): DeadLetterPublisher {
   const send = async (topic: string, message: Message) => {
-    const [written] = await producer.send([{ topic: deadLetterTopic(topic), messages: [message] }]);
-    return { message, written };
+    // Where Kafka put it, for the index; a producer that does not say leaves it unindexed.
+    const metadata: RecordMetadata[] | undefined = await producer.send([
+      { topic: deadLetterTopic(topic), messages: [message] },
+    ]);
+    return { message, written: metadata?.[0] };
   };
   const announce = async (sent: { message: Message; written: RecordMetadata | undefined }) => {
     const { message, written } = sent;
