@@ -18,6 +18,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY src ./src
+COPY scripts/copy-console-static.mjs ./scripts/copy-console-static.mjs
 # The simulated payment and inventory services: built here, shipped only in their own image.
 COPY test/peer-simulators ./test/peer-simulators
 RUN npm run generate && npm run build -- --sourceMap false && npm prune --omit=dev \

@@ -2,7 +2,8 @@
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
 // not how fast).
-// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop, sagafloor) runs just those.
+// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop,
+// sagafloor, console) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose; --note TEXT is kept in it, e.g. what else ran).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { intakeBaseline, postOrders } from './intake';
 import { sagaCpuAgainstFloor, sagaFloorRows } from './saga-floor';
 import { openLoopAgainstFloor, openLoopRows } from './open-loop';
 import { intakeAgainstFloor, intakeFloorRows } from './intake-floor';
+import { consoleBench, consoleRows } from './console';
 import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
 import { drainWithHorizon, horizonRows, type HorizonRun } from './held-horizon';
@@ -33,6 +35,10 @@ const MODES = {
     floorSagaOrders: 200,
     openLoopSeconds: 2,
     horizonBatch: 200,
+    consoleOrders: 2_000,
+    consoleDeadLetters: 200,
+    consoleCalls: 20,
+    consoleSeconds: 2,
   },
   quick: {
     intakeRounds: 2,
@@ -45,6 +51,10 @@ const MODES = {
     floorSagaOrders: 2_000,
     openLoopSeconds: 5,
     horizonBatch: 1_000,
+    consoleOrders: 20_000,
+    consoleDeadLetters: 2_000,
+    consoleCalls: 50,
+    consoleSeconds: 5,
   },
   full: {
     intakeRounds: 3,
@@ -57,6 +67,10 @@ const MODES = {
     floorSagaOrders: 5_000,
     openLoopSeconds: 10,
     horizonBatch: 1_000,
+    consoleOrders: 200_000,
+    consoleDeadLetters: 20_000,
+    consoleCalls: 200,
+    consoleSeconds: 10,
   },
 } as const;
 type Mode = keyof typeof MODES;
@@ -262,6 +276,18 @@ async function main(): Promise<void> {
       rows.push(...sagaFloorRows(sagaFloor));
     });
 
+    // Issue 21 item 8: the console with real volumes, and the API's latency beside it.
+    await withStack('console', async (stack) => {
+      const bench = await consoleBench(stack, {
+        orders: sizes.consoleOrders,
+        deadLetters: sizes.consoleDeadLetters,
+        calls: sizes.consoleCalls,
+        seconds: sizes.consoleSeconds,
+      });
+      figures.console = bench;
+      rows.push(...consoleRows(bench));
+    });
+
     // Issue 23 item 8: each condition on a fresh stack, so neither inherits the other's bloat.
     const horizon: HorizonRun[] = [];
     for (const held of [false, true]) {
@@ -302,7 +328,8 @@ async function main(): Promise<void> {
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
-type Scenario = 'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop' | 'sagafloor';
+type Scenario =
+  'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop' | 'sagafloor' | 'console';
 
 async function withFreshStack(
   services: LocalServices,

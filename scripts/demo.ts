@@ -7,8 +7,11 @@
  * saga path over HTTP, waits until every one is final, prints their journeys, and tears it all
  * down. Exit 0, or 1 with one line saying what failed. The service checks tokens as in
  * production (AUTH_MODE=jwt, a secret of this run's own); the demo customer's calls carry one.
+ * With `--console`, the stack stays up after the scenarios and the operator console's address
+ * and an operator token are printed (scripts/demo/console-mode.ts); Ctrl-C tears it down.
  */
 import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
 import { startOrderService } from '../src/application';
 import { loadConfig } from '../src/config';
 import { startPeers } from '../test/peer-simulators/start-peers';
@@ -19,9 +22,14 @@ import { MOCK_BROKER_CONSUMER_TUNING } from '../test/support/kafka-mock-broker';
 import { startLocalServices } from '../test/support/local-services';
 import { firstLineOf } from '../test/support/service-start-error';
 import { createServiceTopics } from '../test/support/service-topics';
+import { printConsoleAccess } from './demo/console-mode';
 import { journeyTable, type Journey } from './demo/journey-table';
 import { createOrderClient, poll, type OrderResource } from './demo/order-client';
 import { isTerminal, SCENARIOS, type Scenario } from './demo/scenarios';
+
+const { values: options } = parseArgs({
+  options: { console: { type: 'boolean', default: false } },
+});
 
 const PAYMENT_TIMEOUT_MS = 3_000;
 const INVENTORY_TIMEOUT_MS = 3_000;
@@ -96,8 +104,14 @@ async function main(): Promise<void> {
       return peers;
     }),
   ]);
-  await runScenarios(service.http.url);
+  const journeys = await runScenarios(service.http.url);
+  if (!options.console) return;
+  await printConsoleAccess(service.admin.url, journeys);
+  await new Promise<void>((resolve) => (stopConsole = resolve));
 }
+
+/** Set while `--console` keeps the stack up: Ctrl-C then ends the demo normally. */
+let stopConsole: (() => void) | undefined;
 
 /** Like Promise.all, but waits for every start to settle, so each one's cleanup is known. */
 async function allStarted<T extends readonly unknown[]>(
@@ -113,7 +127,7 @@ async function allStarted<T extends readonly unknown[]>(
 
 const CUSTOMER = 'demo-customer';
 
-async function runScenarios(baseUrl: string): Promise<void> {
+async function runScenarios(baseUrl: string): Promise<Journey[]> {
   const client = createOrderClient(baseUrl, await customerToken(CUSTOMER, { expiresIn: 600 }));
   const run = `demo-${randomBytes(3).toString('hex')}`;
   progress(`placing ${SCENARIOS.length} orders; deadlines ${PAYMENT_TIMEOUT_MS / 1_000} s`);
@@ -127,6 +141,7 @@ async function runScenarios(baseUrl: string): Promise<void> {
     const list = wrong.map((journey) => `${journey.scenario} ended ${journey.status}`);
     throw new Error(`unexpected outcome: ${list.join('; ')}`);
   }
+  return journeys;
 }
 
 async function journeyOf(
@@ -185,7 +200,8 @@ async function finish(failure: unknown): Promise<never> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    if (!finishing) void finish(new Error(`interrupted by ${signal}`));
+    if (stopConsole) stopConsole();
+    else if (!finishing) void finish(new Error(`interrupted by ${signal}`));
   });
 }
 

@@ -6,6 +6,7 @@ import { authenticateConsole, requireConsoleRole } from './console-auth';
 import type { ConsoleDependencies, ConsoleFeature } from './console-dependencies';
 import { auditRoutes } from './audit-routes';
 import { failuresRoutes } from './failures-routes';
+import { orderJourneyRoutes } from './order-journey-routes';
 import { overviewRoutes } from './overview-routes';
 import { sessionRoutes } from './session-routes';
 
@@ -16,6 +17,7 @@ const FEATURES: ReadonlyArray<[string, ConsoleFeature]> = [
   ['/session', sessionRoutes],
   ['/failures', failuresRoutes],
   ['/overview', overviewRoutes],
+  ['/orders', orderJourneyRoutes],
   ['/audit', auditRoutes],
 ];
 
