@@ -81,6 +81,10 @@ const EVERY_KEY = {
   CONSUMER_MAX_SCHEMA_EXPANSION: '1001',
   CONSUMER_SESSION_TIMEOUT_MS: '30004',
   CONSUMER_HEARTBEAT_INTERVAL_MS: '3001',
+  CONSOLE_DATABASE_POOL_SIZE: '4',
+  CONSOLE_STUCK_AFTER_SECONDS: '3605',
+  CONSOLE_BULK_ACTION_LIMIT: '501',
+  CONSOLE_TRACE_URL_TEMPLATE: 'https://traces.example/trace/{traceId}',
 };
 
 describe("each part's options, built from its own keys", () => {
@@ -194,6 +198,14 @@ describe("each part's options, built from its own keys", () => {
         },
         // The sweeper retries a failed run at its own pace, never slower than the consumer.
         sweeper: { intervalMs: 5002, batchSize: 202, retryMinMs: 5002, retryMaxMs: 30_003 },
+      },
+      console: {
+        databasePoolSize: 4,
+        settings: {
+          stuckAfterSeconds: 3605,
+          bulkActionLimit: 501,
+          traceUrlTemplate: 'https://traces.example/trace/{traceId}',
+        },
       },
     });
   });

@@ -27,7 +27,7 @@ describe('the start-up line', () => {
     const line = JSON.stringify(summary);
 
     const { version } = JSON.parse(
-      readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'),
+      readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'),
     );
     expect(summary.version).toBe(version);
     expect(Object.keys(summary.config).sort()).toEqual(Object.keys(config).sort());
