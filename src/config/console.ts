@@ -18,6 +18,11 @@ export const consoleKeys = {
     description:
       "most dead letters one bulk replay or skip may act on; a group larger than this is refused, so a mistake's reach is bounded",
   }),
+  CONSOLE_MAX_CONCURRENT_REQUESTS: documented(z.coerce.number().int().min(1).max(20).default(2), {
+    group: 'console',
+    description:
+      "console API requests served at once by this instance; more wait their turn (up to 50, then 503 `console-busy`), so operators' heavy use cannot take the cores the API needs",
+  }),
   CONSOLE_TRACE_URL_TEMPLATE: documented(
     optional(
       z
@@ -41,6 +46,7 @@ export function consoleOptions(config: ConsoleSettings) {
     settings: {
       stuckAfterSeconds: config.CONSOLE_STUCK_AFTER_SECONDS,
       bulkActionLimit: config.CONSOLE_BULK_ACTION_LIMIT,
+      maxConcurrentRequests: config.CONSOLE_MAX_CONCURRENT_REQUESTS,
       traceUrlTemplate: config.CONSOLE_TRACE_URL_TEMPLATE,
     },
   };

@@ -10,6 +10,8 @@ import type { DeadLetterReconciler } from './dead-letter-reconciler';
 export interface ConsoleSettings {
   stuckAfterSeconds: number;
   bulkActionLimit: number;
+  /** Console API requests served at once; the rest wait (a bounded queue), then 503. */
+  maxConcurrentRequests: number;
   /** `https://…/{traceId}`, or undefined: no trace links. */
   traceUrlTemplate: string | undefined;
 }

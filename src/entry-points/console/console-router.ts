@@ -1,7 +1,8 @@
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { NotFoundError } from '../../shared/app-error';
+import { NotFoundError, withCode } from '../../shared/app-error';
+import { createConcurrencyGate } from '../../shared/concurrency-gate';
 import { authenticateConsole, requireConsoleRole } from './console-auth';
 import type { ConsoleDependencies, ConsoleFeature } from './console-dependencies';
 import { auditRoutes } from './audit-routes';
@@ -42,6 +43,7 @@ function consoleApi(dependencies: ConsoleDependencies): express.Router {
   api.use(authenticateConsole(dependencies.readToken));
   api.use(noStore);
   api.use(requireConsoleRole('viewer'));
+  api.use(boundedConcurrency(dependencies.settings.maxConcurrentRequests));
   api.use(express.json({ limit: '64kb' }));
   for (const [mountPath, feature] of FEATURES) api.use(mountPath, feature(dependencies));
   api.use((req, _res, next) =>
@@ -49,6 +51,30 @@ function consoleApi(dependencies: ConsoleDependencies): express.Router {
   );
   return api;
 }
+
+/** Requests past the queue's bound are turned away at once rather than waiting for minutes. */
+const MAX_WAITING_REQUESTS = 50;
+
+/**
+ * The console shares the instance's cores with the API and the saga: however many operators
+ * (or scripts) hit it, only a few of its requests run at once, so it cannot crowd them out.
+ */
+function boundedConcurrency(limit: number): RequestHandler {
+  const gate = createConcurrencyGate(limit, MAX_WAITING_REQUESTS);
+  return (_req, res, next) => {
+    gate.enter().then((leave) => {
+      if (!leave) {
+        next(new ConsoleBusyError('The console is answering many requests; try again shortly'));
+        return;
+      }
+      res.once('finish', leave);
+      res.once('close', leave);
+      next();
+    }, next);
+  };
+}
+
+class ConsoleBusyError extends withCode('console-busy', { retriable: true }) {}
 
 /** Dead letters and orders are not for any cache on the way. */
 const noStore: RequestHandler = (_req, res, next) => {

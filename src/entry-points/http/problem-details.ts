@@ -51,12 +51,14 @@ const STATUS_BY_CODE: Record<string, number> = {
   'console-action-refused': 409,
   'kafka-unavailable': 503,
   'dead-letter-read-timeout': 503,
+  'console-busy': 503,
 };
 
 /** Codes whose answer tells the client when to try again, with the line each logs. */
 const RETRY_LATER: Record<string, string> = {
   'authentication-unavailable': 'token keys unavailable',
   'database-unavailable': 'database unavailable',
+  'console-busy': 'console busy',
 };
 
 export function sendProblem(

@@ -8,7 +8,11 @@ describe('the console shell on the admin port', () => {
   let callers: ConsoleCallers;
 
   beforeAll(async () => {
-    service = await startTestService({ ...jwtSettings(), CONSOLE_DATABASE_POOL_SIZE: '2' });
+    service = await startTestService({
+      ...jwtSettings(),
+      CONSOLE_DATABASE_POOL_SIZE: '2',
+      CONSOLE_MAX_CONCURRENT_REQUESTS: '1',
+    });
     callers = await consoleCallers();
   });
   afterAll(async () => {
@@ -43,4 +47,20 @@ describe('the console shell on the admin port', () => {
     expect(anonymous.headers.get('content-type')).toMatch(/problem\+json/);
     expect(anonymous.headers.get('www-authenticate')).toMatch(/^Bearer/);
   });
+
+  test('when operators send far more requests at once than the console serves, then the excess is turned away with 503 console-busy and the rest are answered', async () => {
+    // One served at a time and 50 waiting: a burst of 150 cannot all be taken in.
+    const answers = await Promise.all(
+      Array.from({ length: 150 }, () => consoleFetch(service.adminUrl, 'overview', callers.viewer)),
+    );
+    const busy = answers.filter((answer) => answer.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    expect(answers.filter((answer) => answer.status === 200).length).toBeGreaterThanOrEqual(51);
+    expect(answers.every((answer) => answer.status === 200 || answer.status === 503)).toBe(true);
+    const problem = (await readJson(busy[0] as Response)) as { type: string };
+    expect(problem.type).toBe('/problems/console-busy');
+    expect(busy[0]?.headers.get('retry-after')).toMatch(/^\d+$/);
+    // Once the burst is over, the console answers again.
+    expect((await consoleFetch(service.adminUrl, 'overview', callers.viewer)).status).toBe(200);
+  }, 60_000);
 });

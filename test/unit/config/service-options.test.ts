@@ -84,6 +84,7 @@ const EVERY_KEY = {
   CONSOLE_DATABASE_POOL_SIZE: '4',
   CONSOLE_STUCK_AFTER_SECONDS: '3605',
   CONSOLE_BULK_ACTION_LIMIT: '501',
+  CONSOLE_MAX_CONCURRENT_REQUESTS: '3',
   CONSOLE_TRACE_URL_TEMPLATE: 'https://traces.example/trace/{traceId}',
 };
 
@@ -204,6 +205,7 @@ describe("each part's options, built from its own keys", () => {
         settings: {
           stuckAfterSeconds: 3605,
           bulkActionLimit: 501,
+          maxConcurrentRequests: 3,
           traceUrlTemplate: 'https://traces.example/trace/{traceId}',
         },
       },
