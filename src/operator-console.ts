@@ -68,7 +68,7 @@ export function createOperatorConsole(dependencies: {
     router,
     stopStep: {
       name: 'console reconciler',
-      run: () => startupReconcile.catch(() => undefined).then(() => reconciler.settled()),
+      run: () => reconciler.stop(),
     },
   };
 }

@@ -129,6 +129,8 @@ export interface ReadOptions {
   heartbeatIntervalMs: number;
   /** Only these partitions (default: every partition with records). */
   partitions?: readonly number[];
+  /** Stops the read at once (the service is stopping): rejects, and the consumer leaves. */
+  signal?: AbortSignal;
 }
 
 /** Reading a DLQ topic to its end took longer than allowed. */
@@ -173,8 +175,14 @@ export async function readDeadLetterTopic(
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   let timer: NodeJS.Timeout | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    const abort = () => reject(new Error(`reading ${topic} stopped: the service is stopping`));
+    if (options.signal?.aborted) abort();
+    else options.signal?.addEventListener('abort', abort, { once: true });
+  });
+  aborted.catch(() => undefined);
   try {
-    await consumer.connect();
+    await Promise.race([consumer.connect(), aborted]);
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -201,6 +209,7 @@ export async function readDeadLetterTopic(
     });
     await Promise.race([
       done,
+      aborted,
       new Promise<never>((_, reject) => {
         timer = setTimeout(
           () =>

@@ -1,4 +1,5 @@
 import type { Browser } from 'puppeteer-core';
+import { story } from '../support/story';
 import { jwtSettings, operatorToken } from '../support/auth-tokens';
 import {
   launchBrowser,
@@ -37,47 +38,59 @@ describe('the console journey page in chromium', () => {
     await service?.stop();
   });
 
-  test('when an operator signs in and searches by payment id from the keyboard, then the order is listed', async () => {
-    const { page } = tab;
-    await screenshot(page, 'sign-in');
-    await signIn(page, await operatorToken('ops-browser'));
-    await tabTo(page, 'nav a[href="#/orders"]');
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#order-search');
-    await tabTo(page, '#order-search');
-    await page.keyboard.type(order.paymentId);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector(`a[href="#/orders/${order.orderId}"]`);
-    const row = await page.$eval('#page table tbody', (body) => body.textContent ?? '');
-    expect(row).toContain('CONFIRMED');
-    expect(row).toContain('payment id');
-    await screenshot(page, 'orders');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-  });
+  // One page in one browser: each step starts where the one before it left the page.
+  const step = story(
+    'an operator finds an order by payment id and opens its journey, from the keyboard',
+    240_000,
+  );
 
-  test('when the order is opened from the keyboard, then its journey shows the timeline and the saga diagram with CONFIRMED current', async () => {
-    const { page } = tab;
-    await tabTo(page, `a[href="#/orders/${order.orderId}"]`);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#timeline-title');
-    const current = await page.$eval('.saga-diagram .state-current text', (t) => t.textContent);
-    expect(current).toBe('CONFIRMED');
-    const passed = await page.$$eval('.saga-diagram .state-visited text', (ts) =>
-      ts.map((t) => t.textContent),
-    );
-    expect(passed.sort()).toEqual(['INVENTORY_RESERVING', 'PENDING', 'new order']);
-    const timeline = await page.$eval('#timeline-title + table', (t) => t.textContent ?? '');
-    for (const text of [
-      'new order → PENDING',
-      'PENDING → INVENTORY_RESERVING',
-      'INVENTORY_RESERVING → CONFIRMED',
-    ]) {
-      expect(timeline).toContain(text);
-    }
-    expect(timeline).toContain('payment deadline armed');
-    expect(timeline).toContain('reply consumed from');
-    await screenshot(page, 'journey');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-    expect(tab.problems).toEqual([]);
-  });
+  step(
+    'when an operator signs in and searches by payment id from the keyboard, then the order is listed',
+    async () => {
+      const { page } = tab;
+      await screenshot(page, 'sign-in');
+      await signIn(page, await operatorToken('ops-browser'));
+      await tabTo(page, 'nav a[href="#/orders"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#order-search');
+      await tabTo(page, '#order-search');
+      await page.keyboard.type(order.paymentId);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`a[href="#/orders/${order.orderId}"]`);
+      const row = await page.$eval('#page table tbody', (body) => body.textContent ?? '');
+      expect(row).toContain('CONFIRMED');
+      expect(row).toContain('payment id');
+      await screenshot(page, 'orders');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
+
+  step(
+    'when the order is opened from the keyboard, then its journey shows the timeline and the saga diagram with CONFIRMED current',
+    async () => {
+      const { page } = tab;
+      await tabTo(page, `a[href="#/orders/${order.orderId}"]`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#timeline-title');
+      const current = await page.$eval('.saga-diagram .state-current text', (t) => t.textContent);
+      expect(current).toBe('CONFIRMED');
+      const passed = await page.$$eval('.saga-diagram .state-visited text', (ts) =>
+        ts.map((t) => t.textContent),
+      );
+      expect(passed.sort()).toEqual(['INVENTORY_RESERVING', 'PENDING', 'new order']);
+      const timeline = await page.$eval('#timeline-title + table', (t) => t.textContent ?? '');
+      for (const text of [
+        'new order → PENDING',
+        'PENDING → INVENTORY_RESERVING',
+        'INVENTORY_RESERVING → CONFIRMED',
+      ]) {
+        expect(timeline).toContain(text);
+      }
+      expect(timeline).toContain('payment deadline armed');
+      expect(timeline).toContain('reply consumed from');
+      await screenshot(page, 'journey');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(tab.problems).toEqual([]);
+    },
+  );
 });

@@ -15,6 +15,7 @@ import {
 import { insertPendingOrder, storedStatus } from '../support/console-orders';
 import { startTestService, type TestService } from '../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../support/peer-events';
+import { story } from '../support/story';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(120_000);
@@ -70,68 +71,88 @@ describe('the console replay flow in chromium', () => {
 
   const pageText = () => page.$eval('#page', (p) => p.textContent ?? '');
 
-  test('when the overview is opened, then it shows and has no serious accessibility violation', async () => {
-    await page.waitForFunction(`['', '#/overview'].includes(location.hash)`);
-    await page.waitForSelector('#page h1');
-    await screenshot(page, 'overview');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-  });
+  // One page in one browser: each step starts where the one before it left the page.
+  const step = story(
+    'an operator replays a poisoned record from the keyboard: overview, failure group and dry run, replay to CONFIRMED on the journey, the audit',
+    240_000,
+  );
 
-  test('when the operator opens the poisoned record’s group from the keyboard, then a dry run says the replay would apply', async () => {
-    await tabTo(page, 'nav a[href="#/failures"]');
-    await page.keyboard.press('Enter');
-    await page.waitForSelector(`a[href="#/failures/${groupKey}"]`);
-    await screenshot(page, 'failures');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-    await tabTo(page, `a[href="#/failures/${groupKey}"]`);
-    await page.keyboard.press('Enter');
-    await waitForText(page, '#page h2', 'Records');
-    await tabToControl(page, 'button', 'Dry run the 1 unhandled');
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#group-dry-run table');
-    const dryRun = await page.$eval('#group-dry-run', (d) => d.textContent ?? '');
-    expect(dryRun).toContain('would apply');
-    expect(dryRun).toContain(orderId);
-    await screenshot(page, 'failure-group');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-  });
+  step(
+    'when the overview is opened, then it shows and has no serious accessibility violation',
+    async () => {
+      await page.waitForFunction(`['', '#/overview'].includes(location.hash)`);
+      await page.waitForSelector('#page h1');
+      await screenshot(page, 'overview');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
 
-  test('when the operator replays it with a reason, then the order moves on and reaches CONFIRMED on its journey page', async () => {
-    await tabToControl(page, 'input-of-form-with-button', 'Replay');
-    await page.keyboard.type(REASON);
-    await page.keyboard.press('Enter');
-    await waitForText(page, '#page', 'replayed');
-    await waitFor(async () => (await storedStatus(service, orderId)) === 'INVENTORY_RESERVING', {
-      timeoutMs: 30_000,
-      message: 'the replayed payment was not applied',
-    });
-    await peers.send('inventory_reserved', { orderId, reservationId: 'res-replayed-1' });
-    await waitFor(async () => (await storedStatus(service, orderId)) === 'CONFIRMED', {
-      timeoutMs: 30_000,
-      message: 'the order was not confirmed',
-    });
-    await tabTo(page, `a[href="#/orders/${orderId}"]`);
-    await page.keyboard.press('Enter');
-    await page.waitForSelector('#timeline-title');
-    const current = await page.$eval('.saga-diagram .state-current text', (t) => t.textContent);
-    expect(current).toBe('CONFIRMED');
-    const timeline = await pageText();
-    expect(timeline).toContain('dead-lettered from');
-    expect(timeline).toContain('operator replay (console)');
-    expect(timeline).toContain(REASON);
-    await screenshot(page, 'journey-replayed');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-  });
+  step(
+    'when the operator opens the poisoned record’s group from the keyboard, then a dry run says the replay would apply',
+    async () => {
+      await tabTo(page, 'nav a[href="#/failures"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`a[href="#/failures/${groupKey}"]`);
+      await screenshot(page, 'failures');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await tabTo(page, `a[href="#/failures/${groupKey}"]`);
+      await page.keyboard.press('Enter');
+      await waitForText(page, '#page h2', 'Records');
+      await tabToControl(page, 'button', 'Dry run the 1 unhandled');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#group-dry-run table');
+      const dryRun = await page.$eval('#group-dry-run', (d) => d.textContent ?? '');
+      expect(dryRun).toContain('would apply');
+      expect(dryRun).toContain(orderId);
+      await screenshot(page, 'failure-group');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
 
-  test('when the audit page is opened, then the replay is there with its actor and reason', async () => {
-    await tabTo(page, 'nav a[href="#/audit"]');
-    await page.keyboard.press('Enter');
-    await waitForText(page, '#page', REASON);
-    const audit = await pageText();
-    expect(audit).toContain('ops-replay');
-    expect(audit).toContain('replay');
-    await screenshot(page, 'audit');
-    expect(await seriousAxeViolations(page)).toEqual([]);
-    expect(tab.problems).toEqual([]);
-  });
+  step(
+    'when the operator replays it with a reason, then the order moves on and reaches CONFIRMED on its journey page',
+    async () => {
+      await tabToControl(page, 'input-of-form-with-button', 'Replay');
+      await page.keyboard.type(REASON);
+      await page.keyboard.press('Enter');
+      await waitForText(page, '#page', 'replayed');
+      await waitFor(async () => (await storedStatus(service, orderId)) === 'INVENTORY_RESERVING', {
+        timeoutMs: 30_000,
+        message: 'the replayed payment was not applied',
+      });
+      await peers.send('inventory_reserved', { orderId, reservationId: 'res-replayed-1' });
+      await waitFor(async () => (await storedStatus(service, orderId)) === 'CONFIRMED', {
+        timeoutMs: 30_000,
+        message: 'the order was not confirmed',
+      });
+      await tabTo(page, `a[href="#/orders/${orderId}"]`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#timeline-title');
+      const current = await page.$eval('.saga-diagram .state-current text', (t) => t.textContent);
+      expect(current).toBe('CONFIRMED');
+      const timeline = await pageText();
+      expect(timeline).toContain('dead-lettered from');
+      expect(timeline).toContain('operator replay (console)');
+      expect(timeline).toContain(REASON);
+      await screenshot(page, 'journey-replayed');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
+
+  step(
+    'when the audit page is opened, then the replay is there with its actor and reason',
+    async () => {
+      await tabTo(page, 'nav a[href="#/audit"]');
+      await page.keyboard.press('Enter');
+      // The journey page shows the reason too: wait for the audit page's heading, then its rows.
+      await page.waitForFunction(`document.querySelector('#page h1')?.textContent === 'Audit'`);
+      await waitForText(page, '#page table', REASON);
+      const audit = await pageText();
+      expect(audit).toContain('ops-replay');
+      expect(audit).toContain('replay');
+      await screenshot(page, 'audit');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      expect(tab.problems).toEqual([]);
+    },
+  );
 });

@@ -17,8 +17,8 @@ export interface ReconcileReport {
 export interface DeadLetterReconciler {
   /** Fills the index from the DLQ topics; calls while one runs share it. */
   run(): Promise<ReconcileReport>;
-  /** Resolves once no run is in flight (shutdown waits for it before closing the pools). */
-  settled(): Promise<void>;
+  /** Stops a run in flight and refuses new ones; resolves once none is left (pools close after). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -34,6 +34,8 @@ export function createDeadLetterReconciler(dependencies: {
 }): DeadLetterReconciler {
   const { kafka, index, topicPrefix, logger } = dependencies;
   let running: Promise<ReconcileReport> | undefined;
+  const stopping = new AbortController();
+  const { signal } = stopping;
 
   async function reconcile(): Promise<ReconcileReport> {
     const admin = kafka.admin();
@@ -42,6 +44,7 @@ export function createDeadLetterReconciler(dependencies: {
       const existing = new Set(await admin.listTopics());
       const report: ReconcileReport = { topics: [] };
       for (const topic of consumedDeadLetterTopics(topicPrefix)) {
+        signal.throwIfAborted();
         if (!existing.has(topic)) continue;
         const ranges = await partitionRanges(admin, topic);
         const indexed = await index.indexedCounts(topic, ranges);
@@ -57,6 +60,7 @@ export function createDeadLetterReconciler(dependencies: {
           sessionTimeoutMs: 10_000,
           heartbeatIntervalMs: 1_000,
           partitions: short,
+          signal,
         });
         const added = await index.add(
           records.map((record) => withGroup(deadLetterEntryOf(record))),
@@ -73,6 +77,7 @@ export function createDeadLetterReconciler(dependencies: {
 
   return {
     run() {
+      if (signal.aborted) return Promise.reject(new Error('the console is stopping'));
       running ??= reconcile()
         .catch((error: unknown) => {
           logger.warn('dead-letter reconciliation failed', { error: errorMessage(error) });
@@ -83,7 +88,8 @@ export function createDeadLetterReconciler(dependencies: {
         });
       return running;
     },
-    async settled() {
+    async stop() {
+      stopping.abort();
       await running?.catch(() => undefined);
     },
   };
