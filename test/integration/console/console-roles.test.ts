@@ -95,12 +95,19 @@ describe('console role matrix: none, customer, viewer, operator', () => {
   );
 
   test('when an operator marks and unmarks, then it is done and audited under the token subject', async () => {
-    expect((await call('POST', `failures/groups/${GROUP}/mark`, as.operator)).status).toBe(200);
+    // A group of its own: the role tests above mark and unmark GROUP in any order.
+    const group = 'fedcba9876543210';
+    expect((await call('POST', `failures/groups/${group}/mark`, as.operator)).status).toBe(200);
+    expect((await call('POST', `failures/groups/${group}/unmark`, as.operator)).status).toBe(200);
     const { rows } = await app.sql.query(
       `SELECT actor, role, via, action FROM operator_audit WHERE target = $1 ORDER BY id`,
-      [`dlq-group:${GROUP}`],
+      [`dlq-group:${group}`],
     );
-    expect(rows[0]).toEqual({ actor: 'ops-9', role: 'operator', via: 'console', action: 'mark' });
+    const audited = { actor: 'ops-9', role: 'operator', via: 'console' };
+    expect(rows).toEqual([
+      { ...audited, action: 'mark' },
+      { ...audited, action: 'unmark' },
+    ]);
   });
 
   test('when the token comes in a cookie, with a wrong signature, or expired, then 401', async () => {
