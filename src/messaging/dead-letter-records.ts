@@ -175,14 +175,21 @@ export async function readDeadLetterTopic(
   let finished!: () => void;
   const done = new Promise<void>((resolve) => (finished = resolve));
   let timer: NodeJS.Timeout | undefined;
+  let abort = () => undefined as void;
   const aborted = new Promise<never>((_, reject) => {
-    const abort = () => reject(new Error(`reading ${topic} stopped: the service is stopping`));
+    abort = () => reject(new Error(`reading ${topic} stopped: the service is stopping`));
     if (options.signal?.aborted) abort();
     else options.signal?.addEventListener('abort', abort, { once: true });
   });
   aborted.catch(() => undefined);
+  const connecting = consumer.connect();
+  let connectSettled = false;
+  void connecting.then(
+    () => (connectSettled = true),
+    () => (connectSettled = true),
+  );
   try {
-    await Promise.race([consumer.connect(), aborted]);
+    await Promise.race([connecting, aborted]);
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
@@ -225,7 +232,18 @@ export async function readDeadLetterTopic(
     ]);
   } finally {
     clearTimeout(timer);
-    await consumer.disconnect().catch(() => undefined);
+    // The signal outlives this read (the reconciler's, for the service's life).
+    options.signal?.removeEventListener('abort', abort);
+    if (connectSettled) {
+      await consumer.disconnect().catch(() => undefined);
+    } else {
+      // Aborted mid-connect: leave once the connect settles (else it ends connected), without
+      // holding up the stop for a broker that does not answer.
+      void connecting.then(
+        () => consumer.disconnect().catch(() => undefined),
+        () => undefined,
+      );
+    }
   }
   return [...records.values()].sort((a, b) =>
     a.partition !== b.partition ? a.partition - b.partition : compareOffsets(a.offset, b.offset),

@@ -61,10 +61,15 @@ const MAX_WAITING_REQUESTS = 50;
  */
 function boundedConcurrency(limit: number): RequestHandler {
   const gate = createConcurrencyGate(limit, MAX_WAITING_REQUESTS);
-  return (_req, res, next) => {
+  return (req, res, next) => {
     gate.enter().then((leave) => {
       if (!leave) {
         next(new ConsoleBusyError('The console is answering many requests; try again shortly'));
+        return;
+      }
+      // The caller may have gone while it waited: its 'close' has fired already.
+      if (req.socket.destroyed || res.destroyed) {
+        leave();
         return;
       }
       res.once('finish', leave);

@@ -198,7 +198,8 @@ export function failuresRoutes(dependencies: ConsoleDependencies): express.Route
   });
 
   // Fills the index from the DLQ topics now (it also runs when the service starts).
-  router.post('/reconcile', async (_req, res) => {
+  // It writes index rows and joins a consumer group per topic read: an operator's action.
+  router.post('/reconcile', operator, async (_req, res) => {
     res.json(await dependencies.reconciler.run());
   });
 

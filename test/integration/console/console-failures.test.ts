@@ -320,7 +320,7 @@ describe('console failures: dead letters grouped, shown, replayed, skipped, mark
       const { rows: before } = await app.sql.query(`SELECT count(*)::int AS n FROM dead_letters`);
       await app.sql.query(`DELETE FROM dead_letters`);
 
-      const reconcile = await api('reconcile', as.viewer, { method: 'POST' });
+      const reconcile = await api('reconcile', as.operator, { method: 'POST' });
 
       expect(reconcile.status).toBe(200);
       const { rows } = await app.sql.query(

@@ -16,7 +16,6 @@ const READS: Array<[string, string]> = [
   ['GET', `failures/${RECORD}`],
   ['POST', `failures/${RECORD}/dry-run`],
   ['POST', `failures/${RECORD}/reveal`],
-  ['POST', 'failures/reconcile'],
 ];
 const ACTIONS: Array<[string, string]> = [
   ['POST', `failures/groups/${GROUP}/replay`],
@@ -27,6 +26,7 @@ const ACTIONS: Array<[string, string]> = [
   ['POST', `failures/${RECORD}/skip`],
   ['POST', `failures/${RECORD}/mark`],
   ['POST', `failures/${RECORD}/unmark`],
+  ['POST', 'failures/reconcile'],
 ];
 const UNKNOWN: Array<[string, string]> = [
   ['GET', ''],
