@@ -1,4 +1,5 @@
 import { poolOf, type Database } from './prisma-client-factory';
+import type { JourneyOperatorAction } from '../domain/order-journey';
 
 export interface AuditFilter {
   actor?: string;
@@ -12,16 +13,10 @@ export interface AuditFilter {
   limit: number;
 }
 
-export interface AuditRow {
+/** One stored row: the journey's operator action, with its id and time. */
+export interface AuditRow extends JourneyOperatorAction {
   id: string;
   at: Date;
-  actor: string;
-  role: string;
-  via: string;
-  action: string;
-  target: string;
-  reason: string;
-  result: string;
 }
 
 /** Reads `operator_audit`, newest first, a page at a time by id (the console's audit page). */
