@@ -45,6 +45,7 @@ export default tseslint.config(
             'setTimeout',
             'confirm',
             'FormData',
+            'TextDecoder',
           ],
         ].map((name) => [name, 'readonly']),
       ),

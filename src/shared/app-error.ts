@@ -84,3 +84,10 @@ export class UnauthorizedError extends AppError {
     super('unauthorized', message);
   }
 }
+
+/** What a client is told of an error: a database outage is described without its internals. */
+export function publicDetail(error: AppError): string {
+  return error.code === 'database-unavailable'
+    ? 'The database is not reachable; retry later'
+    : error.message;
+}

@@ -73,7 +73,7 @@ describe('the console replay flow in chromium', () => {
 
   // One page in one browser: each step starts where the one before it left the page.
   const step = story(
-    'an operator replays a poisoned record from the keyboard: overview, failure group and dry run, replay to CONFIRMED on the journey, the audit',
+    'an operator replays a poisoned record from the keyboard: overview, failure group and dry run, replay to CONFIRMED on the journey, the audit, then skips a group with its progress shown',
     240_000,
   );
 
@@ -151,6 +151,45 @@ describe('the console replay flow in chromium', () => {
       expect(audit).toContain('ops-replay');
       expect(audit).toContain('replay');
       await screenshot(page, 'audit');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
+
+  step(
+    'when two more payments for unknown orders are dead-lettered and the operator skips their group from the keyboard, then the run shows its progress to 2 of 2 and the group has none unhandled',
+    async () => {
+      const unknownOrders = [randomUUID(), randomUUID()];
+      for (const id of unknownOrders) {
+        await peers.send('payment_successful', { orderId: id, paymentId: `pay-${id}`, amount: 1 });
+      }
+      await waitFor(
+        async () =>
+          (
+            await service.sql.query(
+              `SELECT count(*)::int AS n FROM dead_letters WHERE order_id = ANY($1::text[]) AND group_key = $2`,
+              [unknownOrders, groupKey],
+            )
+          ).rows[0].n === 2,
+        { timeoutMs: 30_000, message: 'the two payments dead-lettered into the group' },
+      );
+      await tabTo(page, 'nav a[href="#/failures"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`a[href="#/failures/${groupKey}"]`);
+      await tabTo(page, `a[href="#/failures/${groupKey}"]`);
+      await page.keyboard.press('Enter');
+      await waitForText(page, '#page', '2 unhandled of 3');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await tabToControl(page, 'input-of-form-with-button', 'Skip group');
+      await page.keyboard.type('test peer noise, ticket 81');
+      await page.keyboard.press('Enter');
+
+      await waitForText(page, '#group-notice', 'Skipped 2 of 2.');
+      await waitForText(page, '#page', '0 unhandled of 3');
+      const { rows } = await service.sql.query(
+        `SELECT count(*)::int AS n FROM operator_audit WHERE action = 'skip' AND reason = $1`,
+        ['test peer noise, ticket 81'],
+      );
+      expect(rows[0].n).toBe(2);
       expect(await seriousAxeViolations(page)).toEqual([]);
       expect(tab.problems).toEqual([]);
     },

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { NotFoundError, withCode } from '../../shared/app-error';
-import { createConcurrencyGate } from '../../shared/concurrency-gate';
+import { NotFoundError } from '../../shared/app-error';
 import { authenticateConsole, requireConsoleRole } from './console-auth';
+import { boundedConcurrency, consoleGate } from './console-concurrency';
 import type { ConsoleDependencies, ConsoleFeature } from './console-dependencies';
 import { auditRoutes } from './audit-routes';
 import { failuresRoutes } from './failures-routes';
@@ -43,7 +43,7 @@ function consoleApi(dependencies: ConsoleDependencies): express.Router {
   api.use(authenticateConsole(dependencies.readToken));
   api.use(noStore);
   api.use(requireConsoleRole('viewer'));
-  api.use(boundedConcurrency(dependencies.settings.maxConcurrentRequests));
+  api.use(boundedConcurrency(consoleGate(dependencies.settings.maxConcurrentRequests)));
   api.use(express.json({ limit: '64kb' }));
   for (const [mountPath, feature] of FEATURES) api.use(mountPath, feature(dependencies));
   api.use((req, _res, next) =>
@@ -51,35 +51,6 @@ function consoleApi(dependencies: ConsoleDependencies): express.Router {
   );
   return api;
 }
-
-/** Requests past the queue's bound are turned away at once rather than waiting for minutes. */
-const MAX_WAITING_REQUESTS = 50;
-
-/**
- * The console shares the instance's cores with the API and the saga: however many operators
- * (or scripts) hit it, only a few of its requests run at once, so it cannot crowd them out.
- */
-function boundedConcurrency(limit: number): RequestHandler {
-  const gate = createConcurrencyGate(limit, MAX_WAITING_REQUESTS);
-  return (req, res, next) => {
-    gate.enter().then((leave) => {
-      if (!leave) {
-        next(new ConsoleBusyError('The console is answering many requests; try again shortly'));
-        return;
-      }
-      // The caller may have gone while it waited: its 'close' has fired already.
-      if (req.socket.destroyed || res.destroyed) {
-        leave();
-        return;
-      }
-      res.once('finish', leave);
-      res.once('close', leave);
-      next();
-    }, next);
-  };
-}
-
-class ConsoleBusyError extends withCode('console-busy', { retriable: true }) {}
 
 /** Dead letters and orders are not for any cache on the way. */
 const noStore: RequestHandler = (_req, res, next) => {

@@ -9,6 +9,7 @@ import type { InboundRecordDecoder } from '../../messaging/inbound-record-decode
 import { CONSUMED_TOPICS, type ConsumedTopic } from '../../messaging/topics';
 import { AppError, errorMessage } from '../../shared/app-error';
 import type { ConsoleUser } from './console-auth';
+import type { ProgressReport } from './progress-stream';
 
 /** Records per produce request and per `dead_letter_actions` statement, as the DLQ tool. */
 export const CONSOLE_REPLAY_CHUNK = 200;
@@ -181,7 +182,12 @@ export function createFailureActions(dependencies: FailureActionsDependencies) {
      * before was acknowledged; each chunk is marked replayed and audited only after its
      * acknowledgement. A failure audits the chunk as failed and stops the run.
      */
-    async replay(entries: IndexedDeadLetter[], user: ConsoleUser, reason: string) {
+    async replay(
+      entries: IndexedDeadLetter[],
+      user: ConsoleUser,
+      reason: string,
+      report: ProgressReport = () => undefined,
+    ) {
       refuseUnreplayable(entries);
       const operator = operatorOf(user, reason);
       const replayedAt = new Date().toISOString();
@@ -201,14 +207,23 @@ export function createFailureActions(dependencies: FailureActionsDependencies) {
         }
         await actions.record(topic, 'replayed', refsOf(chunk), operator);
         replayed += chunk.length;
+        report(replayed, entries.length);
       }
       return { replayed };
     },
 
-    async skip(entries: IndexedDeadLetter[], user: ConsoleUser, reason: string) {
+    async skip(
+      entries: IndexedDeadLetter[],
+      user: ConsoleUser,
+      reason: string,
+      report: ProgressReport = () => undefined,
+    ) {
       const operator = operatorOf(user, reason);
+      let skipped = 0;
       for (const chunk of chunksOf(entries)) {
         await actions.record(chunk[0]?.dlqTopic ?? '', 'skipped', refsOf(chunk), operator);
+        skipped += chunk.length;
+        report(skipped, entries.length);
       }
       return { skipped: entries.length };
     },

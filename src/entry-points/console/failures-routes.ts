@@ -16,6 +16,7 @@ import { integerField, queryInteger, requiredText } from './console-input';
 import type { ConsoleDependencies } from './console-dependencies';
 import { ConsoleActionRefusedError, createFailureActions } from './failure-actions';
 import { recordView, revealedPayload } from './failure-views';
+import { answerWithProgress } from './progress-stream';
 
 const GROUP_KEY = /^[0-9a-f]{16}$/;
 
@@ -114,14 +115,21 @@ export function failuresRoutes(dependencies: ConsoleDependencies): express.Route
     res.json({ lines: await failures.dryRun(pending) });
   });
 
+  // A page asking for application/x-ndjson sees each chunk done (progress-stream.ts).
   router.post('/groups/:groupId/replay', operator, async (req, res) => {
     const reason = requiredText(req, 'reason');
-    res.json(await failures.replay(await bulkSelection(req), req.consoleUser, reason));
+    const selection = await bulkSelection(req);
+    await answerWithProgress(req, res, dependencies.logger, (report) =>
+      failures.replay(selection, req.consoleUser, reason, report),
+    );
   });
 
   router.post('/groups/:groupId/skip', operator, async (req, res) => {
     const reason = requiredText(req, 'reason');
-    res.json(await failures.skip(await bulkSelection(req), req.consoleUser, reason));
+    const selection = await bulkSelection(req);
+    await answerWithProgress(req, res, dependencies.logger, (report) =>
+      failures.skip(selection, req.consoleUser, reason, report),
+    );
   });
 
   router.post('/groups/:groupId/mark', operator, async (req, res) => {

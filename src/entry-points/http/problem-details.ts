@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import {
   AppError,
   errorMessage,
+  publicDetail,
   UnauthorizedError,
   ValidationError,
   type FieldError,
@@ -142,13 +143,6 @@ export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
     });
     return sendProblem(res, 500, 'internal', 'Something went wrong on our side');
   };
-}
-
-/** What the client is told: a database outage is described without its internals. */
-function publicDetail(error: AppError): string {
-  return error.code === 'database-unavailable'
-    ? 'The database is not reachable; retry later'
-    : error.message;
 }
 
 function stackOf(error: unknown): string | undefined {

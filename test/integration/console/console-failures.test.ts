@@ -190,7 +190,7 @@ describe('console failures: dead letters grouped, shown, replayed, skipped, mark
   );
 
   step(
-    'when one order has two dead letters, then a group replay sends them back in their original order',
+    'when one order has two dead letters, then a group replay sends them back in their original order, telling its progress',
     async () => {
       const order = randomUUID();
       const first = await peers.send('payment_successful', {
@@ -208,12 +208,21 @@ describe('console failures: dead letters grouped, shown, replayed, skipped, mark
       });
       const group = await groupOf('unknown-order');
 
-      const replay = await api(`groups/${group.groupKey}/replay`, as.operator, {
-        method: 'POST',
-        body: { reason: 'retry all', confirmCount: 3 },
-      });
+      // As the page asks: the progress of the run as NDJSON lines (progress-stream.ts).
+      const replay = await consoleFetch(
+        app.adminUrl,
+        `failures/groups/${group.groupKey}/replay`,
+        { ...as.operator, accept: 'application/x-ndjson' },
+        { method: 'POST', body: { reason: 'retry all', confirmCount: 3 } },
+      );
 
       expect(replay.status).toBe(200);
+      expect(
+        (await replay.text())
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line)),
+      ).toEqual([{ progress: { done: 3, total: 3 } }, { result: { replayed: 3 } }]);
       const replayed = await raw.waitFor(
         (r) => r.key?.toString() === order && r.headers['dlq-replayed-from'] !== undefined,
         2,

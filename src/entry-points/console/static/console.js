@@ -51,6 +51,48 @@ export async function api(path, { method = 'GET', body } = {}) {
   return payload;
 }
 
+/**
+ * POSTs a bulk action asking for its progress as NDJSON lines; calls onProgress(done, total)
+ * after each chunk and returns the result line. A refusal before anything was done is an
+ * ordinary problem answer (ApiError); a stop part-way is an error line, thrown as ApiError too.
+ */
+export async function apiWithProgress(path, body, onProgress) {
+  const headers = { accept: 'application/x-ndjson', 'content-type': 'application/json' };
+  const stored = token.get();
+  if (stored) headers.authorization = `Bearer ${stored}`;
+  const response = await fetch(`/console/api/${path.replace(/^\//, '')}`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    credentials: 'omit',
+  });
+  if (!(response.headers.get('content-type') ?? '').includes('ndjson')) {
+    const payload = await response.json().catch(() => undefined);
+    if (response.status === 401) {
+      token.clear();
+      showSignIn('Your token was refused or has expired; sign in again.');
+    }
+    if (!response.ok) throw new ApiError(response.status, payload);
+    return payload;
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    buffered += decoder.decode(value, { stream: !done });
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines.filter((l) => l.trim())) {
+      const message = JSON.parse(line);
+      if (message.progress) onProgress(message.progress.done, message.progress.total);
+      if ('result' in message) return message.result;
+      if (message.error) throw new ApiError(response.status, message.error);
+    }
+    if (done) throw new Error('The answer ended before the action said how it ended');
+  }
+}
+
 /** Builds an element without innerHTML: text is always text, never markup. */
 export function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -100,6 +142,34 @@ export function table(headings, rows, caption) {
           ),
     ),
   );
+}
+
+/** A small form asking for a reason (or note), then running `act(text, statusElement)`. */
+export function reasonForm(label, button, act) {
+  const id = `f${Math.random().toString(36).slice(2)}`;
+  const input = el('input', { id, type: 'text', required: true, maxlength: 500, size: 40 });
+  const status = el('span', { role: 'status' });
+  const form = el(
+    'form',
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        if (!input.value.trim()) return;
+        status.textContent = 'working…';
+        try {
+          status.textContent = await act(input.value.trim(), status);
+        } catch (error) {
+          status.replaceChildren(errorBox(error));
+        }
+      },
+    },
+    el('label', { for: id }, `${label} `),
+    input,
+    el('button', { type: 'submit' }, button),
+    ' ',
+    status,
+  );
+  return form;
 }
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');

@@ -2,7 +2,7 @@
 // (#/failures/<group>): show (payload hidden until revealed, audited), dry run, replay and skip
 // with a reason, mark under investigation. Action buttons show for operators only; the server
 // checks the role either way.
-import { el, errorBox, table, when } from '/console/console.js';
+import { apiWithProgress, el, errorBox, reasonForm, table, when } from '/console/console.js';
 
 const VERDICTS = {
   'would-apply': 'would apply',
@@ -26,34 +26,6 @@ function markText(mark) {
     : null;
 }
 
-/** A small form asking for a reason (or note), then running `act(text)`. */
-function reasonForm(label, button, act) {
-  const id = `f${Math.random().toString(36).slice(2)}`;
-  const input = el('input', { id, type: 'text', required: true, maxlength: 500, size: 40 });
-  const status = el('span', { role: 'status' });
-  const form = el(
-    'form',
-    {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        if (!input.value.trim()) return;
-        status.textContent = 'working…';
-        try {
-          status.textContent = await act(input.value.trim());
-        } catch (error) {
-          status.replaceChildren(errorBox(error));
-        }
-      },
-    },
-    el('label', { for: id }, `${label} `),
-    input,
-    el('button', { type: 'submit' }, button),
-    ' ',
-    status,
-  );
-  return form;
-}
-
 function dryRunTable(lines) {
   return table(
     ['Record', 'Order', 'Event', 'Order status', 'A replay would'],
@@ -68,7 +40,8 @@ function dryRunTable(lines) {
   );
 }
 
-async function renderGroups(container, { api, query }) {
+async function renderGroups(container, context) {
+  const { api, query, user } = context;
   const status = query.status === 'all' ? 'all' : 'pending';
   const { groups } = await api(`failures/groups?status=${status}`);
   const shown = query.topic ? groups.filter((g) => g.originalTopic === query.topic) : groups;
@@ -97,20 +70,33 @@ async function renderGroups(container, { api, query }) {
       ]),
       'Dead letters grouped by topic, error class and message (ids and numbers masked)',
     ),
-    el(
-      'button',
-      {
-        type: 'button',
-        onclick: async (event) => {
-          event.target.disabled = true;
-          await api('failures/reconcile', { method: 'POST' }).catch(() => undefined);
-          event.target.disabled = false;
-          await renderGroups(container, { api, query });
-        },
-      },
-      'Read the DLQ topics again (reconcile)',
-    ),
+    // Reconciling writes index rows: an operator's action, as the server checks too.
+    user?.role === 'operator' ? reconcileButton(container, context) : null,
   );
+}
+
+function reconcileButton(container, context) {
+  const status = el('span', { role: 'status' });
+  const button = el(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        button.disabled = true;
+        status.textContent = 'reading the DLQ topics…';
+        try {
+          const result = await context.api('failures/reconcile', { method: 'POST' });
+          await renderGroups(container, context);
+          return result;
+        } catch (error) {
+          button.disabled = false;
+          status.replaceChildren(errorBox(error));
+        }
+      },
+    },
+    'Read the DLQ topics again (reconcile)',
+  );
+  return el('p', {}, button, ' ', status);
 }
 
 function recordDetails(api, record) {
@@ -153,13 +139,14 @@ function recordDetails(api, record) {
   return box;
 }
 
-async function renderGroup(container, context) {
+async function renderGroup(container, context, notice) {
   const { api, params, user } = context;
   const operator = user?.role === 'operator';
   const data = await api(`failures/groups/${params.groupId}`);
   const g = data.group;
   const out = el('div');
-  const refresh = () => renderGroup(container, context);
+  // A bulk action's outcome stays on the page it refreshes.
+  const refresh = (outcome) => renderGroup(container, context, outcome);
   const recordRows = data.records.map((r) => {
     const actions = el('div');
     actions.append(
@@ -222,6 +209,7 @@ async function renderGroup(container, context) {
   });
   out.append(
     el('p', {}, el('a', { href: '#/failures' }, '← all groups')),
+    notice ? el('p', { id: 'group-notice', role: 'status' }, notice) : null,
     el('h1', {}, `${g.originalTopic}: ${g.errorClass}`),
     el('p', {}, g.errorPattern),
     el('p', { class: 'muted' }, `Example: ${g.exampleMessage}`),
@@ -249,16 +237,31 @@ async function renderGroup(container, context) {
       reasonForm(
         `Reason to ${verb} all ${g.pending}`,
         `${verb[0].toUpperCase()}${verb.slice(1)} group`,
-        async (reason) => {
+        async (reason, status) => {
           if (g.pending > data.bulkActionLimit)
             throw new Error(`More than ${data.bulkActionLimit} records: use npm run dlq`);
           if (!confirm(`${verb} ${g.pending} dead letters of this group?`)) return 'cancelled';
-          const result = await api(`failures/groups/${g.groupKey}/${verb}`, {
-            method: 'POST',
-            body: { reason, confirmCount: g.pending },
+          const bar = el('progress', {
+            max: g.pending,
+            value: 0,
+            'aria-label': `${verb} progress`,
           });
-          await refresh();
-          return JSON.stringify(result);
+          const count = el('span', {}, ` 0 of ${g.pending}`);
+          status.replaceChildren(bar, count);
+          const reached = { done: 0, total: g.pending };
+          await apiWithProgress(
+            `failures/groups/${g.groupKey}/${verb}`,
+            { reason, confirmCount: g.pending },
+            (done, total) => {
+              Object.assign(reached, { done, total });
+              bar.max = total;
+              bar.value = done;
+              count.textContent = ` ${done} of ${total}`;
+            },
+          );
+          const outcome = `${verb === 'replay' ? 'Replayed' : 'Skipped'} ${reached.done} of ${reached.total}.`;
+          await refresh(outcome);
+          return outcome;
         },
       );
     out.append(
