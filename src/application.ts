@@ -230,6 +230,9 @@ export async function startOrderService(
   }));
   const operatorConsole = createOperatorConsole({
     db: consoleDb,
+    // An operator's cancel from the console: on the console's pool, waking the relay.
+    saga: countingSagaStore(createSagaRepository(consoleDb, wakesRelay), metrics),
+    stepTimeouts,
     settings: options.console.settings,
     authentication: options.auth.authentication,
     messaging,

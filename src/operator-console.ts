@@ -1,7 +1,10 @@
 import type express from 'express';
 import type { Database } from './data-access/prisma-client-factory';
 import { createDeadLetterIndexRepository } from './data-access/dead-letter-index-repository';
+import { cancelOrder } from './domain/cancel-order-use-case';
 import { withGroup, type DeadLetterEntry } from './domain/dead-letter-index';
+import type { SagaStore } from './domain/saga-store';
+import type { StepTimeouts } from './domain/saga-transitions';
 import { createConsoleRouter, type ConsoleSettings } from './entry-points/console/console-router';
 import type { LiveState } from './entry-points/console/console-dependencies';
 import { createDeadLetterReconciler } from './entry-points/console/dead-letter-reconciler';
@@ -31,6 +34,9 @@ export interface OperatorConsole {
 
 export function createOperatorConsole(dependencies: {
   db: Database;
+  /** The saga store on the console's pool: an operator's cancel. */
+  saga: SagaStore;
+  stepTimeouts: StepTimeouts;
   settings: ConsoleSettings;
   authentication: AuthenticationSettings;
   messaging: Messaging;
@@ -60,6 +66,13 @@ export function createOperatorConsole(dependencies: {
     decoder: dependencies.decoder,
     replayProducer: messaging.deadLetterProducer,
     reconciler,
+    cancelOrder: (orderId, user, reason) =>
+      cancelOrder(
+        { saga: dependencies.saga, timeouts: dependencies.stepTimeouts, via: 'console' },
+        { kind: 'operator', subject: user.subject },
+        orderId,
+        { reason },
+      ),
     liveState: dependencies.liveState,
     settings: dependencies.settings,
     logger,

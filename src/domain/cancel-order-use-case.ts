@@ -9,13 +9,19 @@ import {
   OPERATOR_ROLE_NAME,
   type Caller,
 } from './access-policy';
-import { auditResult, orderTarget, type OperatorAction } from './operator-audit';
+import {
+  auditResult,
+  orderTarget,
+  type OperatorAction,
+  type OperatorChannel,
+} from './operator-audit';
+import type { OrderStatus } from './order-status';
 import { saveDecision } from './apply-decision';
 import type { OrderView } from './order-view';
 import { decide } from './saga-decider';
 import { OrderNotCancellableError } from './saga-errors';
 import type { SagaStore } from './saga-store';
-import type { StepTimeouts } from './saga-transitions';
+import { SAGA_TRANSITIONS, type StepTimeouts } from './saga-transitions';
 
 /** The body of `POST /api/v1/orders/{id}/cancel`, which may be left out. */
 export const cancelBodySchema = z.strictObject({
@@ -26,6 +32,13 @@ export interface CancelOrderDependencies {
   saga: SagaStore;
   timeouts: StepTimeouts;
   now?: () => Date;
+  /** Where an operator's cancel came from, as its audit row says: the API or the console. */
+  via?: OperatorChannel;
+}
+
+/** Whether an order in this status can still be cancelled: the transition table has the row. */
+export function isCancellable(status: OrderStatus): boolean {
+  return SAGA_TRANSITIONS.some((row) => row.from === status && row.trigger === 'cancel');
 }
 
 /**
@@ -35,7 +48,7 @@ export interface CancelOrderDependencies {
  * answered as unknown (404), as for reading it.
  */
 export async function cancelOrder(
-  { saga, timeouts, now = () => new Date() }: CancelOrderDependencies,
+  { saga, timeouts, now = () => new Date(), via = 'api' }: CancelOrderDependencies,
   caller: Caller,
   orderId: string,
   body: unknown,
@@ -48,7 +61,7 @@ export async function cancelOrder(
           {
             actor: caller.subject,
             role: OPERATOR_ROLE_NAME,
-            via: 'api',
+            via,
             action: 'cancel',
             target: orderTarget(orderId),
             reason,

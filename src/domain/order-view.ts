@@ -1,4 +1,8 @@
+import { z } from 'zod';
 import type { OrderStatus } from './order-status';
+
+/** An order's id, as every caller names it: a UUID. */
+export const orderIdSchema = z.uuid({ error: 'must be a UUID' });
 
 /** How an order is shown to REST clients. Amounts are integer minor units of `currency`. */
 export interface OrderItemView {

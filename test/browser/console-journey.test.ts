@@ -1,6 +1,6 @@
 import type { Browser } from 'puppeteer-core';
 import { story } from '../support/story';
-import { jwtSettings, operatorToken } from '../support/auth-tokens';
+import { bearer, customerToken, jwtSettings, operatorToken } from '../support/auth-tokens';
 import {
   launchBrowser,
   openConsole,
@@ -8,10 +8,17 @@ import {
   seriousAxeViolations,
   signIn,
   tabTo,
+  tabToControl,
   type ConsoleTab,
 } from '../support/browser';
-import { placeConfirmedOrder, type ConfirmedOrder } from '../support/console-orders';
-import { startTestService, type TestService } from '../support/order-service-harness';
+import { placeConfirmedOrder, storedStatus, type ConfirmedOrder } from '../support/console-orders';
+import {
+  aValidOrder,
+  postOrder,
+  readJson,
+  startTestService,
+  type TestService,
+} from '../support/order-service-harness';
 import { startPeerEvents, type PeerEvents } from '../support/peer-events';
 
 jest.setTimeout(90_000);
@@ -40,7 +47,7 @@ describe('the console journey page in chromium', () => {
 
   // One page in one browser: each step starts where the one before it left the page.
   const step = story(
-    'an operator finds an order by payment id and opens its journey, from the keyboard',
+    'an operator finds an order by payment id and opens its journey, then cancels a waiting one, from the keyboard',
     240_000,
   );
 
@@ -89,6 +96,35 @@ describe('the console journey page in chromium', () => {
       expect(timeline).toContain('payment deadline armed');
       expect(timeline).toContain('reply consumed from');
       await screenshot(page, 'journey');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+    },
+  );
+
+  step(
+    'when an operator opens a waiting order and cancels it from the keyboard with a reason, then its journey shows CANCELLED and offers no cancel',
+    async () => {
+      const { page } = tab;
+      const customer = bearer(await customerToken('customer-cancel'));
+      const pending = await readJson(
+        await postOrder(service.url, aValidOrder({ customerId: 'customer-cancel' }), customer),
+      );
+      await tabTo(page, '#order-search');
+      await page.keyboard.type(pending.id);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`a[href="#/orders/${pending.id}"]`);
+      await tabTo(page, `a[href="#/orders/${pending.id}"]`);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#cancel-title');
+      page.once('dialog', (dialog) => void dialog.accept());
+      await tabToControl(page, 'input-of-form-with-button', 'Cancel order');
+      await page.keyboard.type('customer asked by phone');
+      await page.keyboard.press('Enter');
+
+      await page.waitForFunction(
+        `document.querySelector('.saga-diagram .state-current text')?.textContent === 'CANCELLED'`,
+      );
+      expect(await page.$('#cancel-title')).toBeNull();
+      expect(await storedStatus(service, pending.id)).toBe('CANCELLED');
       expect(await seriousAxeViolations(page)).toEqual([]);
       expect(tab.problems).toEqual([]);
     },

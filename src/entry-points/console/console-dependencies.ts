@@ -3,7 +3,7 @@ import type { TopicMessages } from 'kafkajs';
 import type { Database } from '../../data-access/prisma-client-factory';
 import type { InboundRecordDecoder } from '../../messaging/inbound-record-decoder';
 import type { Logger } from '../../shared/logger';
-import type { ConsoleTokenReader } from './console-auth';
+import type { ConsoleTokenReader, ConsoleUser } from './console-auth';
 import type { DeadLetterReconciler } from './dead-letter-reconciler';
 
 /** What the console's features are built from (application.ts wires them). */
@@ -28,6 +28,11 @@ export interface ConsoleDependencies {
   /** Replays are sent through the dead-letter producer (its own breaker, acks from all ISRs). */
   replayProducer: { send(topicMessages: TopicMessages[]): Promise<unknown> };
   reconciler: DeadLetterReconciler;
+  /**
+   * The API's cancel use case on the console's pool, audited as the console's: answers the
+   * order as it is now, or throws its not-found / not-cancellable errors.
+   */
+  cancelOrder(orderId: string, user: ConsoleUser, reason: string): Promise<unknown>;
   /** This instance's live state, for the overview. */
   liveState(): Promise<LiveState>;
   logger: Logger;

@@ -1,28 +1,37 @@
 import express from 'express';
 import { deadLettersOfOrder } from '../../data-access/order-dead-letters-sql';
 import { createOrderJourneyQueries } from '../../data-access/order-journey-sql';
-import { poolOf, type Database } from '../../data-access/prisma-client-factory';
+import { poolOf } from '../../data-access/prisma-client-factory';
+import { isCancellable } from '../../domain/cancel-order-use-case';
+import { orderIdSchema } from '../../domain/order-view';
 import { deadLetterTarget } from '../../domain/operator-audit';
 import { journeyTimeline, traceLink } from '../../domain/order-journey';
 import { remainingSteps, sagaGraph } from '../../domain/saga-graph';
 import { NEW_ORDER } from '../../domain/saga-transitions';
 import { NotFoundError, ValidationError } from '../../shared/app-error';
+import { parseOrThrow } from '../../shared/validation';
+import { requireConsoleRole } from './console-auth';
+import type { ConsoleDependencies, ConsoleSettings } from './console-dependencies';
+import { requiredText } from './console-input';
 
-export interface OrderJourneyDependencies {
-  /** The console's own pool. */
-  db: Database;
-  settings: { traceUrlTemplate: string | undefined };
-}
+export type OrderJourneyDependencies = Pick<ConsoleDependencies, 'db' | 'cancelOrder'> & {
+  settings: Pick<ConsoleSettings, 'traceUrlTemplate'>;
+};
 
 const MAX_QUERY_LENGTH = 200;
 
 /**
  * GET /console/api/orders/search?q=: orders by order, customer, event, payment or reservation
  * id. GET /console/api/orders/:orderId/journey: one order's timeline, its saga diagram with the
- * current state and the steps left, and its trace link. Viewers and operators alike: nothing
- * here changes state, and no record payload is shown.
+ * current state and the steps left, and its trace link: for viewers and operators alike, and no
+ * record payload is shown. POST /console/api/orders/:orderId/cancel: an operator cancels the
+ * order with a reason, through the API's use case (its compensation and audit row included).
  */
-export function orderJourneyRoutes({ db, settings }: OrderJourneyDependencies): express.Router {
+export function orderJourneyRoutes({
+  db,
+  settings,
+  cancelOrder,
+}: OrderJourneyDependencies): express.Router {
   const pool = poolOf(db);
   const queries = createOrderJourneyQueries(pool);
   const router = express.Router({ caseSensitive: true, strict: true });
@@ -54,6 +63,7 @@ export function orderJourneyRoutes({ db, settings }: OrderJourneyDependencies): 
         visited: [...new Set(visited)],
         remaining: remainingSteps(stored.order.status),
       },
+      cancellable: isCancellable(stored.order.status),
       traceUrl: traceLink(settings.traceUrlTemplate, stored.traceparent),
       missing: [
         ...(settings.traceUrlTemplate && stored.traceparent === null
@@ -63,6 +73,14 @@ export function orderJourneyRoutes({ db, settings }: OrderJourneyDependencies): 
           : []),
       ],
     });
+  });
+
+  const orderIdOf = (req: express.Request) =>
+    parseOrThrow(orderIdSchema, req.params.orderId, 'The order id is not valid');
+
+  router.post('/:orderId/cancel', requireConsoleRole('operator'), async (req, res) => {
+    const reason = requiredText(req, 'reason');
+    res.json({ order: await cancelOrder(orderIdOf(req), req.consoleUser, reason) });
   });
 
   return router;

@@ -6,6 +6,7 @@ import { cancelBodySchema, cancelOrder } from '../../domain/cancel-order-use-cas
 import { newOrderSchema } from '../../domain/new-order-schema';
 import { customerFilterForList, mayAccessOrder } from '../../domain/access-policy';
 import { ORDER_STATUSES } from '../../domain/order-status';
+import { orderIdSchema } from '../../domain/order-view';
 import { NotFoundError } from '../../shared/app-error';
 import { identifier, safeText } from '../../shared/safe-text';
 import { parseOrThrow } from '../../shared/validation';
@@ -17,8 +18,6 @@ import { decodeCursor, encodeCursor } from './list-cursor';
 import { routeRateLimit, type RateLimitSettings, type RouteClass } from './rate-limits';
 
 export const ORDERS_PATH = '/api/v1/orders';
-
-export const orderIdSchema = z.uuid({ error: 'must be a UUID' });
 
 export const listQuerySchema = z.strictObject({
   customerId: identifier().optional(),

@@ -4,6 +4,7 @@ import { startTestService, type TestService } from '../../support/order-service-
 
 const GROUP = '0123456789abcdef';
 const RECORD = 'records/t.payment_successful_dlq/0/0';
+const ORDER = '5f0c6d43-8a6e-4d2b-9a43-3c1b2f0e9d11';
 
 /** Every console endpoint: reads are for viewers and operators, actions for operators only. */
 const READS: Array<[string, string]> = [
@@ -16,6 +17,8 @@ const READS: Array<[string, string]> = [
   ['GET', `failures/${RECORD}`],
   ['POST', `failures/${RECORD}/dry-run`],
   ['POST', `failures/${RECORD}/reveal`],
+  ['GET', 'orders/search?q=customer-7'],
+  ['GET', `orders/${ORDER}/journey`],
 ];
 const ACTIONS: Array<[string, string]> = [
   ['POST', `failures/groups/${GROUP}/replay`],
@@ -27,6 +30,7 @@ const ACTIONS: Array<[string, string]> = [
   ['POST', `failures/${RECORD}/mark`],
   ['POST', `failures/${RECORD}/unmark`],
   ['POST', 'failures/reconcile'],
+  ['POST', `orders/${ORDER}/cancel`],
 ];
 const UNKNOWN: Array<[string, string]> = [
   ['GET', ''],

@@ -206,6 +206,53 @@ describe('the console order journey', () => {
     }
   });
 
+  test('when an operator cancels a waiting order from the console with a reason, then it is CANCELLED, audited as the console, and no longer offered; a confirmed one is refused', async () => {
+    const customer = bearer(await customerToken('customer-44'));
+    const pending = await readJson(
+      await postOrder(service.url, aValidOrder({ customerId: 'customer-44' }), customer),
+    );
+    const cancel = (id: string, body: unknown, caller = callers.operator) =>
+      consoleFetch(service.adminUrl, `orders/${id}/cancel`, caller, { method: 'POST', body });
+    expect((await readJson(await journey(pending.id))).cancellable).toBe(true);
+    expect((await cancel(pending.id, {})).status).toBe(400);
+    expect((await cancel(pending.id, { reason: 'x' }, callers.viewer)).status).toBe(403);
+
+    const cancelled = await cancel(pending.id, { reason: 'customer phoned: ticket 77' });
+
+    expect(cancelled.status).toBe(200);
+    expect((await readJson(cancelled)).order).toMatchObject({
+      id: pending.id,
+      status: 'CANCELLED',
+    });
+    const after = await readJson(await journey(pending.id));
+    expect(after.cancellable).toBe(false);
+    expect(after.diagram.current).toBe('CANCELLED');
+    const { rows } = await service.sql.query(
+      `SELECT actor, role, via, action, reason, result FROM operator_audit WHERE target = $1`,
+      [`order:${pending.id}`],
+    );
+    expect(rows).toEqual([
+      {
+        actor: 'ops-9',
+        role: 'operator',
+        via: 'console',
+        action: 'cancel',
+        reason: 'customer phoned: ticket 77',
+        result: 'done',
+      },
+    ]);
+    const { rows: owed } = await service.sql.query(
+      `SELECT topic FROM outbox WHERE order_id = $1 ORDER BY id`,
+      [pending.id],
+    );
+    expect(owed.map((row) => row.topic)).toContain('order_cancelled');
+
+    const refused = await cancel(orderId, { reason: 'too late' });
+    expect(refused.status).toBe(409);
+    expect((await readJson(await journey(orderId))).cancellable).toBe(false);
+    expect((await cancel('not-a-uuid', { reason: 'x' })).status).toBe(400);
+  });
+
   test('when the order does not exist or the search has no key, then 404 and 400 problems', async () => {
     const unknown = await journey('00000000-0000-4000-8000-000000000000');
     expect(unknown.status).toBe(404);

@@ -3,7 +3,8 @@ import { cancelBodySchema } from '../../../domain/cancel-order-use-case';
 import { newOrderSchema } from '../../../domain/new-order-schema';
 import { idempotencyKeySchema } from '../../../domain/place-order-use-case';
 import { serviceVersion } from '../../../shared/service-version';
-import { listQuerySchema, ORDERS_PATH, orderIdSchema } from '../order-routes';
+import { orderIdSchema } from '../../../domain/order-view';
+import { listQuerySchema, ORDERS_PATH } from '../order-routes';
 import { responseSchemas } from './response-schemas';
 
 /**

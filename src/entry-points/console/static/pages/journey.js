@@ -1,11 +1,13 @@
 // Orders: search by any of an order's keys, and one order's journey (timeline, saga diagram
-// with the current state and the steps left, trace link). Read-only for every role.
-import { el, errorBox, table, when } from '/console/console.js';
+// with the current state and the steps left, trace link). An operator may cancel an order that
+// can still be cancelled, with a reason; everything else is read-only.
+import { el, errorBox, reasonForm, table, when } from '/console/console.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const BOX = { width: 170, height: 34, columnGap: 70, rowGap: 22, margin: 12 };
 
-export async function render(container, { params, query, api, navigate }) {
+export async function render(container, context) {
+  const { params, query, api, navigate, user } = context;
   ensureStylesheet();
   container.append(el('h1', {}, params.orderId ? 'Order journey' : 'Orders'));
   container.append(searchForm(query.q ?? '', navigate));
@@ -13,6 +15,9 @@ export async function render(container, { params, query, api, navigate }) {
     if (params.orderId) {
       const journey = await api(`orders/${encodeURIComponent(params.orderId)}/journey`);
       container.append(...journeyView(journey));
+      if (journey.cancellable && user?.role === 'operator') {
+        container.append(cancelForm(journey.order, container, context));
+      }
     } else if (query.q) {
       const found = await api(`orders/search?q=${encodeURIComponent(query.q)}`);
       container.append(searchResults(found));
@@ -314,5 +319,25 @@ function timelineSection(timeline) {
     { 'aria-labelledby': 'timeline-title' },
     el('h2', { id: 'timeline-title' }, `Timeline (${timeline.length})`),
     table(['when', 'what', 'detail'], rows),
+  );
+}
+
+/** Cancels through the API's own rules: the compensation owed goes out with it, and it is audited. */
+function cancelForm(order, container, context) {
+  return el(
+    'section',
+    { 'aria-labelledby': 'cancel-title' },
+    el('h2', { id: 'cancel-title' }, 'Cancel the order'),
+    reasonForm('Reason to cancel', 'Cancel order', async (reason) => {
+      if (!confirm(`Cancel order ${order.id}? A payment taken is refunded.`))
+        return 'not cancelled';
+      await context.api(`orders/${encodeURIComponent(order.id)}/cancel`, {
+        method: 'POST',
+        body: { reason },
+      });
+      container.replaceChildren();
+      await render(container, context);
+      return 'cancelled';
+    }),
   );
 }
