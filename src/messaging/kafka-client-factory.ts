@@ -77,12 +77,37 @@ const EXPECTED_WARNINGS = new Set([
   'Limiting retries for the idempotent producer may invalidate EoS guarantees',
 ]);
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+/**
+ * Broker answers that kafkajs's consumer handles itself, by rejoining the group: its connection
+ * logs each at error level all the same (`Response Heartbeat(…)`, with the broker's message), and
+ * a rebalance is routine (an instance joining or stopping), so they are warnings here. The text
+ * is kafkajs's message for REBALANCE_IN_PROGRESS (code 27).
+ */
+const HANDLED_RESPONSE_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed']);
+
+const LEVELS: Record<number, LogLevelName> = {
   [KafkaLogLevel.ERROR]: 'error',
   [KafkaLogLevel.WARN]: 'warn',
   [KafkaLogLevel.INFO]: 'info',
   [KafkaLogLevel.DEBUG]: 'debug',
 };
+
+/** The level a kafkajs log line is written at: kafkajs's own, but for the lines above. */
+export function kafkaLogLevel({ level, log }: Pick<LogEntry, 'level' | 'log'>): LogLevelName {
+  if (EXPECTED_WARNINGS.has(log.message)) return 'debug';
+  const brokerError: unknown = (log as { error?: unknown }).error;
+  if (
+    level === KafkaLogLevel.ERROR &&
+    log.message.startsWith('Response ') &&
+    typeof brokerError === 'string' &&
+    HANDLED_RESPONSE_ERRORS.has(brokerError)
+  ) {
+    return 'warn';
+  }
+  return LEVELS[level] ?? 'info';
+}
+
+type LogLevelName = 'error' | 'warn' | 'info' | 'debug';
 
 /** kafkajs logs through our winston logger, namespaced like its own (`Kafka.Consumer`). */
 export function createKafka({
@@ -105,8 +130,10 @@ export function createKafka({
       () =>
       ({ namespace, level, log }: LogEntry) => {
         const { message, timestamp: _timestamp, logger: _logger, ...rest } = log;
-        const mapped = EXPECTED_WARNINGS.has(message) ? 'debug' : (LEVELS[level] ?? 'info');
-        logger.log(mapped, message, { namespace: `Kafka.${namespace}`, ...rest });
+        logger.log(kafkaLogLevel({ level, log }), message, {
+          namespace: `Kafka.${namespace}`,
+          ...rest,
+        });
       },
   });
 }
