@@ -23,6 +23,11 @@ export const consoleKeys = {
     description:
       "console API requests served at once by this instance; more wait their turn (up to 50, then 503 `console-busy`), so operators' heavy use cannot take the cores the API needs",
   }),
+  CONSOLE_SUMMARY_MAX_AGE_SECONDS: documented(z.coerce.number().int().min(0).max(300).default(5), {
+    group: 'console',
+    description:
+      "how old the overview's database figures and the failure-group lists may be when served: each is computed at most once per this many seconds and shared by every operator (0: always fresh), so open consoles cost the database a bounded amount; an operator's action refreshes them",
+  }),
   CONSOLE_TRACE_URL_TEMPLATE: documented(
     optional(
       z
@@ -47,6 +52,7 @@ export function consoleOptions(config: ConsoleSettings) {
       stuckAfterSeconds: config.CONSOLE_STUCK_AFTER_SECONDS,
       bulkActionLimit: config.CONSOLE_BULK_ACTION_LIMIT,
       maxConcurrentRequests: config.CONSOLE_MAX_CONCURRENT_REQUESTS,
+      summaryMaxAgeSeconds: config.CONSOLE_SUMMARY_MAX_AGE_SECONDS,
       traceUrlTemplate: config.CONSOLE_TRACE_URL_TEMPLATE,
     },
   };

@@ -41,8 +41,14 @@ export function createConsoleOverviewRepository(db: Database) {
       return rows;
     },
 
-    /** Open orders past their step deadline, or older than `stuckAfterSeconds`. */
-    async stuck(stuckAfterSeconds: number): Promise<{ count: number; oldest: StuckOrder[] }> {
+    /**
+     * Open orders past their step deadline, or older than `stuckAfterSeconds`: how many (up to
+     * STUCK_COUNT_CAP) and a page of them, oldest first.
+     */
+    async stuck(
+      stuckAfterSeconds: number,
+      { offset = 0, limit = STUCK_LISTED }: { offset?: number; limit?: number } = {},
+    ): Promise<{ count: number; oldest: StuckOrder[] }> {
       const where = `status = ANY($1::"OrderStatus"[])
         AND (step_deadline_at < now() OR created_at < now() - make_interval(secs => $2))`;
       const [count, list] = await Promise.all([
@@ -53,8 +59,8 @@ export function createConsoleOverviewRepository(db: Database) {
         pool.query(
           `SELECT id::text AS id, status, created_at, step_deadline_at,
                   CASE WHEN step_deadline_at < now() THEN 'deadline' ELSE 'age' END AS why
-           FROM orders WHERE ${where} ORDER BY created_at LIMIT $3`,
-          [OPEN_STATUSES, stuckAfterSeconds, STUCK_LISTED],
+           FROM orders WHERE ${where} ORDER BY created_at, id LIMIT $3 OFFSET $4`,
+          [OPEN_STATUSES, stuckAfterSeconds, limit, offset],
         ),
       ]);
       return {
@@ -69,13 +75,20 @@ export function createConsoleOverviewRepository(db: Database) {
       };
     },
 
-    async oldestUnpublished(): Promise<{ id: string; topic: string; createdAt: Date } | null> {
+    async oldestUnpublished(): Promise<{
+      id: string;
+      orderId: string;
+      topic: string;
+      createdAt: Date;
+    } | null> {
       const { rows } = await pool.query(
-        `SELECT id::text AS id, topic, created_at FROM outbox
+        `SELECT id::text AS id, order_id::text AS order_id, topic, created_at FROM outbox
          WHERE published_at IS NULL ORDER BY id LIMIT 1`,
       );
       const row = rows[0];
-      return row ? { id: row.id, topic: row.topic, createdAt: row.created_at } : null;
+      return row
+        ? { id: row.id, orderId: row.order_id, topic: row.topic, createdAt: row.created_at }
+        : null;
     },
   };
 }

@@ -79,6 +79,31 @@ const JOURNEY_SQL = `
        FROM operator_audit a WHERE a.target = ANY($2::text[])) AS "operatorActions"
   FROM orders o WHERE o.id = $1::uuid`;
 
+/** An order in a status list: newest first, a page at a time. */
+export interface OrderListed {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+  stepDeadlineAt: string | null;
+}
+
+/** Where a status list's next page starts: just after the last order of this one. */
+export interface ListCursor {
+  createdAt: string;
+  orderId: string;
+}
+
+/** On orders' (status, created_at DESC, id DESC) index: a page costs its size, however deep. */
+const LIST_BY_STATUS_SQL = `
+  SELECT id::text AS "orderId", customer_id AS "customerId", status,
+         created_at AS "createdAt", updated_at AS "updatedAt", step_deadline_at AS "stepDeadlineAt"
+  FROM orders
+  WHERE status = $1::"OrderStatus"
+    AND ($2::timestamptz IS NULL OR (created_at, id) < ($2::timestamptz, $3::uuid))
+  ORDER BY created_at DESC, id DESC LIMIT $4`;
+
 /** The console's reads for the journey page, on the console's own pool. */
 export function createOrderJourneyQueries(pool: pg.Pool) {
   return {
@@ -95,6 +120,28 @@ export function createOrderJourneyQueries(pool: pg.Pool) {
         ...row,
         createdAt: new Date(row.createdAt).toISOString(),
         updatedAt: new Date(row.updatedAt).toISOString(),
+      }));
+    },
+
+    /** One page of the orders in `status`, newest first, starting after `after`. */
+    async byStatus(
+      status: OrderStatus,
+      after: ListCursor | undefined,
+      limit: number,
+    ): Promise<OrderListed[]> {
+      const { rows } = await pool.query<OrderListed>(LIST_BY_STATUS_SQL, [
+        status,
+        after?.createdAt ?? null,
+        after?.orderId ?? null,
+        limit,
+      ]);
+      const isoOrNull = (value: string | null) =>
+        value === null ? null : new Date(value).toISOString();
+      return rows.map((row) => ({
+        ...row,
+        createdAt: new Date(row.createdAt).toISOString(),
+        updatedAt: new Date(row.updatedAt).toISOString(),
+        stepDeadlineAt: isoOrNull(row.stepDeadlineAt),
       }));
     },
 

@@ -30,6 +30,7 @@ describe('the console journey page in chromium', () => {
   let browser: Browser;
   let tab: ConsoleTab;
   let order: ConfirmedOrder;
+  let cancelledId = '';
 
   beforeAll(async () => {
     browser = await launchBrowser();
@@ -47,7 +48,7 @@ describe('the console journey page in chromium', () => {
 
   // One page in one browser: each step starts where the one before it left the page.
   const step = story(
-    'an operator finds an order by payment id and opens its journey, then cancels a waiting one, from the keyboard',
+    'an operator finds an order by payment id and opens its journey, cancels a waiting one and finds it in the overview’s list, from the keyboard',
     240_000,
   );
 
@@ -125,6 +126,24 @@ describe('the console journey page in chromium', () => {
       );
       expect(await page.$('#cancel-title')).toBeNull();
       expect(await storedStatus(service, pending.id)).toBe('CANCELLED');
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      cancelledId = pending.id;
+    },
+  );
+
+  step(
+    'when the operator follows the overview’s CANCELLED figure from the keyboard, then the list behind it shows the cancelled order',
+    async () => {
+      const { page } = tab;
+      await tabTo(page, 'nav a[href="#/overview"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('a[href="#/orders?status=CANCELLED"]');
+      await tabTo(page, 'a[href="#/orders?status=CANCELLED"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('#order-list');
+      const list = await page.$eval('#page table tbody', (body) => body.textContent ?? '');
+      expect(list).toContain(cancelledId);
+      await screenshot(page, 'order-list');
       expect(await seriousAxeViolations(page)).toEqual([]);
       expect(tab.problems).toEqual([]);
     },

@@ -5,6 +5,7 @@ import type { InboundRecordDecoder } from '../../messaging/inbound-record-decode
 import type { Logger } from '../../shared/logger';
 import type { ConsoleTokenReader, ConsoleUser } from './console-auth';
 import type { DeadLetterReconciler } from './dead-letter-reconciler';
+import type { SharedReads } from './shared-reads';
 
 /** What the console's features are built from (application.ts wires them). */
 export interface ConsoleSettings {
@@ -12,6 +13,8 @@ export interface ConsoleSettings {
   bulkActionLimit: number;
   /** Console API requests served at once; the rest wait (a bounded queue), then 503. */
   maxConcurrentRequests: number;
+  /** Seconds the overview's figures and the group lists are shared for (shared-reads.ts). */
+  summaryMaxAgeSeconds: number;
   /** `https://…/{traceId}`, or undefined: no trace links. */
   traceUrlTemplate: string | undefined;
 }
@@ -48,5 +51,8 @@ export interface LiveState {
   consumerLag: Record<string, number>;
 }
 
+/** What each feature is given: the dependencies, and the reads all consoles share. */
+export type ConsoleFeatureContext = ConsoleDependencies & { sharedReads: SharedReads };
+
 /** A feature's routes, registered under /console/api/ once the caller is known to be a viewer. */
-export type ConsoleFeature = (dependencies: ConsoleDependencies) => express.Router;
+export type ConsoleFeature = (context: ConsoleFeatureContext) => express.Router;

@@ -10,6 +10,7 @@ import { failuresRoutes } from './failures-routes';
 import { orderJourneyRoutes } from './order-journey-routes';
 import { overviewRoutes } from './overview-routes';
 import { sessionRoutes } from './session-routes';
+import { createSharedReads } from './shared-reads';
 
 export type { ConsoleDependencies, ConsoleSettings } from './console-dependencies';
 
@@ -45,7 +46,14 @@ function consoleApi(dependencies: ConsoleDependencies): express.Router {
   api.use(requireConsoleRole('viewer'));
   api.use(boundedConcurrency(consoleGate(dependencies.settings.maxConcurrentRequests)));
   api.use(express.json({ limit: '64kb' }));
-  for (const [mountPath, feature] of FEATURES) api.use(mountPath, feature(dependencies));
+  const sharedReads = createSharedReads(dependencies.settings.summaryMaxAgeSeconds * 1_000);
+  // Every state change is a POST: once one is answered, the shared answers are refreshed.
+  api.use((req, res, next) => {
+    if (req.method === 'POST') res.once('finish', sharedReads.forget);
+    next();
+  });
+  const context = { ...dependencies, sharedReads };
+  for (const [mountPath, feature] of FEATURES) api.use(mountPath, feature(context));
   api.use((req, _res, next) =>
     next(new NotFoundError(`No console route for ${req.method} ${req.baseUrl}${req.path}`)),
   );

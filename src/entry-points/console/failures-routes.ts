@@ -13,7 +13,7 @@ import { deadLetterTarget } from '../../domain/operator-audit';
 import { NotFoundError } from '../../shared/app-error';
 import { requireConsoleRole } from './console-auth';
 import { integerField, queryInteger, requiredText } from './console-input';
-import type { ConsoleDependencies } from './console-dependencies';
+import type { ConsoleFeatureContext } from './console-dependencies';
 import { ConsoleActionRefusedError, createFailureActions } from './failure-actions';
 import { recordView, revealedPayload } from './failure-views';
 import { answerWithProgress } from './progress-stream';
@@ -25,7 +25,7 @@ const GROUP_KEY = /^[0-9a-f]{16}$/;
  * revealed, and audited), dry runs, replay and skip with a reason (one record, or a whole group
  * confirmed by its count and capped), and "under investigation" marks.
  */
-export function failuresRoutes(dependencies: ConsoleDependencies): express.Router {
+export function failuresRoutes(dependencies: ConsoleFeatureContext): express.Router {
   const { db, settings } = dependencies;
   const index = createDeadLetterIndexRepository(db);
   const groups = createDeadLetterGroupsRepository(db);
@@ -92,7 +92,11 @@ export function failuresRoutes(dependencies: ConsoleDependencies): express.Route
 
   router.get('/groups', async (req, res) => {
     const pendingOnly = req.query.status !== 'all';
-    res.json({ groups: await groups.groups({ pendingOnly }) });
+    const listed = await dependencies.sharedReads.read(`groups:${pendingOnly}`, async () => ({
+      groups: await groups.groups({ pendingOnly }),
+      generatedAt: new Date().toISOString(),
+    }));
+    res.json(listed);
   });
 
   router.get('/groups/:groupId', async (req, res) => {

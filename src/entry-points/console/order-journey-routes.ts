@@ -1,8 +1,13 @@
 import express from 'express';
+import {
+  createConsoleOverviewRepository,
+  STUCK_COUNT_CAP,
+} from '../../data-access/console-overview-repository';
 import { deadLettersOfOrder } from '../../data-access/order-dead-letters-sql';
 import { createOrderJourneyQueries } from '../../data-access/order-journey-sql';
 import { poolOf } from '../../data-access/prisma-client-factory';
 import { isCancellable } from '../../domain/cancel-order-use-case';
+import { ORDER_STATUSES, type OrderStatus } from '../../domain/order-status';
 import { orderIdSchema } from '../../domain/order-view';
 import { deadLetterTarget } from '../../domain/operator-audit';
 import { journeyTimeline, traceLink } from '../../domain/order-journey';
@@ -12,16 +17,21 @@ import { NotFoundError, ValidationError } from '../../shared/app-error';
 import { parseOrThrow } from '../../shared/validation';
 import { requireConsoleRole } from './console-auth';
 import type { ConsoleDependencies, ConsoleSettings } from './console-dependencies';
-import { requiredText } from './console-input';
+import { queryInteger, queryText, requiredText } from './console-input';
 
 export type OrderJourneyDependencies = Pick<ConsoleDependencies, 'db' | 'cancelOrder'> & {
-  settings: Pick<ConsoleSettings, 'traceUrlTemplate'>;
+  settings: Pick<ConsoleSettings, 'traceUrlTemplate' | 'stuckAfterSeconds'>;
 };
+
+const PAGE_SIZE = 50;
+/** A status list's cursor: the last order's creation time and id, as the next page's `after`. */
+const CURSOR = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)_([\da-f-]{36})$/;
 
 const MAX_QUERY_LENGTH = 200;
 
 /**
- * GET /console/api/orders/search?q=: orders by order, customer, event, payment or reservation
+ * GET /console/api/orders?status= or ?stuck=1: the orders in a status, or the stuck sagas, a page
+ * at a time. GET /console/api/orders/search?q=: orders by order, customer, event, payment or reservation
  * id. GET /console/api/orders/:orderId/journey: one order's timeline, its saga diagram with the
  * current state and the steps left, and its trace link: for viewers and operators alike, and no
  * record payload is shown. POST /console/api/orders/:orderId/cancel: an operator cancels the
@@ -34,7 +44,50 @@ export function orderJourneyRoutes({
 }: OrderJourneyDependencies): express.Router {
   const pool = poolOf(db);
   const queries = createOrderJourneyQueries(pool);
+  const overview = createConsoleOverviewRepository(db);
   const router = express.Router({ caseSensitive: true, strict: true });
+
+  // GET /console/api/orders?status=S[&after=cursor] or ?stuck=1[&offset=n]: the lists the
+  // overview's figures link to.
+  router.get('/', async (req, res) => {
+    if (req.query.stuck !== undefined) {
+      const offset = queryInteger(req, 'offset', { min: 0, max: STUCK_COUNT_CAP, fallback: 0 });
+      const { count, oldest } = await overview.stuck(settings.stuckAfterSeconds, {
+        offset,
+        limit: PAGE_SIZE,
+      });
+      const next = offset + PAGE_SIZE < count ? `stuck=1&offset=${offset + PAGE_SIZE}` : null;
+      res.json({
+        list: 'stuck',
+        count,
+        stuckAfterSeconds: settings.stuckAfterSeconds,
+        orders: oldest.map(({ id, ...order }) => ({ orderId: id, ...order })),
+        next,
+      });
+      return;
+    }
+    const status = queryText(req, 'status', 40);
+    if (status === undefined || !(ORDER_STATUSES as readonly string[]).includes(status)) {
+      throw new ValidationError('Name a status or stuck=1', [
+        { path: 'status', message: `one of ${ORDER_STATUSES.join(', ')}` },
+      ]);
+    }
+    const afterText = queryText(req, 'after', 80);
+    const match = afterText === undefined ? undefined : CURSOR.exec(afterText);
+    if (afterText !== undefined && !match) {
+      throw new ValidationError('The cursor is not valid', [
+        { path: 'after', message: 'as the previous page gave it' },
+      ]);
+    }
+    const after = match ? { createdAt: match[1] ?? '', orderId: match[2] ?? '' } : undefined;
+    const orders = await queries.byStatus(status as OrderStatus, after, PAGE_SIZE);
+    const last = orders.at(-1);
+    const next =
+      orders.length === PAGE_SIZE && last
+        ? `status=${status}&after=${encodeURIComponent(`${last.createdAt}_${last.orderId}`)}`
+        : null;
+    res.json({ list: 'status', status, orders, next });
+  });
 
   router.get('/search', async (req, res) => {
     const query = typeof req.query.q === 'string' ? req.query.q.trim() : '';

@@ -23,7 +23,12 @@ describe('console failures: dead letters grouped, shown, replayed, skipped, mark
   let source: string;
 
   beforeAll(async () => {
-    app = await startTestService({ ...jwtSettings(), CONSOLE_BULK_ACTION_LIMIT: '3' });
+    app = await startTestService({
+      ...jwtSettings(),
+      CONSOLE_BULK_ACTION_LIMIT: '3',
+      // The steps poll the group lists for records the consumer dead-letters: always fresh.
+      CONSOLE_SUMMARY_MAX_AGE_SECONDS: '0',
+    });
     const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX } = app.config;
     source = `${KAFKA_TOPIC_PREFIX}payment_successful`;
     peers = await startPeerEvents(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, KAFKA_TOPIC_PREFIX);

@@ -12,6 +12,8 @@ describe('the console shell on the admin port', () => {
       ...jwtSettings(),
       CONSOLE_DATABASE_POOL_SIZE: '2',
       CONSOLE_MAX_CONCURRENT_REQUESTS: '1',
+      // Every overview reads the database, so the burst below really queues.
+      CONSOLE_SUMMARY_MAX_AGE_SECONDS: '0',
     });
     callers = await consoleCallers();
   });

@@ -85,6 +85,7 @@ const EVERY_KEY = {
   CONSOLE_STUCK_AFTER_SECONDS: '3605',
   CONSOLE_BULK_ACTION_LIMIT: '501',
   CONSOLE_MAX_CONCURRENT_REQUESTS: '3',
+  CONSOLE_SUMMARY_MAX_AGE_SECONDS: '7',
   CONSOLE_TRACE_URL_TEMPLATE: 'https://traces.example/trace/{traceId}',
 };
 
@@ -206,6 +207,7 @@ describe("each part's options, built from its own keys", () => {
           stuckAfterSeconds: 3605,
           bulkActionLimit: 501,
           maxConcurrentRequests: 3,
+          summaryMaxAgeSeconds: 7,
           traceUrlTemplate: 'https://traces.example/trace/{traceId}',
         },
       },

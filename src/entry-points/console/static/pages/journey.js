@@ -21,6 +21,11 @@ export async function render(container, context) {
     } else if (query.q) {
       const found = await api(`orders/search?q=${encodeURIComponent(query.q)}`);
       container.append(searchResults(found));
+    } else if (query.status || query.stuck) {
+      const listed = new URLSearchParams(
+        Object.entries(query).filter(([k]) => ['status', 'after', 'stuck', 'offset'].includes(k)),
+      );
+      container.append(orderList(await api(`orders?${listed}`)));
     }
   } catch (error) {
     container.append(errorBox(error));
@@ -72,6 +77,27 @@ function searchResults({ query, orders }) {
     { 'aria-labelledby': 'search-results' },
     el('h2', { id: 'search-results' }, `${orders.length} order(s) for “${query}”`),
     table(['order', 'customer', 'status', 'placed', 'matched by'], rows),
+  );
+}
+
+/** The orders behind an overview figure: one status (newest first) or the stuck sagas (oldest first). */
+function orderList(page) {
+  const title =
+    page.list === 'stuck'
+      ? `${page.count} stuck saga(s): past their step deadline or open > ${page.stuckAfterSeconds} s, oldest first`
+      : `Orders ${page.status}, newest first`;
+  const rows = page.orders.map((o) => [
+    el('a', { href: `#/orders/${o.orderId}` }, o.orderId),
+    el('span', { class: `status status-${o.status}` }, o.status),
+    when(o.createdAt),
+    o.stepDeadlineAt ? when(o.stepDeadlineAt) : '',
+  ]);
+  return el(
+    'section',
+    { 'aria-labelledby': 'order-list' },
+    el('h2', { id: 'order-list' }, title),
+    table(['order', 'status', 'placed', 'step deadline'], rows),
+    page.next ? el('p', {}, el('a', { href: `#/orders?${page.next}` }, 'Next page')) : null,
   );
 }
 

@@ -48,14 +48,14 @@ function draw(container, data) {
       figure(
         'stuck sagas',
         stuck.count,
-        stuck.oldest[0]?.link,
+        stuck.link,
         `past their deadline or open > ${stuck.stuckAfterSeconds} s`,
       ),
       figure('dead letters to handle', pendingTotal, '#/failures'),
       figure(
         'oldest unpublished outbox row',
         outbox ? `${outbox.ageSeconds} s` : 'none',
-        outbox ? '#/overview' : undefined,
+        outbox?.link,
         outbox ? outbox.topic : undefined,
       ),
       figure('relay slots held here', data.relaySlotsHeld.count),
