@@ -106,24 +106,33 @@ export function createTokenReader(
     const { payload, protectedHeader } = await verify(token);
     checkTokenType(protectedHeader.typ, payload, settings.tokenTypes ?? 'access-or-jwt');
     const holder = tokenHolder(payload, rolesPath);
-    const keepMs = keepVerifiedMs(payload, settings, now());
+    const keepMs = verifiedTokenLifetimeMs(payload, settings, now());
     if (keepMs > 0) verified.set(token, holder, keepMs);
     return holder;
   };
 }
 
 /**
+ * With a JWKS, how long at most a verified token is taken as verified: a key the provider
+ * withdraws stops working at most this much later than it did before tokens were kept.
+ */
+export const KEY_SET_RECHECK_SECONDS = 60;
+
+/**
  * How long a verified token may be taken as verified without checking it again: until its `exp`
  * and, with an age bound, until `iat` + that bound (clock tolerance not added: past either, the
- * next call checks it in full, tolerance included). With a JWKS, no longer than a fetched key set
- * is fresh, so a key withdrawn by the provider stops working as soon as the key set says so.
+ * next call checks it in full, tolerance included); with a JWKS, KEY_SET_RECHECK_SECONDS at most.
  */
-function keepVerifiedMs(payload: JWTPayload, settings: AuthenticationSettings, nowMs: number) {
+export function verifiedTokenLifetimeMs(
+  payload: JWTPayload,
+  settings: AuthenticationSettings,
+  nowMs: number,
+): number {
   const until = [(payload.exp as number) * 1_000];
   if (settings.maxTokenAgeSeconds && payload.iat !== undefined) {
     until.push((payload.iat + settings.maxTokenAgeSeconds) * 1_000);
   }
-  if (!settings.secret) until.push(nowMs + (settings.jwksCacheSeconds ?? 600) * 1_000);
+  if (!settings.secret) until.push(nowMs + KEY_SET_RECHECK_SECONDS * 1_000);
   return Math.min(...until) - nowMs;
 }
 

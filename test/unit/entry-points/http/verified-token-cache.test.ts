@@ -1,6 +1,8 @@
 import { SignJWT } from 'jose';
 import {
   createTokenReader,
+  KEY_SET_RECHECK_SECONDS,
+  verifiedTokenLifetimeMs,
   type AuthenticationSettings,
 } from '../../../../src/entry-points/http/authentication';
 import { TEST_JWT_SECRET } from '../../../support/auth-tokens';
@@ -61,5 +63,24 @@ describe('verified tokens are kept by their text, never past what a full check w
     await expect(read(`${header}.${payload}.${'A'.repeat(43)}`)).rejects.toMatchObject({
       message: 'The token signature is not valid',
     });
+  });
+});
+
+describe('how long a verified token is kept', () => {
+  const exp = T0 / SECONDS + 3_600;
+
+  test('when the key is a shared secret, then until its exp', () => {
+    const settings = { mode: 'jwt', secret: TEST_JWT_SECRET } as const;
+    expect(verifiedTokenLifetimeMs({ exp }, settings, T0)).toBe(3_600 * SECONDS);
+  });
+
+  test('when the keys come from a JWKS, then no longer than the key-set recheck', () => {
+    const settings = { mode: 'jwt', jwksUrl: 'https://idp.example.test/jwks' } as const;
+    expect(verifiedTokenLifetimeMs({ exp }, settings, T0)).toBe(KEY_SET_RECHECK_SECONDS * SECONDS);
+  });
+
+  test('when the token expires sooner than the age bound, then until its exp', () => {
+    const settings = { mode: 'jwt', secret: TEST_JWT_SECRET, maxTokenAgeSeconds: 7_200 } as const;
+    expect(verifiedTokenLifetimeMs({ exp, iat: T0 / SECONDS }, settings, T0)).toBe(3_600 * SECONDS);
   });
 });
