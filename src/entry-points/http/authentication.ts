@@ -113,26 +113,22 @@ export function createTokenReader(
 }
 
 /**
- * With a JWKS, how long at most a verified token is taken as verified: a key the provider
- * withdraws stops working at most this much later than it did before tokens were kept.
- */
-export const KEY_SET_RECHECK_SECONDS = 60;
-
-/**
  * How long a verified token may be taken as verified without checking it again: until its `exp`
  * and, with an age bound, until `iat` + that bound (clock tolerance not added: past either, the
- * next call checks it in full, tolerance included); with a JWKS, KEY_SET_RECHECK_SECONDS at most.
+ * next call checks it in full, tolerance included). Only with a shared secret, which is fixed for
+ * the process: with a JWKS, every call goes through the key set, as its refresh, its grace and
+ * its 503 once the grace is over are driven by the calls (remote-key-set.ts).
  */
 export function verifiedTokenLifetimeMs(
   payload: JWTPayload,
   settings: AuthenticationSettings,
   nowMs: number,
 ): number {
+  if (!settings.secret) return 0;
   const until = [(payload.exp as number) * 1_000];
   if (settings.maxTokenAgeSeconds && payload.iat !== undefined) {
     until.push((payload.iat + settings.maxTokenAgeSeconds) * 1_000);
   }
-  if (!settings.secret) until.push(nowMs + KEY_SET_RECHECK_SECONDS * 1_000);
   return Math.min(...until) - nowMs;
 }
 

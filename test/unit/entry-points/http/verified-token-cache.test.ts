@@ -1,7 +1,6 @@
 import { SignJWT } from 'jose';
 import {
   createTokenReader,
-  KEY_SET_RECHECK_SECONDS,
   verifiedTokenLifetimeMs,
   type AuthenticationSettings,
 } from '../../../../src/entry-points/http/authentication';
@@ -74,9 +73,9 @@ describe('how long a verified token is kept', () => {
     expect(verifiedTokenLifetimeMs({ exp }, settings, T0)).toBe(3_600 * SECONDS);
   });
 
-  test('when the keys come from a JWKS, then no longer than the key-set recheck', () => {
+  test('when the keys come from a JWKS, then not at all (the key set sees every call)', () => {
     const settings = { mode: 'jwt', jwksUrl: 'https://idp.example.test/jwks' } as const;
-    expect(verifiedTokenLifetimeMs({ exp }, settings, T0)).toBe(KEY_SET_RECHECK_SECONDS * SECONDS);
+    expect(verifiedTokenLifetimeMs({ exp }, settings, T0)).toBe(0);
   });
 
   test('when the token expires sooner than the age bound, then until its exp', () => {
