@@ -36,6 +36,19 @@ describe('verified tokens are kept by their text, never past what a full check w
     await expect(read(token)).resolves.toEqual({ subject: 'c-1', roles: [] });
   });
 
+  test('when the same token comes again, then its signature is not checked again', async () => {
+    const { read } = readerAt();
+    const token = await tokenAtT0({ exp: T0 / SECONDS + 60 });
+    const verify = jest.spyOn(crypto.subtle, 'verify');
+    try {
+      await read(token);
+      await read(token);
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
+  });
+
   test('when a verified token has expired beyond the clock tolerance, then it is refused', async () => {
     const { clock, read } = readerAt();
     const token = await tokenAtT0({ exp: T0 / SECONDS + 60 });
