@@ -17,11 +17,16 @@ export interface FloorProcess {
 
 /**
  * Runs `bench/<file>` in its own node process (through tsx's loader, so the pid is the program's)
- * and waits for its `ready` message.
+ * and waits for its `ready` message. `nodeArgs` go to node (e.g. `--cpu-prof`).
  */
-export async function startFloor(file: string, env: Record<string, string>): Promise<FloorProcess> {
+export async function startFloor(
+  file: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<FloorProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(__dirname, file)], {
+  const args = [...nodeArgs, '--import', 'tsx', join(__dirname, file)];
+  const child: ChildProcess = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', PORT: String(port), ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

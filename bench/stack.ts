@@ -89,12 +89,14 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): Record<s
 
 /**
  * A fresh database, topic set and service process on the run's local services; `instances`
- * service processes share them when more than one (as a scaled-out deployment).
+ * service processes share them when more than one (as a scaled-out deployment). `nodeArgs` go
+ * before `npm start`'s (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry).
  */
 export async function startBenchStack(
   services: LocalServices,
   env: Record<string, string> = {},
   instances = 1,
+  nodeArgs: string[] = [],
 ): Promise<BenchStack> {
   const { kafka, postgres } = services;
   const database = await createMigratedDatabase(postgres.adminUrl, 'order_bench');
@@ -113,7 +115,7 @@ export async function startBenchStack(
   const started: Array<{ process: ChildProcess; url: string; adminUrl: string }> = [];
   for (let i = 0; i < instances; i++) {
     const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-    const child: ChildProcess = spawn(process.execPath, startArguments(), {
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...startArguments()], {
       cwd: ROOT,
       env: serviceEnvironment({
         port,

@@ -46,11 +46,15 @@ export function createLogger(
   defaultMeta: Record<string, unknown> = {},
   options: LoggerOptions = {},
 ): Logger {
-  return winston.createLogger({
+  // winston runs every format before its transport drops an entry below the level: an entry
+  // that will not be written is dropped first, before it is enriched, scrubbed and serialised
+  // (one per request at `http`, issue 23).
+  const logger: Logger = winston.createLogger({
     level: level === 'silent' ? 'error' : level,
     silent: level === 'silent',
     defaultMeta: { service: 'order-service', ...defaultMeta },
     format: winston.format.combine(
+      winston.format((info) => logger.isLevelEnabled(info.level) && info)(),
       requestIdFormat(),
       winston.format.timestamp(),
       winston.format.errors({ stack: false }),
@@ -59,4 +63,5 @@ export function createLogger(
     ),
     transports: [new winston.transports.Console()],
   });
+  return logger;
 }

@@ -63,8 +63,13 @@ export function identifier(max = 64) {
     );
 }
 
+/** identifier(max) built once per max: building a zod schema costs more than using it. */
+const identifierSchemas = new Map<number, ReturnType<typeof identifier>>();
+
 /** The same rules outside zod: the normalised id, or undefined when it is not usable. */
 export function normaliseIdentifier(text: string, max = 64): string | undefined {
-  const result = identifier(max).safeParse(text);
+  let schema = identifierSchemas.get(max);
+  if (!schema) identifierSchemas.set(max, (schema = identifier(max)));
+  const result = schema.safeParse(text);
   return result.success ? result.data : undefined;
 }

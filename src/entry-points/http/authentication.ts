@@ -10,6 +10,7 @@ import {
 } from 'jose';
 import type { Caller } from '../../domain/access-policy';
 import { AppError, UnauthorizedError } from '../../shared/app-error';
+import { LruCache } from '../../shared/lru-cache';
 import { normaliseIdentifier } from '../../shared/safe-text';
 import { remoteKeySet } from './remote-key-set';
 
@@ -55,6 +56,12 @@ const ACCESS_TOKEN_TYPES = new Set(['at+jwt']);
 const PLAIN_TOKEN_TYPES = new Set(['jwt', undefined]);
 /** Claims only OpenID Connect ID tokens carry: an ID token is proof of login, not of access. */
 const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
+/**
+ * Verified tokens kept, by their exact text: a client sends the same token on every call, and
+ * checking its signature again was a tenth of intake's CPU (issue 23). Bounded, so many
+ * distinct valid tokens only evict each other; a refused token is never kept.
+ */
+export const VERIFIED_TOKENS_KEPT = 4_096;
 
 /** Bearer tokens (RFC 6750) validated with jose, or no checks at all with AUTH_MODE=none. */
 export function authenticate(settings: AuthenticationSettings): RequestHandler {
@@ -87,15 +94,42 @@ export interface VerifiedToken {
  */
 export function createTokenReader(
   settings: AuthenticationSettings,
+  now: () => number = Date.now,
 ): (authorizationHeader: string | undefined) => Promise<VerifiedToken> {
-  const verify = tokenVerifier(settings);
+  const verify = tokenVerifier(settings, now);
   const rolesPath = (settings.rolesClaim ?? 'roles').split('.');
+  const verified = new LruCache<string, VerifiedToken>(VERIFIED_TOKENS_KEPT, now);
   return async (header) => {
     const token = bearerToken(header);
+    const known = verified.get(token);
+    if (known) return known;
     const { payload, protectedHeader } = await verify(token);
     checkTokenType(protectedHeader.typ, payload, settings.tokenTypes ?? 'access-or-jwt');
-    return tokenHolder(payload, rolesPath);
+    const holder = tokenHolder(payload, rolesPath);
+    const keepMs = verifiedTokenLifetimeMs(payload, settings, now());
+    if (keepMs > 0) verified.set(token, holder, keepMs);
+    return holder;
   };
+}
+
+/**
+ * How long a verified token may be taken as verified without checking it again: until its `exp`
+ * and, with an age bound, until `iat` + that bound (clock tolerance not added: past either, the
+ * next call checks it in full, tolerance included). Only with a shared secret, which is fixed for
+ * the process: with a JWKS, every call goes through the key set, as its refresh, its grace and
+ * its 503 once the grace is over are driven by the calls (remote-key-set.ts).
+ */
+export function verifiedTokenLifetimeMs(
+  payload: JWTPayload,
+  settings: AuthenticationSettings,
+  nowMs: number,
+): number {
+  if (!settings.secret) return 0;
+  const until = [(payload.exp as number) * 1_000];
+  if (settings.maxTokenAgeSeconds && payload.iat !== undefined) {
+    until.push((payload.iat + settings.maxTokenAgeSeconds) * 1_000);
+  }
+  return Math.min(...until) - nowMs;
 }
 
 /** Refuses ID tokens and tokens of other types (logout, DPoP proofs...) signed by the same keys. */
@@ -117,6 +151,7 @@ function checkTokenType(
 
 function tokenVerifier(
   settings: AuthenticationSettings,
+  now: () => number,
 ): (token: string) => Promise<JWTVerifyResult> {
   const maxTokenAge = settings.maxTokenAgeSeconds || undefined;
   const options = {
@@ -131,7 +166,11 @@ function tokenVerifier(
     return async (token: string) => {
       try {
         const resolved = typeof key === 'function' ? key : await key;
-        return await jwtVerify(token, resolved as JWTVerifyGetKey, { ...options, algorithms });
+        return await jwtVerify(token, resolved as JWTVerifyGetKey, {
+          ...options,
+          algorithms,
+          currentDate: new Date(now()),
+        });
       } catch (error) {
         throw verificationFailure(error);
       }

@@ -26,6 +26,8 @@ export function requestId(logger: Logger): RequestHandler {
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const context: RequestContext = { requestId: id };
+    // Below `http` the line would be dropped: not even its listener is added (issue 23).
+    if (!logger.isLevelEnabled('http')) return runWithRequestContext(context, next);
     const startedAt = process.hrtime.bigint();
     res.on('finish', () => {
       logger.http('request completed', {

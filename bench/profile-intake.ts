@@ -1,0 +1,100 @@
+// Issue 23: where intake's CPU goes. Starts a fresh bench stack whose service runs under
+// `node --cpu-prof` (or, with `--floor`, bench/floor-intake.ts on a fresh database of its own),
+// drives the bench's intake load at it (same body, token and connections), stops it so the
+// profile is written, and prints its CPU per order and bench/cpu-profile-summary.ts's summary.
+// `tsx bench/profile-intake.ts [--floor] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createMigratedDatabase } from '../test/support/database';
+import { startLocalServices, type LocalServices } from '../test/support/local-services';
+import { summarise } from './cpu-profile-summary';
+import { startFloor } from './floor';
+import { postOrders } from './intake';
+import { processMemoryMb } from './measure';
+import { SERVICE_POOL_SIZE } from './intake-floor';
+import { startBenchStack } from './stack';
+
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+async function serviceTarget(services: LocalServices, nodeArgs: string[]): Promise<Target> {
+  const stack = await startBenchStack(services, {}, 1, nodeArgs);
+  const url = `${stack.serviceUrl}/api/v1/orders`;
+  return { url, headers: stack.authorization, pid: stack.pid, stop: () => stack.stop() };
+}
+
+async function floorTarget(services: LocalServices, nodeArgs: string[]): Promise<Target> {
+  const database = await createMigratedDatabase(services.postgres.adminUrl, 'order_floor');
+  const env = { DATABASE_URL: database.url, POOL_SIZE: String(SERVICE_POOL_SIZE) };
+  const floor = await startFloor('floor-intake.ts', env, nodeArgs);
+  return {
+    url: `${floor.url}/api/v1/orders`,
+    headers: {},
+    pid: floor.pid,
+    stop: async () => {
+      await floor.stop();
+      await database.drop();
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const floor = args.includes('--floor');
+  const [seconds = '10', connections = '64', outDir = '/tmp/intake-profile'] = args.filter(
+    (arg) => arg !== '--floor',
+  );
+  mkdirSync(outDir, { recursive: true });
+  const services = await startLocalServices();
+  try {
+    const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${outDir}`];
+    const target = await (floor ? floorTarget : serviceTarget)(services, nodeArgs);
+    try {
+      const load = (s: number) => postOrders(target.url, target.headers, Number(connections), s);
+      await load(2); // warm-up, as the bench's first round is
+      const before = cpuTicks(target.pid);
+      const result = await load(Number(seconds));
+      const after = cpuTicks(target.pid);
+      // CPU per order holds better than orders/s on a machine others share; user and system
+      // apart, as the kernel's share (socket writes) moves with what else runs.
+      const perOrder = (ticks: number) => ((ticks * 10) / result.count).toFixed(3);
+      process.stdout.write(
+        `${floor ? 'floor' : 'service'}: ${result.perSecond.toFixed(0)} orders/s, ` +
+          `p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, CPU per order (relay included): ` +
+          `user ${perOrder(after.user - before.user)} ms, ` +
+          `system ${perOrder(after.system - before.system)} ms, ` +
+          `peak RSS ${processMemoryMb(target.pid).peakRssMb.toFixed(0)} MB\n`,
+      );
+    } finally {
+      await target.stop();
+    }
+    const newest = readdirSync(outDir)
+      .filter((file) => file.endsWith('.cpuprofile'))
+      .map((file) => path.join(outDir, file))
+      .sort()
+      .at(-1);
+    if (!newest) throw new Error(`no .cpuprofile in ${outDir}`);
+    process.stdout.write(`${newest}\n`);
+    for (const line of summarise(JSON.parse(readFileSync(newest, 'utf8')))) {
+      process.stdout.write(`${line}\n`);
+    }
+  } finally {
+    await services.stop();
+  }
+}
+
+/** utime and stime of a process in clock ticks (USER_HZ = 100), from /proc/<pid>/stat. */
+function cpuTicks(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(fields[11]), system: Number(fields[12]) };
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exit(1);
+});
