@@ -188,6 +188,16 @@ async function main(): Promise<void> {
           baseline: one ? `one instance ${ms(one.serviceCpuMsPerSaga)}` : '-',
           ratio: one ? `${round(saga.serviceCpuMsPerSaga / one.serviceCpuMsPerSaga, 2)}x` : '',
         });
+        rows.push({
+          measure: "two instances, HTTP spread evenly: each instance's CPU per saga and peak RSS",
+          result: saga.instances
+            .map((each, i) => `#${i + 1}: ${ms(each.cpuMsPerSaga)}, ${mb(each.peakRssMb)}`)
+            .join('; '),
+          baseline: one
+            ? `one instance: ${ms(one.serviceCpuMsPerSaga)}, ${mb(one.peakRssMb)}`
+            : '-',
+          ratio: '',
+        });
       },
       2,
     );

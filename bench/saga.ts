@@ -21,7 +21,10 @@ export interface SagaThroughput {
   consumerEventsPerSecond: number;
   /** CPU (user + system) of every service process over the run, per saga. */
   serviceCpuMsPerSaga: number;
+  /** The first instance's peak RSS. */
   peakRssMb: number;
+  /** Each instance's peak RSS and CPU per saga (of all the run's sagas), in start order. */
+  instances: Array<{ peakRssMb: number; cpuMsPerSaga: number }>;
 }
 
 export function startInstantPeers(stack: BenchStack): Promise<RunningPeers> {
@@ -45,6 +48,7 @@ export async function sagaThroughput(
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
   const cpuSeconds = () => stack.pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
   const cpuBefore = cpuSeconds();
+  const cpuBeforeEach = stack.pids.map(processCpuSeconds);
   try {
     let placed = 0;
     while (placed < orders) {
@@ -80,6 +84,10 @@ export async function sagaThroughput(
       consumerEventsPerSecond: Number(window.n) / Math.max(Number(window.seconds), 0.001),
       peakRssMb: processMemoryMb(stack.pid).peakRssMb,
       serviceCpuMsPerSaga: ((cpuSeconds() - cpuBefore) * 1000) / orders,
+      instances: stack.pids.map((pid, i) => ({
+        peakRssMb: processMemoryMb(pid).peakRssMb,
+        cpuMsPerSaga: ((processCpuSeconds(pid) - (cpuBeforeEach[i] ?? 0)) * 1000) / orders,
+      })),
     };
   } finally {
     await pool.end();
@@ -87,16 +95,30 @@ export async function sagaThroughput(
   }
 }
 
+/**
+ * `amount` orders from `connections` connections, spread evenly over every instance's HTTP port
+ * (as a load balancer would), so each instance takes its share of intake and not only of the
+ * saga's Kafka work.
+ */
 async function placeOrders(stack: BenchStack, amount: number, connections: number) {
-  const result = await autocannon({
-    url: `${stack.serviceUrl}/api/v1/orders`,
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...stack.authorization },
-    body: ORDER_BODY,
-    connections,
-    amount,
-  });
-  return result['2xx'];
+  const urls = stack.serviceUrls;
+  const share = (total: number, i: number) =>
+    Math.floor(total / urls.length) + (i < total % urls.length ? 1 : 0);
+  const results = await Promise.all(
+    urls.map((url, i) =>
+      share(amount, i) === 0
+        ? Promise.resolve({ '2xx': 0 })
+        : autocannon({
+            url: `${url}/api/v1/orders`,
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...stack.authorization },
+            body: ORDER_BODY,
+            connections: Math.max(1, share(connections, i)),
+            amount: share(amount, i),
+          }),
+    ),
+  );
+  return results.reduce((sum, result) => sum + result['2xx'], 0);
 }
 
 /**

@@ -22,6 +22,8 @@ import { waitFor } from '../test/support/wait-for';
 
 export interface BenchStack {
   serviceUrl: string;
+  /** Every instance's API (the first is `serviceUrl`). */
+  serviceUrls: string[];
   /** Metrics and the detailed readiness report. */
   adminUrl: string;
   /** Every instance's admin port (the first is `adminUrl`). */
@@ -137,6 +139,7 @@ export async function startBenchStack(
   const [first] = started as [(typeof started)[number]];
   return {
     serviceUrl: first.url,
+    serviceUrls: started.map((instance) => instance.url),
     adminUrl: first.adminUrl,
     adminUrls: started.map((instance) => instance.adminUrl),
     authorization: {
