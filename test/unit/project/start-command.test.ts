@@ -4,7 +4,7 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '../../..');
 
 describe('the start command', () => {
-  test('when the image starts the service, then it runs the same command as npm start, heap ceiling included', () => {
+  test('when the image starts the service, then it runs the same command as npm start, heap ceiling and young-generation size included', () => {
     const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       scripts: { start: string };
     };
@@ -15,5 +15,6 @@ describe('the start command', () => {
     expect(cmd).toBeDefined();
     expect(JSON.parse(cmd as string)).toEqual(scripts.start.split(/\s+/));
     expect(scripts.start).toMatch(/--max-old-space-size=\d+/);
+    expect(scripts.start).toMatch(/--max-semi-space-size=\d+/);
   });
 });
