@@ -22,6 +22,8 @@ export interface PendingOutboxMessage {
  */
 export interface ClaimedBatch {
   rows: PendingOutboxMessage[];
+  /** The claim stopped at its row or byte bound: more rows may be waiting now. */
+  bounded: boolean;
   /** Counts a failed attempt on rows that stay unpublished (in the claim's transaction). */
   recordFailure(ids: string[], error: string): Promise<void>;
   /** Marks `ids` published and commits, which releases every claimed row. */
@@ -32,6 +34,8 @@ export interface ClaimedBatch {
 
 export interface ClaimOptions {
   limit: number;
+  /** Most bytes of rows one claim takes, counted as `CLAIM` says (the first row always). */
+  maxBytes: number;
   /** The relay slots whose rows to claim (see `slotOf`). */
   slots: readonly number[];
   /** Rows already claimed by this relay and not yet committed. */
@@ -62,19 +66,44 @@ export const slotOf = (orderId: string) =>
 
 const PRUNE_CHUNK = 5_000;
 /** $4 is null when the relay holds every slot, sparing the hash of each row. */
+/**
+ * A row's size as the claim counts it: its payload and headers as JSON text (more than their
+ * Avro and header bytes on the wire), plus this for its key, fixed headers and record framing.
+ */
+export const ROW_OVERHEAD_BYTES = 200;
+
+/**
+ * The oldest unpublished rows, in id order, up to $1 rows and, as a prefix of those, up to $5
+ * bytes (the first row always): kafkajs sends a batch's records for one partition as one record
+ * batch, which the broker refuses whole above `message.max.bytes`, and such a batch would be
+ * retried for ever. `candidates` says how many rows the row bound alone would have taken, so the
+ * relay knows more are waiting when the byte bound cut the batch short.
+ */
 const CLAIM = `
-  SELECT id, event_id, order_id, topic, key, payload, headers, traceparent
-  FROM outbox
-  WHERE published_at IS NULL AND id <> ALL($2::bigint[]) AND order_id <> ALL($3::uuid[])
-    AND ($4::int[] IS NULL OR ${slotOf('order_id')} = ANY($4::int[]))
-  ORDER BY id
-  LIMIT $1
-  FOR UPDATE`;
+  WITH candidates AS (
+    SELECT id, octet_length(payload::text) + coalesce(octet_length(headers::text), 0)
+             + coalesce(octet_length(traceparent), 0) + ${ROW_OVERHEAD_BYTES} AS size
+    FROM outbox
+    WHERE published_at IS NULL AND id <> ALL($2::bigint[]) AND order_id <> ALL($3::uuid[])
+      AND ($4::int[] IS NULL OR ${slotOf('order_id')} = ANY($4::int[]))
+    ORDER BY id
+    LIMIT $1
+  ), within AS (
+    SELECT id FROM (SELECT id, size, sum(size) OVER (ORDER BY id) AS running FROM candidates) s
+    WHERE running <= $5 OR running = size
+  )
+  SELECT o.id, o.event_id, o.order_id, o.topic, o.key, o.payload, o.headers, o.traceparent,
+         (SELECT count(*) FROM candidates)::int AS candidates
+  FROM outbox o
+  WHERE o.id IN (SELECT id FROM within) AND o.published_at IS NULL
+  ORDER BY o.id
+  FOR UPDATE OF o`;
 const MARK_PUBLISHED = `UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`;
 const RECORD_FAILURE = `
   UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 1000) WHERE id = ANY($1::bigint[])`;
 
 interface OutboxRow {
+  candidates: number;
   id: string;
   event_id: string;
   order_id: string;
@@ -119,7 +148,13 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
 
   return {
     /** The oldest unpublished rows, in write order, so one order's events leave in sequence. */
-    async claimBatch({ limit, slots, skipIds, skipOrders }: ClaimOptions): Promise<ClaimedBatch> {
+    async claimBatch({
+      limit,
+      maxBytes,
+      slots,
+      skipIds,
+      skipOrders,
+    }: ClaimOptions): Promise<ClaimedBatch> {
       const slotFilter = slots.length >= RELAY_SLOTS ? null : slots;
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -152,9 +187,12 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
           skipIds,
           skipOrders,
           slotFilter,
+          maxBytes,
         ]);
+        const candidates = rows[0]?.candidates ?? 0;
         return {
           rows: rows.map(toPending),
+          bounded: rows.length >= limit || candidates > rows.length,
           async recordFailure(ids, error) {
             await client.query(RECORD_FAILURE, [ids, redactErrorText(error)]);
           },

@@ -18,6 +18,8 @@ export interface OutboxRelayOptions {
   database: { url: string; connectTimeoutMs: number; statementTimeoutMs: number };
   topicPrefix: string;
   batchSize: number;
+  /** Most bytes of rows in one batch (OUTBOX_BATCH_MAX_BYTES), under the broker's record bound. */
+  batchMaxBytes: number;
   pollIntervalMs: number;
   retryMinMs: number;
   retryMaxMs: number;
@@ -78,6 +80,7 @@ export function createOutboxRelay(
   ): Promise<PreparedBatch> => {
     const claimed = await outbox.claimBatch({
       limit: options.batchSize,
+      maxBytes: options.batchMaxBytes,
       slots,
       skipIds: inFlight.flatMap((batch) => batch?.claim.rows.map((row) => row.id) ?? []),
       skipOrders: encodeBatch.heldOrders(),
@@ -155,7 +158,7 @@ export function createOutboxRelay(
     let previous: PreparedBatch | undefined;
     let marking: Promise<void> = Promise.resolve();
     for (;;) {
-      const full = current.claim.rows.length >= options.batchSize;
+      const full = current.claim.bounded;
       const more = full && !signal.aborted && performance.now() < until;
       const [sent, marked, claimed, confirmed] = await Promise.allSettled([
         send(current),

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import {
   createOutboxRepository,
+  ROW_OVERHEAD_BYTES,
   slotOf,
   type OutboxRepository,
 } from '../../../src/data-access/outbox-repository';
@@ -20,7 +21,7 @@ describe('outbox claims by relay slot', () => {
   let sql: Client;
   let outbox: OutboxRepository;
   const claim = (slots: readonly number[]) =>
-    outbox.claimBatch({ limit: 1_000, slots, skipIds: [], skipOrders: [] });
+    outbox.claimBatch({ limit: 1_000, maxBytes: 1 << 20, slots, skipIds: [], skipOrders: [] });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -69,6 +70,47 @@ describe('outbox claims by relay slot', () => {
       expect(ids).toEqual([...ids].sort((a, b) => (a < b ? -1 : 1)));
     } finally {
       await even.release();
+    }
+  });
+
+  test('when the rows waiting weigh more than the byte bound, then a claim takes the oldest that fit (one at least) and says more are waiting', async () => {
+    const bytesOf = async (ids: string[]) =>
+      (
+        await sql.query<{ n: number }>(
+          `SELECT sum(octet_length(payload::text) + octet_length(headers::text) + ${ROW_OVERHEAD_BYTES})::int AS n
+           FROM outbox WHERE id = ANY($1::bigint[])`,
+          [ids],
+        )
+      ).rows[0]?.n ?? 0;
+    const all = await claim(EVEN);
+    const everyRow = all.rows.map((row) => row.id);
+    const rowBytes = (await bytesOf(everyRow.slice(0, 1))) + 1;
+    await all.release();
+    expect(all.bounded).toBe(false);
+
+    const three = await outbox.claimBatch({
+      limit: 1_000,
+      maxBytes: rowBytes * 3,
+      slots: EVEN,
+      skipIds: [],
+      skipOrders: [],
+    });
+    // Smaller than any row: the oldest row still goes, or a big row would never leave.
+    const one = await outbox.claimBatch({
+      limit: 1_000,
+      maxBytes: 1,
+      slots: ODD,
+      skipIds: [],
+      skipOrders: [],
+    });
+    try {
+      expect(three.rows.map((row) => row.id)).toEqual(everyRow.slice(0, 3));
+      expect(three.bounded).toBe(true);
+      expect(await bytesOf(three.rows.map((row) => row.id))).toBeLessThanOrEqual(rowBytes * 3);
+      expect(one.rows).toHaveLength(1);
+      expect(one.bounded).toBe(true);
+    } finally {
+      await Promise.all([three.release(), one.release()]);
     }
   });
 

@@ -70,6 +70,7 @@ describe('outbox.last_error', () => {
     const [eventId] = await insertPaymentRequests(sql, [{ orderId: randomUUID(), amount: 2 }]);
     const claim = await outbox.claimBatch({
       limit: 100,
+      maxBytes: 1 << 20,
       slots: ALL_RELAY_SLOTS,
       skipIds: [],
       skipOrders: [],

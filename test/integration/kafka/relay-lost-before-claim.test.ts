@@ -59,6 +59,7 @@ function startRelayA(config: Config, messaging: Messaging, logger: Logger) {
       },
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       batchSize: config.OUTBOX_BATCH_SIZE,
+      batchMaxBytes: config.OUTBOX_BATCH_MAX_BYTES,
       pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
       retryMinMs: config.OUTBOX_RETRY_MIN_MS,
       retryMaxMs: config.OUTBOX_RETRY_MAX_MS,

@@ -53,6 +53,7 @@ const EVERY_KEY = {
   SCHEMA_REGISTRY_TIMEOUT_MS: '10001',
   SCHEMA_COMPATIBILITY: 'BACKWARD',
   OUTBOX_BATCH_SIZE: '501',
+  OUTBOX_BATCH_MAX_BYTES: '65537',
   OUTBOX_POLL_INTERVAL_MS: '1001',
   OUTBOX_NOTIFY_INTERVAL_MS: '6',
   OUTBOX_RETRY_MIN_MS: '201',
@@ -167,6 +168,7 @@ describe("each part's options, built from its own keys", () => {
         notifyIntervalMs: 6,
         relay: {
           batchSize: 501,
+          batchMaxBytes: 65537,
           pollIntervalMs: 1001,
           retryMinMs: 201,
           retryMaxMs: 30_001,
