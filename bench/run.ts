@@ -21,7 +21,10 @@ import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga'
 import { drainWithHorizon, horizonRows, type HorizonRun } from './held-horizon';
 import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
+import { outboxKeys } from '../src/config/outbox';
 import { waitFor } from '../test/support/wait-for';
+
+const RELAY_BATCH_SIZE = outboxKeys.OUTBOX_BATCH_SIZE.parse(undefined);
 
 const MODES = {
   smoke: {
@@ -231,7 +234,8 @@ async function main(): Promise<void> {
 
     let oneInstanceDrain: number | undefined;
     await withStack('drain', async (stack) => {
-      const drain = await drainThroughput(stack, sizes.drain, 500);
+      // The baseline sends batches of the relay's own size (OUTBOX_BATCH_SIZE's default).
+      const drain = await drainThroughput(stack, sizes.drain, RELAY_BATCH_SIZE);
       oneInstanceDrain = drain.relayPerSecond;
       figures.drain = { rows: sizes.drain, ...drain };
       rows.push({

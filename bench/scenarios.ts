@@ -192,7 +192,10 @@ export async function relayDrainThroughput(stack: BenchStack, rows: number): Pro
   }
 }
 
-/** The baseline: kafkajs sending `rows` pre-encoded records in relay-sized batches. */
+/**
+ * The baseline: kafkajs sending `rows` pre-encoded records, with the relay's headers, in
+ * relay-sized batches.
+ */
 async function rawSendThroughput(stack: BenchStack, rows: number, batchSize: number) {
   const registry = new SchemaRegistry({ host: stack.registryUrl });
   const { id: schemaId } = await registry.register(loadAvroSchema('process_payment_request'), {
@@ -208,21 +211,24 @@ async function rawSendThroughput(stack: BenchStack, rows: number, batchSize: num
   await stack.ensureTopics([`${stack.topicPrefix}bench_raw_drain`]);
   await producer.connect();
   // Encoded before timing: the baseline is sending alone.
-  const batches: { key: string; value: Buffer }[][] = [];
+  const batches: { key: string; value: Buffer; headers: Record<string, string> }[][] = [];
   for (let sent = 0; sent < rows; sent += batchSize) {
     batches.push(
       await Promise.all(
         Array.from({ length: Math.min(batchSize, rows - sent) }, async () => {
           const orderId = randomUUID();
+          const eventId = randomUUID();
           const value = await registry.encode(schemaId, {
-            eventId: randomUUID(),
+            eventId,
             orderId,
             customerId: 'bench',
             amount: 1000,
             currency: 'EUR',
             occurredAt: Date.now(),
           });
-          return { key: orderId, value };
+          // The same record as the relay's: its key, value and the headers every event carries.
+          const headers = { 'event-id': eventId, 'event-type': 'process_payment_request' };
+          return { key: orderId, value, headers };
         }),
       ),
     );
