@@ -131,6 +131,8 @@ export interface ReadOptions {
   partitions?: readonly number[];
   /** Stops the read at once (the service is stopping): rejects, and the consumer leaves. */
   signal?: AbortSignal;
+  /** The start of the read's consumer group id (default DLQ_READER_GROUP_PREFIX). */
+  groupIdPrefix?: string;
 }
 
 /** Reading a DLQ topic to its end took longer than allowed. */
@@ -140,11 +142,15 @@ export class DeadLetterReadTimeoutError extends AppError {
   }
 }
 
+/** The consumer groups of DLQ reads (the console's reconciler, `npm run dlq`): one per read. */
+export const DLQ_READER_GROUP_PREFIX = 'order-dlq-reader-';
+
 /**
  * Reads the whole topic as it is now: the high watermark of every partition is taken first,
  * then a consumer in a fresh group (random id, nothing committed) reads from the beginning until
- * it has reached each of them. Records written meanwhile are left for the next run. kafkajs has
- * no group-less consumer, so this costs one group join (about 3 s on librdkafka's mock broker).
+ * it has reached each of them, and the group is deleted after. Records written meanwhile are left
+ * for the next run. kafkajs has no group-less consumer, so this costs one group join (about 3 s
+ * on librdkafka's mock broker).
  */
 export async function readDeadLetterTopic(
   kafka: Kafka,
@@ -165,8 +171,9 @@ export async function readDeadLetterTopic(
 
   // By position: a batch delivered twice (after a rebalance) must not list a record twice.
   const records = new Map<string, DeadLetterRecord>();
+  const groupId = `${options.groupIdPrefix ?? DLQ_READER_GROUP_PREFIX}${randomBytes(6).toString('hex')}`;
   const consumer = kafka.consumer({
-    groupId: `order-dlq-reader-${randomBytes(6).toString('hex')}`,
+    groupId,
     sessionTimeout: options.sessionTimeoutMs,
     heartbeatInterval: options.heartbeatIntervalMs,
     maxWaitTimeInMs: 250,
@@ -236,6 +243,8 @@ export async function readDeadLetterTopic(
     options.signal?.removeEventListener('abort', abort);
     if (connectSettled) {
       await consumer.disconnect().catch(() => undefined);
+      // Its group is empty now and committed nothing: gone at once, not listed for minutes.
+      await admin.deleteGroups([groupId]).catch(() => undefined);
     } else {
       // Aborted mid-connect: leave once the connect settles (else it ends connected), without
       // holding up the stop for a broker that does not answer.

@@ -90,6 +90,22 @@ describe('order-dlq: replay and skip called as functions', () => {
     }
   }
 
+  test('when a DLQ topic has been read, then the reader’s consumer group is gone from the broker', async () => {
+    const { context, dlq } = await deadLettered();
+    const admin = await context.admin();
+    const prefix = `dlq-read-test-${randomUUID().slice(0, 8)}-`;
+    const ours = async () =>
+      (await admin.listGroups()).groups.filter((group) => group.groupId.startsWith(prefix));
+
+    const records = await readDeadLetterTopic(context.kafka, admin, dlq, {
+      ...context.readOptions,
+      groupIdPrefix: prefix,
+    });
+
+    expect(records).toHaveLength(1);
+    expect(await ours()).toEqual([]);
+  });
+
   test('when the console replays a record, then it is re-published, marked, and audited as the console', async () => {
     const { context, source, dlq, records } = await deadLettered();
 
