@@ -78,12 +78,20 @@ const EXPECTED_WARNINGS = new Set([
 ]);
 
 /**
- * Broker answers that kafkajs's consumer handles itself, by rejoining the group: its connection
- * logs each at error level all the same (`Response Heartbeat(…)`, with the broker's message), and
- * a rebalance is routine (an instance joining or stopping), so they are warnings here. The text
- * is kafkajs's message for REBALANCE_IN_PROGRESS (code 27).
+ * Broker answers that kafkajs handles itself, by rejoining the group or retrying against the
+ * group's coordinator once it is known or loaded: its connection logs each at error level all
+ * the same (`Response Heartbeat(…)`, with the broker's message), and each is routine (an
+ * instance joining or stopping, a broker starting or moving a coordinator), so they are warnings
+ * here. If one persists, what kafkajs then gives up on is logged as an error where it surfaces.
+ * The texts are kafkajs's messages for REBALANCE_IN_PROGRESS (27), GROUP_LOAD_IN_PROGRESS
+ * (14), GROUP_COORDINATOR_NOT_AVAILABLE (15) and NOT_COORDINATOR_FOR_GROUP (16).
  */
-const HANDLED_RESPONSE_ERRORS = new Set(['The group is rebalancing, so a rejoin is needed']);
+const HANDLED_RESPONSE_ERRORS = new Set([
+  'The group is rebalancing, so a rejoin is needed',
+  "The coordinator is loading and hence can't process requests for this group",
+  'The group coordinator is not available',
+  'This is not the correct coordinator for this group',
+]);
 
 const LEVELS: Record<number, LogLevelName> = {
   [KafkaLogLevel.ERROR]: 'error',

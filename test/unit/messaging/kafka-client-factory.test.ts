@@ -20,6 +20,17 @@ describe('kafkaLogLevel: kafkajs lines at the level they deserve', () => {
     expect(kafkaLogLevel(response('The group is rebalancing, so a rejoin is needed'))).toBe('warn');
   });
 
+  it.each([
+    "The coordinator is loading and hence can't process requests for this group",
+    'The group coordinator is not available',
+    'This is not the correct coordinator for this group',
+  ])(
+    'when the broker answers %s (kafkajs retries against the coordinator), then it is a warning',
+    (error) => {
+      expect(kafkaLogLevel(response(error))).toBe('warn');
+    },
+  );
+
   it('when the broker answers any other error, then it stays an error', () => {
     expect(kafkaLogLevel(response('Not authorized to access group'))).toBe('error');
     expect(
