@@ -178,12 +178,23 @@ describe('the console replay flow in chromium', () => {
       await tabTo(page, `a[href="#/failures/${groupKey}"]`);
       await page.keyboard.press('Enter');
       await waitForText(page, '#page', '2 unhandled of 3');
+      // Every state the progress bar shows, before the page refreshes it away.
+      await page.evaluate(`(() => {
+        window.progressSeen = [];
+        new MutationObserver(() => {
+          const bar = document.querySelector('#page progress');
+          if (bar) window.progressSeen.push(bar.value + ' of ' + bar.max);
+        }).observe(document.getElementById('page'), {
+          subtree: true, childList: true, attributes: true, characterData: true,
+        });
+      })()`);
       page.once('dialog', (dialog) => void dialog.accept());
       await tabToControl(page, 'input-of-form-with-button', 'Skip group');
       await page.keyboard.type('test peer noise, ticket 81');
       await page.keyboard.press('Enter');
 
       await waitForText(page, '#group-notice', 'Skipped 2 of 2.');
+      expect(await page.evaluate('window.progressSeen')).toContain('2 of 2');
       await waitForText(page, '#page', '0 unhandled of 3');
       const { rows } = await service.sql.query(
         `SELECT count(*)::int AS n FROM operator_audit WHERE action = 'skip' AND reason = $1`,

@@ -80,6 +80,17 @@ export function orderJourneyRoutes({
       ]);
     }
     const after = match ? { createdAt: match[1] ?? '', orderId: match[2] ?? '' } : undefined;
+    // The pattern alone lets through what Postgres cannot cast (a 99th month, a UUID of dashes).
+    if (
+      after &&
+      (!orderIdSchema.safeParse(after.orderId).success ||
+        Number.isNaN(Date.parse(after.createdAt)) ||
+        new Date(after.createdAt).toISOString() !== after.createdAt)
+    ) {
+      throw new ValidationError('The cursor is not valid', [
+        { path: 'after', message: 'as the previous page gave it' },
+      ]);
+    }
     const orders = await queries.byStatus(status as OrderStatus, after, PAGE_SIZE);
     const last = orders.at(-1);
     const next =

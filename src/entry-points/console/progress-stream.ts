@@ -4,6 +4,16 @@ import type { Logger } from '../../shared/logger';
 
 export const NDJSON = 'application/x-ndjson';
 
+/**
+ * The errors a bulk action can stop with part-way, told as they are (the problem answers'
+ * codes); any other is told as `internal`, as the problem handler does, so nothing else leaks.
+ */
+const STOPPED_PART_WAY = new Set([
+  'kafka-unavailable',
+  'database-unavailable',
+  'console-action-refused',
+]);
+
 /** Told after each chunk of a bulk action: how many records are done of how many. */
 export type ProgressReport = (done: number, total: number) => void;
 
@@ -46,7 +56,7 @@ export async function answerWithProgress<T>(
       error: errorMessage(error),
     });
     const stopped =
-      error instanceof AppError
+      error instanceof AppError && STOPPED_PART_WAY.has(error.code)
         ? { code: error.code, detail: publicDetail(error) }
         : { code: 'internal', detail: 'Something went wrong on our side' };
     res.end(line({ error: stopped }));

@@ -91,6 +91,10 @@ describe('console order lists: what each overview figure links to', () => {
     expect((await get('orders')).status).toBe(400);
     expect((await get('orders?status=SHIPPED')).status).toBe(400);
     expect((await get('orders?status=PENDING&after=x')).status).toBe(400);
+    const forged = `2026-99-99T99:99:99.999Z_${'-'.repeat(36)}`;
+    expect((await get(`orders?status=PENDING&after=${encodeURIComponent(forged)}`)).status).toBe(
+      400,
+    );
     expect((await get('orders?stuck=1&offset=-1')).status).toBe(400);
     expect((await consoleFetch(app.adminUrl, 'orders?status=PENDING', as.customer)).status).toBe(
       403,

@@ -85,6 +85,19 @@ describe('answerWithProgress: a bulk action tells how far it got', () => {
     });
   });
 
+  it('when the run stops on a service error the API never tells, then its line says internal', async () => {
+    run = async (report) => {
+      report(1, 2);
+      throw new AppError('schema-registry-unreachable', 'http://registry.internal:8081 refused');
+    };
+
+    const lines = await linesOf(await post(NDJSON));
+
+    expect(lines.at(-1)).toEqual({
+      error: { code: 'internal', detail: 'Something went wrong on our side' },
+    });
+  });
+
   it('when the run is refused before any record was done, then it is a problem answer with its status', async () => {
     run = async () => {
       throw new AppError('console-action-refused', 'Confirm the number of records');

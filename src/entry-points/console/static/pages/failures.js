@@ -249,7 +249,7 @@ async function renderGroup(container, context, notice) {
           const count = el('span', {}, ` 0 of ${g.pending}`);
           status.replaceChildren(bar, count);
           const reached = { done: 0, total: g.pending };
-          await apiWithProgress(
+          const result = await apiWithProgress(
             `failures/groups/${g.groupKey}/${verb}`,
             { reason, confirmCount: g.pending },
             (done, total) => {
@@ -259,7 +259,9 @@ async function renderGroup(container, context, notice) {
               count.textContent = ` ${done} of ${total}`;
             },
           );
-          const outcome = `${verb === 'replay' ? 'Replayed' : 'Skipped'} ${reached.done} of ${reached.total}.`;
+          // The result's own count: a plain JSON answer (an older instance) has no progress lines.
+          const done = result?.replayed ?? result?.skipped ?? reached.done;
+          const outcome = `${verb === 'replay' ? 'Replayed' : 'Skipped'} ${done} of ${reached.total}.`;
           await refresh(outcome);
           return outcome;
         },
