@@ -1,7 +1,8 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and prints where the time went: by package, then the
 // top functions by self time and by inclusive time (each function counted once per sample, so
 // recursion does not inflate it). `tsx bench/cpu-profile-summary.ts FILE [top]`.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 interface ProfileNode {
   id: number;
@@ -71,6 +72,19 @@ export function summarise(profile: Profile, top = 25): string[] {
     `-- top ${top} functions by inclusive time`,
     ...sorted(inclusive).map(line),
   ];
+}
+
+/** Prints the newest .cpuprofile in `dir` (what `node --cpu-prof-dir` wrote last) and its summary. */
+export function printNewestProfile(dir: string): void {
+  const newest = readdirSync(dir)
+    .filter((file) => file.endsWith('.cpuprofile'))
+    .map((file) => path.join(dir, file))
+    .sort()
+    .at(-1);
+  if (!newest) throw new Error(`no .cpuprofile in ${dir}`);
+  process.stdout.write(`${newest}\n`);
+  const profile = JSON.parse(readFileSync(newest, 'utf8')) as Profile;
+  for (const line of summarise(profile)) process.stdout.write(`${line}\n`);
 }
 
 if (require.main === module) {

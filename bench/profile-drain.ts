@@ -3,10 +3,9 @@
 // drain row does), stops it so the profile is written, and prints the relay's rows/s, the CPU
 // per row and bench/cpu-profile-summary.ts's summary.
 // `tsx bench/profile-drain.ts [rows=40000] [outDir=/tmp/drain-profile] [OUTBOX_BATCH_SIZE]`
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { startLocalServices } from '../test/support/local-services';
-import { summarise } from './cpu-profile-summary';
+import { printNewestProfile } from './cpu-profile-summary';
 import { processCpuSeconds } from './measure';
 import { relayDrainThroughput } from './scenarios';
 import { startBenchStack } from './stack';
@@ -32,16 +31,7 @@ async function main(): Promise<void> {
     } finally {
       await stack.stop();
     }
-    const newest = readdirSync(outDir)
-      .filter((file) => file.endsWith('.cpuprofile'))
-      .map((file) => path.join(outDir, file))
-      .sort()
-      .at(-1);
-    if (!newest) throw new Error(`no .cpuprofile in ${outDir}`);
-    process.stdout.write(`${newest}\n`);
-    for (const line of summarise(JSON.parse(readFileSync(newest, 'utf8')))) {
-      process.stdout.write(`${line}\n`);
-    }
+    printNewestProfile(outDir);
   } finally {
     await services.stop();
   }

@@ -3,11 +3,10 @@
 // drives the bench's intake load at it (same body, token and connections), stops it so the
 // profile is written, and prints its CPU per order and bench/cpu-profile-summary.ts's summary.
 // `tsx bench/profile-intake.ts [--floor] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createMigratedDatabase } from '../test/support/database';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
-import { summarise } from './cpu-profile-summary';
+import { printNewestProfile } from './cpu-profile-summary';
 import { startFloor } from './floor';
 import { postOrders } from './intake';
 import { processMemoryMb } from './measure';
@@ -72,16 +71,7 @@ async function main(): Promise<void> {
     } finally {
       await target.stop();
     }
-    const newest = readdirSync(outDir)
-      .filter((file) => file.endsWith('.cpuprofile'))
-      .map((file) => path.join(outDir, file))
-      .sort()
-      .at(-1);
-    if (!newest) throw new Error(`no .cpuprofile in ${outDir}`);
-    process.stdout.write(`${newest}\n`);
-    for (const line of summarise(JSON.parse(readFileSync(newest, 'utf8')))) {
-      process.stdout.write(`${line}\n`);
-    }
+    printNewestProfile(outDir);
   } finally {
     await services.stop();
   }
