@@ -49,22 +49,14 @@ function startRelayA(config: Config, messaging: Messaging, logger: Logger) {
       await messaging.producer.waitUntilCallable(abort);
     },
   };
+  // The service's own relay options, as application.ts builds them from the config.
+  const options = serviceOptions(config);
   const relay = createOutboxRelay(
     { producer, encoder: messaging.encoder, signal, logger },
     {
-      database: {
-        url: config.DATABASE_URL,
-        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
-        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-      },
+      database: options.postgres.connection,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
-      batchSize: config.OUTBOX_BATCH_SIZE,
-      batchMaxBytes: config.OUTBOX_BATCH_MAX_BYTES,
-      pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-      retryMinMs: config.OUTBOX_RETRY_MIN_MS,
-      retryMaxMs: config.OUTBOX_RETRY_MAX_MS,
-      retentionHours: config.OUTBOX_RETENTION_HOURS,
-      pruneIntervalMs: config.OUTBOX_PRUNE_INTERVAL_MS,
+      ...options.outbox.relay,
     },
   );
   relay.start();
