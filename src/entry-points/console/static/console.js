@@ -29,18 +29,22 @@ export const token = {
   clear: () => sessionStorage.removeItem(TOKEN_KEY),
 };
 
-/** Calls /console/api/<path> with the bearer token; throws ApiError on a problem answer. */
-export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { accept: 'application/json' };
+/** Sends a request to /console/api/<path> with the bearer token (never a cookie). */
+function send(path, { method = 'GET', body, accept = 'application/json' }) {
+  const headers = { accept };
   const stored = token.get();
   if (stored) headers.authorization = `Bearer ${stored}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`/console/api/${path.replace(/^\//, '')}`, {
+  return fetch(`/console/api/${path.replace(/^\//, '')}`, {
     method,
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
     credentials: 'omit',
   });
+}
+
+/** A JSON answer's payload; a problem answer as ApiError (a 401 also asks to sign in again). */
+async function payloadOf(response) {
   const isJson = (response.headers.get('content-type') ?? '').includes('json');
   const payload = isJson ? await response.json() : undefined;
   if (response.status === 401) {
@@ -51,29 +55,20 @@ export async function api(path, { method = 'GET', body } = {}) {
   return payload;
 }
 
+/** Calls /console/api/<path> with the bearer token; throws ApiError on a problem answer. */
+export async function api(path, { method = 'GET', body } = {}) {
+  return payloadOf(await send(path, { method, body }));
+}
+
 /**
  * POSTs a bulk action asking for its progress as NDJSON lines; calls onProgress(done, total)
  * after each chunk and returns the result line. A refusal before anything was done is an
  * ordinary problem answer (ApiError); a stop part-way is an error line, thrown as ApiError too.
  */
 export async function apiWithProgress(path, body, onProgress) {
-  const headers = { accept: 'application/x-ndjson', 'content-type': 'application/json' };
-  const stored = token.get();
-  if (stored) headers.authorization = `Bearer ${stored}`;
-  const response = await fetch(`/console/api/${path.replace(/^\//, '')}`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify(body),
-    credentials: 'omit',
-  });
+  const response = await send(path, { method: 'POST', body, accept: 'application/x-ndjson' });
   if (!(response.headers.get('content-type') ?? '').includes('ndjson')) {
-    const payload = await response.json().catch(() => undefined);
-    if (response.status === 401) {
-      token.clear();
-      showSignIn('Your token was refused or has expired; sign in again.');
-    }
-    if (!response.ok) throw new ApiError(response.status, payload);
-    return payload;
+    return payloadOf(response);
   }
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
