@@ -118,8 +118,8 @@ export function createOrderJourneyQueries(pool: pg.Pool) {
       ]);
       return rows.map((row) => ({
         ...row,
-        createdAt: new Date(row.createdAt).toISOString(),
-        updatedAt: new Date(row.updatedAt).toISOString(),
+        createdAt: iso(row.createdAt),
+        updatedAt: iso(row.updatedAt),
       }));
     },
 
@@ -135,12 +135,10 @@ export function createOrderJourneyQueries(pool: pg.Pool) {
         after?.orderId ?? null,
         limit,
       ]);
-      const isoOrNull = (value: string | null) =>
-        value === null ? null : new Date(value).toISOString();
       return rows.map((row) => ({
         ...row,
-        createdAt: new Date(row.createdAt).toISOString(),
-        updatedAt: new Date(row.updatedAt).toISOString(),
+        createdAt: iso(row.createdAt),
+        updatedAt: iso(row.updatedAt),
         stepDeadlineAt: isoOrNull(row.stepDeadlineAt),
       }));
     },
@@ -161,10 +159,12 @@ export function createOrderJourneyQueries(pool: pg.Pool) {
 
 export type OrderJourneyQueries = ReturnType<typeof createOrderJourneyQueries>;
 
-/** Postgres's JSON times (`2026-12-07T00:31:16.123+00:00`) as `Date#toISOString()` gives them. */
+/** A time as Postgres gives it (a Date, or JSON's `…+00:00`) in `Date#toISOString()`'s form. */
+const iso = (time: string | Date) => new Date(time).toISOString();
+const isoOrNull = (time: string | Date | null) => (time === null ? null : iso(time));
+
+/** The stored journey's times, each as `iso` gives it. */
 function withIsoTimes(stored: StoredJourney): StoredJourney {
-  const iso = (text: string) => new Date(text).toISOString();
-  const isoOrNull = (text: string | null) => (text === null ? null : iso(text));
   const { order } = stored;
   return {
     ...stored,

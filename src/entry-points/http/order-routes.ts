@@ -9,12 +9,12 @@ import { ORDER_STATUSES } from '../../domain/order-status';
 import { orderIdSchema } from '../../domain/order-view';
 import { NotFoundError } from '../../shared/app-error';
 import { identifier, safeText } from '../../shared/safe-text';
+import { decodeCursor, encodeCursor } from '../../shared/list-cursor';
 import { parseOrThrow } from '../../shared/validation';
 import type { OrderStore } from '../../domain/order-store';
 import type { SagaStore } from '../../domain/saga-store';
 import type { StepTimeouts } from '../../domain/saga-transitions';
 import { jsonBody, largestBodyBytes } from './json-body';
-import { decodeCursor, encodeCursor } from './list-cursor';
 import { routeRateLimit, type RateLimitSettings, type RouteClass } from './rate-limits';
 
 export const ORDERS_PATH = '/api/v1/orders';
