@@ -1,5 +1,4 @@
 import { webcrypto } from 'node:crypto';
-import type { RequestHandler } from 'express';
 import {
   errors as joseErrors,
   jwtVerify,
@@ -8,18 +7,12 @@ import {
   type JWTVerifyGetKey,
   type JWTVerifyResult,
 } from 'jose';
-import type { Caller } from '../../domain/access-policy';
 import { AppError, UnauthorizedError } from '../../shared/app-error';
 import { LruCache } from '../../shared/lru-cache';
 import { normaliseIdentifier } from '../../shared/safe-text';
 import { remoteKeySet } from './remote-key-set';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Set by `authenticate` on every API request. */
-    caller: Caller;
-  }
-}
+import type { Step } from './request-steps';
+import './request-fields';
 
 export interface AuthenticationSettings {
   mode: 'jwt' | 'none';
@@ -64,7 +57,7 @@ const ID_TOKEN_CLAIMS = ['nonce', 'at_hash', 'c_hash'];
 export const VERIFIED_TOKENS_KEPT = 4_096;
 
 /** Bearer tokens (RFC 6750) validated with jose, or no checks at all with AUTH_MODE=none. */
-export function authenticate(settings: AuthenticationSettings): RequestHandler {
+export function authenticate(settings: AuthenticationSettings): Step {
   if (settings.mode === 'none') {
     return (req, _res, next) => {
       req.caller = { kind: 'unauthenticated' };
@@ -73,7 +66,7 @@ export function authenticate(settings: AuthenticationSettings): RequestHandler {
   }
   const readToken = createTokenReader(settings);
   return async (req, _res, next) => {
-    const token = await readToken(req.get('authorization'));
+    const token = await readToken(req.headers.authorization);
     req.caller = token.roles.includes(OPERATOR_ROLE)
       ? { kind: 'operator', subject: token.subject }
       : { kind: 'customer', customerId: token.subject };

@@ -1,6 +1,8 @@
-import express, { type RequestHandler } from 'express';
+import express from 'express';
+import typeis from 'type-is';
 import { z } from 'zod';
 import { sendProblem } from './problem-details';
+import type { Step } from './request-steps';
 
 /** The most bytes valid JSON spends on one UTF-16 unit of a string: `\uXXXX`. */
 const ESCAPED_UNIT_BYTES = 6;
@@ -75,12 +77,12 @@ const JSON_TYPES = ['application/json', 'application/*+json'];
  * inflated bytes and stops inflating at the limit (413), so a small compressed bomb costs no
  * more than `limitBytes` of work.
  */
-export function jsonBody(limitBytes: number): RequestHandler[] {
-  const requireJson: RequestHandler = (req, res, next) => {
+export function jsonBody(limitBytes: number): Step[] {
+  const requireJson: Step = (req, res, next) => {
     // Any non-empty body must be JSON; an empty one is left for validation to name.
     const hasContent =
       req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length']) > 0;
-    if (hasContent && !req.is(JSON_TYPES)) {
+    if (hasContent && !typeis(req, JSON_TYPES)) {
       return sendProblem(res, 415, 'unsupported-media-type', 'Send the body as application/json');
     }
     next();

@@ -1,5 +1,6 @@
+import type { IncomingMessage } from 'node:http';
 import { setContextOrderId } from '../../shared/request-context';
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import { placeOrder } from '../../domain/place-order-use-case';
 import { cancelBodySchema, cancelOrder } from '../../domain/cancel-order-use-case';
@@ -15,7 +16,9 @@ import type { OrderStore } from '../../domain/order-store';
 import type { SagaStore } from '../../domain/saga-store';
 import type { StepTimeouts } from '../../domain/saga-transitions';
 import { jsonBody, largestBodyBytes } from './json-body';
+import { sendJson } from './problem-details';
 import { routeRateLimit, type RateLimitSettings, type RouteClass } from './rate-limits';
+import type { Step } from './request-steps';
 
 export const ORDERS_PATH = '/api/v1/orders';
 
@@ -37,6 +40,42 @@ export interface OrderRoutesDependencies {
   rateLimits: RateLimitSettings;
 }
 
+/** What every order route's chain starts from: who calls, and where they call from. */
+export interface RouteGuards {
+  authenticate: Step;
+  /** The client's address by Express's `trust proxy` rule: the rate limit's key without a token. */
+  clientAddress: (req: IncomingMessage) => string;
+}
+
+/**
+ * `POST /api/v1/orders`: authenticate, the `create` rate limit, the body, then the use case.
+ * Steps on node's own request and response, so the same list serves the Express route below
+ * and the create route that runs without Express (create-order-endpoint.ts).
+ */
+export function createOrderSteps(
+  { orders, stepTimeouts, rateLimits }: OrderRoutesDependencies,
+  { authenticate, clientAddress }: RouteGuards,
+): Step[] {
+  return [
+    authenticate,
+    routeRateLimit('create', rateLimits, clientAddress),
+    ...jsonBody(ORDER_BODY_LIMIT_BYTES),
+    async (req, res) => {
+      const idempotencyKey = req.headers['idempotency-key'];
+      const { order, replayed } = await placeOrder(
+        { orders, timeouts: stepTimeouts },
+        req.caller,
+        (req as { body?: unknown }).body,
+        typeof idempotencyKey === 'string' ? idempotencyKey : undefined,
+      );
+      setContextOrderId(order.id);
+      res.setHeader('Location', `${ORDERS_PATH}/${order.id}`);
+      res.setHeader('Idempotent-Replayed', String(replayed));
+      sendJson(res, 202, order);
+    },
+  ];
+}
+
 /**
  * Who may do what is decided by domain/access-policy.ts. Each route's own chain authenticates
  * (setting `req.caller`), applies its class's rate limit, and only then reads a body, sized to
@@ -45,28 +84,16 @@ export interface OrderRoutesDependencies {
  */
 export function orderRoutes(
   { orders, saga, stepTimeouts, rateLimits }: OrderRoutesDependencies,
-  authenticate: RequestHandler,
+  { authenticate, clientAddress }: RouteGuards,
+  createOrder: Step[],
 ): Router {
   const router = Router({ caseSensitive: true, strict: true });
-  const guard = (kind: RouteClass): RequestHandler[] => [
+  const guard = (kind: RouteClass): Step[] => [
     authenticate,
-    routeRateLimit(kind, rateLimits),
+    routeRateLimit(kind, rateLimits, clientAddress),
   ];
 
-  router.post('/', ...guard('create'), ...jsonBody(ORDER_BODY_LIMIT_BYTES), async (req, res) => {
-    const { order, replayed } = await placeOrder(
-      { orders, timeouts: stepTimeouts },
-      req.caller,
-      req.body,
-      req.get('idempotency-key'),
-    );
-    setContextOrderId(order.id);
-    res
-      .status(202)
-      .location(`${ORDERS_PATH}/${order.id}`)
-      .setHeader('Idempotent-Replayed', String(replayed))
-      .json(order);
-  });
+  router.post('/', ...createOrder);
 
   router.get('/', ...guard('read'), async (req, res) => {
     const query = parseOrThrow(listQuerySchema, req.query, 'The query parameters are not valid');

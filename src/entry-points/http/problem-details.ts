@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   AppError,
   errorMessage,
@@ -62,8 +63,12 @@ const RETRY_LATER: Record<string, string> = {
   'console-busy': 'console busy',
 };
 
+/**
+ * Answers with a problem document. On node's own response, so the Express routes and the create
+ * route (create-order-endpoint.ts, which runs without Express) answer alike.
+ */
 export function sendProblem(
-  res: Response,
+  res: ServerResponse,
   status: number,
   code: string,
   detail: string,
@@ -76,10 +81,21 @@ export function sendProblem(
     detail,
     ...extra,
   };
-  res
-    .status(status)
-    .type('application/problem+json')
-    .json({ ...problem, requestId: res.req.id });
+  sendJson(res, status, { ...problem, requestId: res.req.id }, 'application/problem+json');
+}
+
+/** A JSON answer: status, type with its charset, length, and no body for HEAD. */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  type = 'application/json',
+): void {
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  res.setHeader('Content-Type', `${type}; charset=utf-8`);
+  res.setHeader('Content-Length', Buffer.byteLength(text));
+  res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
 /** body-parser reports its failures as `type` strings; these are the client's mistakes. */
@@ -108,41 +124,58 @@ export function endOfRoutes(logger: Logger): [RequestHandler, ErrorRequestHandle
 export function problemDetailsHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     if (res.headersSent) return next(error);
-    const bodyError = typeof error?.type === 'string' ? BODY_PARSER_ERRORS[error.type] : undefined;
-    if (bodyError) {
-      const [status, code, detail] = bodyError;
-      const limit = typeof error.limit === 'number' ? ` (${error.limit} bytes)` : '';
-      return sendProblem(res, status, code, status === 413 ? `${detail}${limit}` : detail);
-    }
-    if (error instanceof URIError) {
-      // The router could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate).
-      return sendProblem(res, 400, 'bad-request', 'The request path is not valid UTF-8');
-    }
-    const status = error instanceof AppError ? STATUS_BY_CODE[error.code] : undefined;
-    if (status !== undefined) {
-      const appError = error as AppError;
-      if (appError instanceof UnauthorizedError) {
-        res.setHeader('WWW-Authenticate', appError.challenge);
-      }
-      const retryLater = RETRY_LATER[appError.code];
-      if (retryLater) {
-        logger.warn(retryLater, {
-          path: req.path,
-          error: errorMessage(appError.cause ?? appError),
-        });
-        res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
-      }
-      const extra =
-        appError instanceof ValidationError ? { errors: appError.fieldErrors } : appError.details;
-      return sendProblem(res, status, appError.code, publicDetail(appError), extra);
-    }
-    logger.error('unhandled error', {
-      path: req.path,
-      error: errorMessage(error),
-      stack: stackOf(error),
-    });
-    return sendProblem(res, 500, 'internal', 'Something went wrong on our side');
+    answerError(error, req, res, logger);
   };
+}
+
+/** The answer to an error that reached the end of a request's handling (see above). */
+export function answerError(
+  error: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+): void {
+  const { type, limit: limitBytes } = (error ?? {}) as { type?: unknown; limit?: unknown };
+  const bodyError = typeof type === 'string' ? BODY_PARSER_ERRORS[type] : undefined;
+  if (bodyError) {
+    const [status, code, detail] = bodyError;
+    const limit = typeof limitBytes === 'number' ? ` (${limitBytes} bytes)` : '';
+    return sendProblem(res, status, code, status === 413 ? `${detail}${limit}` : detail);
+  }
+  if (error instanceof URIError) {
+    // The router could not percent-decode a path parameter (e.g. %ED%A0%80, a lone surrogate).
+    return sendProblem(res, 400, 'bad-request', 'The request path is not valid UTF-8');
+  }
+  const status = error instanceof AppError ? STATUS_BY_CODE[error.code] : undefined;
+  if (status !== undefined) {
+    const appError = error as AppError;
+    if (appError instanceof UnauthorizedError) {
+      res.setHeader('WWW-Authenticate', appError.challenge);
+    }
+    const retryLater = RETRY_LATER[appError.code];
+    if (retryLater) {
+      logger.warn(retryLater, {
+        path: pathOf(req),
+        error: errorMessage(appError.cause ?? appError),
+      });
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    }
+    const extra =
+      appError instanceof ValidationError ? { errors: appError.fieldErrors } : appError.details;
+    return sendProblem(res, status, appError.code, publicDetail(appError), extra);
+  }
+  logger.error('unhandled error', {
+    path: pathOf(req),
+    error: errorMessage(error),
+    stack: stackOf(error),
+  });
+  return sendProblem(res, 500, 'internal', 'Something went wrong on our side');
+}
+
+/** The path of the request as it arrived, without its query. */
+function pathOf(req: IncomingMessage): string {
+  const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  return url.split('?', 1)[0] ?? '';
 }
 
 function stackOf(error: unknown): string | undefined {

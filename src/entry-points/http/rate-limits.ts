@@ -1,7 +1,10 @@
-import type { RequestHandler } from 'express';
-import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ipKeyGenerator } from 'express-rate-limit';
 import type { Caller } from '../../domain/access-policy';
 import { sendProblem } from './problem-details';
+import type { Step } from './request-steps';
+import './request-fields';
 
 /**
  * Hits per key in fixed windows, counted where every instance sees them (Postgres), so N
@@ -35,48 +38,93 @@ const LIMIT_TEXT: Record<RouteClass, string> = {
 };
 
 /**
- * The limit of one route class, per token subject, for the route itself: a middleware in the
- * route's own chain, so no spelling of the path reaches the handler without it. One statement
- * per request (the counter's upsert). Orders count only when accepted (`skipFailedRequests`,
- * one more statement for a refused one), so a client fixing a validation error is not locked
- * out; reads and cancels count whatever their answer, so probing ids costs the same.
+ * The limit of one route class, per token subject, for the route itself: a step in the route's
+ * own chain, so no spelling of the path reaches the handler without it. One statement per
+ * request (the counter's upsert). Orders count only when accepted (one more statement for a
+ * refused one), so a client fixing a validation error is not locked out; reads and cancels count
+ * whatever their answer, so probing ids costs the same.
+ *
+ * The answers are express-rate-limit's (draft-8 `RateLimit` and `RateLimit-Policy`, and
+ * `Retry-After` on a 429), written here on node's own response because that library needs
+ * Express's, and the create route runs without Express (create-order-endpoint.ts). Without a
+ * token subject (AUTH_MODE=none) the key is the client's address as `clientAddress` gives it
+ * (Express's `trust proxy` rule), one key per IPv6 /56 through that library's helper.
  */
-export function routeRateLimit(kind: RouteClass, settings: RateLimitSettings): RequestHandler {
+export function routeRateLimit(
+  kind: RouteClass,
+  settings: RateLimitSettings,
+  clientAddress: (req: IncomingMessage) => string,
+): Step {
   const perMinute = settings.perMinute[kind];
   if (perMinute === 0) return (_req, _res, next) => next();
-  return rateLimit({
-    windowMs: WINDOW_MS,
-    limit: perMinute,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    skipFailedRequests: kind === 'create',
-    identifier: kind,
-    ...(settings.counter && { store: sharedStore(settings.counter, kind) }),
-    // With AUTH_MODE=none there is no subject: the client address, through the library's helper
-    // (one key per IPv6 /56, not per address, which a client could rotate through).
-    keyGenerator: (req) => subjectKey(req.caller) ?? `address:${ipKeyGenerator(req.ip ?? '')}`,
-    // Retry-After is set by the library before this runs.
-    handler: (_req, res) =>
-      sendProblem(res, 429, 'rate-limited', `At most ${perMinute} ${LIMIT_TEXT[kind]}`),
-  });
+  const counter = settings.counter ?? memoryCounter();
+  const countsOnlyAccepted = kind === 'create';
+  return async (req, res, next) => {
+    const key = subjectKey(req.caller) ?? `address:${ipKeyGenerator(clientAddress(req))}`;
+    const counted = `${kind}:${key}`;
+    const { hits, resetTime } = await counter.hit(counted, WINDOW_MS);
+    if (countsOnlyAccepted) {
+      undoUnlessAccepted(res, () => {
+        // A hit of a window already over has nothing left to take back.
+        if (Date.now() < resetTime.getTime()) counter.undo(counted).catch(() => undefined);
+      });
+    }
+    const resetSeconds = Math.max(0, Math.ceil((resetTime.getTime() - Date.now()) / 1_000));
+    res.appendHeader(
+      'RateLimit',
+      `"${kind}"; r=${Math.max(perMinute - hits, 0)}; t=${resetSeconds}`,
+    );
+    res.appendHeader(
+      'RateLimit-Policy',
+      `"${kind}"; q=${perMinute}; w=${WINDOW_MS / 1_000}; pk=:${partitionKey(key)}:`,
+    );
+    if (hits <= perMinute) return next();
+    res.setHeader('Retry-After', String(resetSeconds));
+    sendProblem(res, 429, 'rate-limited', `At most ${perMinute} ${LIMIT_TEXT[kind]}`);
+  };
 }
 
-/** express-rate-limit's store interface over the shared counter; keys prefixed by class. */
-function sharedStore(counter: RateLimitCounter, kind: RouteClass): Store {
-  const prefixed = (key: string) => `${kind}:${key}`;
-  let windowMs = WINDOW_MS;
+/** Calls `undo` once if the answer is a refusal, or the request ends without an answer. */
+function undoUnlessAccepted(res: ServerResponse, undo: () => void): void {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    undo();
+  };
+  res.once('finish', () => {
+    if (res.statusCode >= 400) once();
+  });
+  res.once('close', () => {
+    if (!res.writableEnded) once();
+  });
+  res.once('error', once);
+}
+
+/** The policy's partition key, as express-rate-limit writes it: no subject shown in clear. */
+function partitionKey(key: string): string {
+  const hex = createHash('sha256').update(key).digest('hex').slice(0, 12);
+  return Buffer.from(hex).toString('base64');
+}
+
+/** Counts in this process alone, for apps built without a shared counter. */
+function memoryCounter(): RateLimitCounter {
+  const windows = new Map<string, { start: number; hits: number }>();
   return {
-    localKeys: false,
-    prefix: `${kind}:`,
-    init: (options) => {
-      windowMs = options.windowMs;
+    async hit(key, windowMs) {
+      const start = Math.floor(Date.now() / windowMs) * windowMs;
+      const window = windows.get(key);
+      const hits = window && window.start === start ? window.hits + 1 : 1;
+      windows.set(key, { start, hits });
+      return { hits, resetTime: new Date(start + windowMs) };
     },
-    increment: async (key) => {
-      const { hits, resetTime } = await counter.hit(prefixed(key), windowMs);
-      return { totalHits: hits, resetTime };
+    async undo(key) {
+      const window = windows.get(key);
+      if (window && window.hits > 0) window.hits -= 1;
     },
-    decrement: (key) => counter.undo(prefixed(key)),
-    resetKey: (key) => counter.reset(prefixed(key)),
+    async reset(key) {
+      windows.delete(key);
+    },
   };
 }
 

@@ -1,6 +1,9 @@
 import type { RequestHandler } from 'express';
-import { METHODS } from 'node:http';
+import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Histogram } from 'prom-client';
+import type { Step } from './request-steps';
+
+type RequestHistogram = Histogram<'route' | 'method' | 'status_code'>;
 
 /** Requests answered before reaching a route: a refused token, an unknown path, a bad body. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -13,9 +16,8 @@ const KNOWN_METHODS = new Set(METHODS);
  * labels. It is read when Express enters the route: by the time an error reaches the final
  * handler, Express has already reset `req.baseUrl` to the mount point above the router.
  */
-export function requestMetrics(histogram: Histogram<'route' | 'method' | 'status_code'>) {
+export function requestMetrics(histogram: RequestHistogram) {
   const handler: RequestHandler = (req, res, next) => {
-    const stopTimer = histogram.startTimer();
     let route = UNMATCHED_ROUTE;
     let matched: unknown;
     Object.defineProperty(req, 'route', {
@@ -29,14 +31,32 @@ export function requestMetrics(histogram: Histogram<'route' | 'method' | 'status
         route = value.path === '/' && req.baseUrl ? req.baseUrl : `${req.baseUrl}${value.path}`;
       },
     });
-    res.once('finish', () =>
-      stopTimer({
-        route,
-        method: KNOWN_METHODS.has(req.method) ? req.method : 'OTHER',
-        status_code: String(res.statusCode),
-      }),
-    );
+    timeRequest(histogram, req, res, () => route);
     next();
   };
   return handler;
+}
+
+/** The same timing for a route dispatched without Express's router (create-order-endpoint.ts). */
+export function routeMetrics(histogram: RequestHistogram, route: string): Step {
+  return (req, res, next) => {
+    timeRequest(histogram, req, res, () => route);
+    next();
+  };
+}
+
+function timeRequest(
+  histogram: RequestHistogram,
+  req: IncomingMessage,
+  res: ServerResponse,
+  routeOf: () => string,
+): void {
+  const stopTimer = histogram.startTimer();
+  res.once('finish', () =>
+    stopTimer({
+      route: routeOf(),
+      method: KNOWN_METHODS.has(req.method ?? '') ? (req.method as string) : 'OTHER',
+      status_code: String(res.statusCode),
+    }),
+  );
 }

@@ -1,17 +1,26 @@
-import express from 'express';
-import helmet from 'helmet';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import express, { type Express } from 'express';
+import proxyaddr from 'proxy-addr';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
 import { authenticate, type AuthenticationSettings } from './authentication';
+import { withCreateOrderEndpoint } from './create-order-endpoint';
 import { healthRoutes } from './health-routes';
 import { apiDocsRoutes } from './openapi/api-docs-routes';
 import { listen, type HttpTimeouts, type WebServer } from './http-listener';
-import { ORDERS_PATH, orderRoutes, type OrderRoutesDependencies } from './order-routes';
+import {
+  createOrderSteps,
+  ORDERS_PATH,
+  orderRoutes,
+  type OrderRoutesDependencies,
+} from './order-routes';
 import { refuseEmptyPathSegments } from './path-spelling';
 import { endOfRoutes, sendProblem } from './problem-details';
 import type { Readiness } from './readiness';
 import { requestId } from './request-id';
-import { requestMetrics } from './request-metrics';
+import { requestMetrics, routeMetrics } from './request-metrics';
+import type { Step } from './request-steps';
+import { securityHeaders } from './security-headers';
 
 export type { WebServer } from './http-listener';
 
@@ -25,46 +34,69 @@ export interface WebServerDependencies extends OrderRoutesDependencies {
 }
 
 /** The public API: customers' and operators' calls, `/health`, `/ready` and its OpenAPI document. */
-export function createApp(dependencies: WebServerDependencies) {
-  const { readiness, logger, trustProxy } = dependencies;
+export function createApp(dependencies: WebServerDependencies): Express {
+  return createApi(dependencies).app;
+}
+
+/**
+ * The API as an Express app, and the listener the server runs: the app, except that
+ * `POST /api/v1/orders` runs the same steps without Express (create-order-endpoint.ts).
+ */
+export function createApi(dependencies: WebServerDependencies): {
+  app: Express;
+  listener: RequestListener;
+} {
+  const { readiness, logger, trustProxy, metrics } = dependencies;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxy ?? false);
   // One spelling per path: `/API/v1/orders` and `/api/v1/orders/` are not the create route.
   app.set('case sensitive routing', true);
   app.set('strict routing', true);
-  app.use(requestMetrics(dependencies.metrics.httpRequestDuration));
-  app.use(requestId(logger));
-  // A JSON API: nothing may be framed, sniffed or loaded from its answers.
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      },
-      frameguard: { action: 'deny' },
-    }),
-  );
-  app.use(refuseEmptyPathSegments());
-  app.use(healthRoutes(readiness));
-  app.use(apiDocsRoutes());
+  // The client's address as Express's `req.ip` gives it, for a request Express never saw.
+  const trust = app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
+  const clientAddress = (req: IncomingMessage) => proxyaddr(req, trust);
+
+  const identify = requestId(logger);
+  const headers = securityHeaders();
   // Shutting down: a request that still reaches us (a keep-alive connection, a load balancer
   // that has not yet seen /ready fail) gets a clean refusal it may retry elsewhere.
-  app.use((_req, res, next) => {
+  const refuseWhileStopping: Step = (_req, res, next) => {
     if (!readiness.isStopping()) return next();
     res.setHeader('Connection', 'close');
     res.setHeader('Retry-After', '1');
     sendProblem(res, 503, 'shutting-down', 'The service is shutting down; try again');
-  });
+  };
   // Orders are personal: no cache along the way may keep them. No body is read here: each
   // route reads its own, after authentication and its rate limit (order-routes.ts).
-  app.use(ORDERS_PATH, (_req, res, next) => {
+  const noStore: Step = (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
-  });
-  app.use(ORDERS_PATH, orderRoutes(dependencies, authenticate(dependencies.authentication)));
+  };
+  const guards = { authenticate: authenticate(dependencies.authentication), clientAddress };
+  const createOrder = createOrderSteps(dependencies, guards);
+
+  app.use(requestMetrics(metrics.httpRequestDuration));
+  app.use(identify);
+  app.use(headers);
+  app.use(refuseEmptyPathSegments());
+  app.use(healthRoutes(readiness));
+  app.use(apiDocsRoutes());
+  app.use(refuseWhileStopping);
+  app.use(ORDERS_PATH, noStore);
+  app.use(ORDERS_PATH, orderRoutes(dependencies, guards, createOrder));
   app.use(endOfRoutes(logger));
-  return app;
+
+  // The same steps as the app's, in its order, for the one path and method.
+  const createOrderAlone = [
+    routeMetrics(metrics.httpRequestDuration, ORDERS_PATH),
+    identify,
+    headers,
+    refuseWhileStopping,
+    noStore,
+    ...createOrder,
+  ];
+  return { app, listener: withCreateOrderEndpoint(app, createOrderAlone, logger) };
 }
 
 export function startWebServer(
@@ -72,5 +104,6 @@ export function startWebServer(
   port: number,
   timeouts: HttpTimeouts,
 ): Promise<WebServer> {
-  return listen(createApp(dependencies), port, timeouts, dependencies.logger, 'HTTP server');
+  const { listener } = createApi(dependencies);
+  return listen(listener, port, timeouts, dependencies.logger, 'HTTP server');
 }

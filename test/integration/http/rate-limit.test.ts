@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   aValidOrder,
   postOrder,
@@ -6,6 +7,10 @@ import {
 } from '../../support/order-service-harness';
 import { bearer, customerToken, jwtSettings } from '../../support/auth-tokens';
 import { runningService } from '../../support/fixtures/running-service';
+
+/** express-rate-limit's draft-8 partition key: base64 of the first 12 hex digits of SHA-256. */
+const partitionKey = (key: string) =>
+  Buffer.from(createHash('sha256').update(key).digest('hex').slice(0, 12)).toString('base64');
 
 describe('rate limit on order creation, per token subject', () => {
   const LIMIT = 3;
@@ -35,6 +40,18 @@ describe('rate limit on order creation, per token subject', () => {
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(await readJson(refused)).toMatchObject({ type: '/problems/rate-limited', status: 429 });
     expect(await ordersOf('rl-alice')).toBe(LIMIT);
+  });
+
+  test('when a subject creates orders, then each answer tells what is left, in the draft-8 headers express-rate-limit writes', async () => {
+    const frank = bearer(await customerToken('rl-frank'));
+    const first = await postOrder(app.url, aValidOrder({ customerId: undefined }), frank);
+    const second = await postOrder(app.url, aValidOrder({ customerId: undefined }), frank);
+
+    expect(first.headers.get('ratelimit')).toMatch(/^"create"; r=2; t=([1-9]|[1-5]\d|60)$/);
+    expect(second.headers.get('ratelimit')).toMatch(/^"create"; r=1; t=\d+$/);
+    // The partition key is a digest of the subject's key, never the subject in clear.
+    const policy = `"create"; q=${LIMIT}; w=60; pk=:${partitionKey('customer:rl-frank')}:`;
+    expect(first.headers.get('ratelimit-policy')).toBe(policy);
   });
 
   test('when one subject is limited, then another subject is not', async () => {

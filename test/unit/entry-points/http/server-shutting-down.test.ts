@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createReadiness } from '../../../../src/entry-points/http/readiness';
-import { createApp } from '../../../../src/entry-points/http/server';
+import { createApi } from '../../../../src/entry-points/http/server';
 import { createLogger } from '../../../../src/shared/logger';
 import { createMetrics } from '../../../../src/shared/metrics';
 
@@ -13,14 +13,15 @@ describe('the public API while shutting down', () => {
   let server: Server;
   const readiness = createReadiness([]);
   beforeAll(async () => {
-    const app = createApp({
+    // The server's listener: the create route runs without Express (create-order-endpoint.ts).
+    const { listener } = createApi({
       readiness,
       authentication: { mode: 'none' },
       rateLimits: { perMinute: { create: 0, read: 0, cancel: 0 } },
       logger: createLogger('silent'),
       metrics: createMetrics(),
-    } as unknown as Parameters<typeof createApp>[0]);
-    server = createServer(app);
+    } as unknown as Parameters<typeof createApi>[0]);
+    server = createServer(listener);
     await new Promise<void>((resolve) => server.listen(0, resolve));
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
