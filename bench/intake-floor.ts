@@ -18,6 +18,14 @@ export interface IntakeAgainstFloor {
 export const SERVICE_POOL_SIZE = 10;
 
 /**
+ * Load sent to each before the rounds, and not reported: a fresh service process spends its
+ * first seconds compiling its hot code, connecting its pools and fetching Kafka metadata (its
+ * first round was 25-35% slower than its second, where the floor showed no gap). The rounds
+ * compare both warm; the same warm-up goes to the floor.
+ */
+export const WARM_UP_SECONDS = 2;
+
+/**
  * `rounds` rounds each of `seconds` from `connections` connections, service then floor in turn.
  * The floor writes to a fresh migrated database of its own, so no relay publishes its rows
  * while it is measured (the service's relay is part of the service's figure).
@@ -35,6 +43,8 @@ export async function intakeAgainstFloor(
   const serviceRounds: Array<LoadResult & { non2xx: number }> = [];
   const floorRounds: typeof serviceRounds = [];
   try {
+    await intakeRound(stack, sizes.connections, WARM_UP_SECONDS);
+    await postOrders(`${floor.url}/api/v1/orders`, {}, sizes.connections, WARM_UP_SECONDS);
     for (let i = 0; i < sizes.rounds; i++) {
       serviceRounds.push(await intakeRound(stack, sizes.connections, sizes.seconds));
       floorRounds.push(
@@ -63,7 +73,7 @@ export async function intakeAgainstFloor(
 export function intakeFloorRows(figures: IntakeAgainstFloor, connections: number, seconds: number) {
   const { service, floor } = figures;
   const rounds = service.perSecond.rounds.length;
-  const measure = `${connections} conns, ${rounds} × ${seconds} s each, alternating`;
+  const measure = `${connections} conns, ${rounds} × ${seconds} s each after ${WARM_UP_SECONDS} s of warm-up each, alternating`;
   return [
     {
       measure: `intake (HS256 tokens checked) vs Node floor: orders/s, ${measure}`,
