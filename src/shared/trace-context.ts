@@ -8,6 +8,7 @@ import {
   type Context,
   type Span,
 } from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 
 /**
  * Trace context across the outbox: what a row stores when written, and the context its record
@@ -22,6 +23,17 @@ export function enableTraceContext(): void {
 
 export function tracingEnabled(): boolean {
   return enabled;
+}
+
+/**
+ * Names the route of the HTTP request being handled, as Express's instrumentation does for the
+ * routes it sees: the server span gets `http.route` and its name (`POST /api/v1/orders`). For
+ * routes served without Express (entry-points/http/create-order-endpoint.ts).
+ */
+export function nameHttpRoute(route: string): void {
+  if (!enabled) return;
+  const metadata = getRPCMetadata(context.active());
+  if (metadata?.type === RPCType.HTTP) metadata.route = route;
 }
 
 /** The W3C `traceparent` of a context, or null when it carries no valid span. */

@@ -1,4 +1,5 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
+import { errorMessage } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
 import { ORDERS_PATH } from './order-routes';
 import { answerError } from './problem-details';
@@ -18,9 +19,18 @@ export function withCreateOrderEndpoint(
   logger: Logger,
 ): RequestListener {
   const createOrder = runSteps(steps, (error, req, res) => {
-    // An answer already under way cannot become a problem document: cut it, as Express does.
-    if (res.headersSent) return void res.destroy(error instanceof Error ? error : undefined);
-    answerError(error, req, res, logger);
+    try {
+      // An answer already under way cannot become a problem document: cut it, as Express does.
+      if (res.headersSent) {
+        logger.error('error after the answer began', { error: errorMessage(error) });
+        return void res.destroy();
+      }
+      answerError(error, req, res, logger);
+    } catch (failure) {
+      // The error handler's own failure must not take the process down with it.
+      logger.error('the error handler failed', { error: errorMessage(failure) });
+      res.destroy();
+    }
   });
   return (req, res) => (isCreateOrder(req) ? createOrder(req, res) : app(req, res));
 }

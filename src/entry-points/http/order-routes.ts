@@ -13,6 +13,7 @@ import { identifier, safeText } from '../../shared/safe-text';
 import { decodeCursor, encodeCursor } from '../../shared/list-cursor';
 import { parseOrThrow } from '../../shared/validation';
 import type { OrderStore } from '../../domain/order-store';
+import type { Logger } from '../../shared/logger';
 import type { SagaStore } from '../../domain/saga-store';
 import type { StepTimeouts } from '../../domain/saga-transitions';
 import { jsonBody, largestBodyBytes } from './json-body';
@@ -45,6 +46,7 @@ export interface RouteGuards {
   authenticate: Step;
   /** The client's address by Express's `trust proxy` rule: the rate limit's key without a token. */
   clientAddress: (req: IncomingMessage) => string;
+  logger: Logger;
 }
 
 /**
@@ -54,11 +56,11 @@ export interface RouteGuards {
  */
 export function createOrderSteps(
   { orders, stepTimeouts, rateLimits }: OrderRoutesDependencies,
-  { authenticate, clientAddress }: RouteGuards,
+  { authenticate, clientAddress, logger }: RouteGuards,
 ): Step[] {
   return [
     authenticate,
-    routeRateLimit('create', rateLimits, clientAddress),
+    routeRateLimit('create', rateLimits, clientAddress, logger),
     ...jsonBody(ORDER_BODY_LIMIT_BYTES),
     async (req, res) => {
       const idempotencyKey = req.headers['idempotency-key'];
@@ -84,13 +86,13 @@ export function createOrderSteps(
  */
 export function orderRoutes(
   { orders, saga, stepTimeouts, rateLimits }: OrderRoutesDependencies,
-  { authenticate, clientAddress }: RouteGuards,
+  { authenticate, clientAddress, logger }: RouteGuards,
   createOrder: Step[],
 ): Router {
   const router = Router({ caseSensitive: true, strict: true });
   const guard = (kind: RouteClass): Step[] => [
     authenticate,
-    routeRateLimit(kind, rateLimits, clientAddress),
+    routeRateLimit(kind, rateLimits, clientAddress, logger),
   ];
 
   router.post('/', ...createOrder);

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ipKeyGenerator } from 'express-rate-limit';
 import type { Caller } from '../../domain/access-policy';
+import { errorMessage } from '../../shared/app-error';
+import type { Logger } from '../../shared/logger';
 import { sendProblem } from './problem-details';
 import type { Step } from './request-steps';
 import './request-fields';
@@ -54,6 +56,7 @@ export function routeRateLimit(
   kind: RouteClass,
   settings: RateLimitSettings,
   clientAddress: (req: IncomingMessage) => string,
+  logger: Logger,
 ): Step {
   const perMinute = settings.perMinute[kind];
   if (perMinute === 0) return (_req, _res, next) => next();
@@ -62,13 +65,18 @@ export function routeRateLimit(
   return async (req, res, next) => {
     const key = subjectKey(req.caller) ?? `address:${ipKeyGenerator(clientAddress(req))}`;
     const counted = `${kind}:${key}`;
+    // Watched before the hit is counted: a client gone while it is counted is taken back too.
+    const onRefusal = countsOnlyAccepted ? watchForRefusal(res) : undefined;
     const { hits, resetTime } = await counter.hit(counted, WINDOW_MS);
-    if (countsOnlyAccepted) {
-      undoUnlessAccepted(res, () => {
-        // A hit of a window already over has nothing left to take back.
-        if (Date.now() < resetTime.getTime()) counter.undo(counted).catch(() => undefined);
-      });
-    }
+    onRefusal?.(() => {
+      // A hit of a window already over has nothing left to take back.
+      if (Date.now() >= resetTime.getTime()) return;
+      counter.undo(counted).catch((error: unknown) =>
+        logger.warn('a refused order could not be taken back from its rate limit', {
+          error: errorMessage(error),
+        }),
+      );
+    });
     const resetSeconds = Math.max(0, Math.ceil((resetTime.getTime() - Date.now()) / 1_000));
     res.appendHeader(
       'RateLimit',
@@ -84,21 +92,30 @@ export function routeRateLimit(
   };
 }
 
-/** Calls `undo` once if the answer is a refusal, or the request ends without an answer. */
-function undoUnlessAccepted(res: ServerResponse, undo: () => void): void {
-  let done = false;
-  const once = () => {
-    if (done) return;
-    done = true;
-    undo();
+/**
+ * Watches for an answer that refuses (4xx, 5xx), a request that ends without an answer, or a
+ * response error, from now on; returns how to say what to do then. That runs at most once, at
+ * once if the refusal came first.
+ */
+function watchForRefusal(res: ServerResponse): (undo: () => void) => void {
+  let refused = false;
+  let undo: (() => void) | undefined;
+  const refuse = () => {
+    if (refused) return;
+    refused = true;
+    undo?.();
   };
   res.once('finish', () => {
-    if (res.statusCode >= 400) once();
+    if (res.statusCode >= 400) refuse();
   });
   res.once('close', () => {
-    if (!res.writableEnded) once();
+    if (!res.writableEnded) refuse();
   });
-  res.once('error', once);
+  res.once('error', refuse);
+  return (then) => {
+    undo = then;
+    if (refused) then();
+  };
 }
 
 /** The policy's partition key, as express-rate-limit writes it: no subject shown in clear. */

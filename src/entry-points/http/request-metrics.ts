@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Histogram } from 'prom-client';
+import { nameHttpRoute } from '../../shared/trace-context';
 import type { Step } from './request-steps';
 
 type RequestHistogram = Histogram<'route' | 'method' | 'status_code'>;
@@ -37,10 +38,26 @@ export function requestMetrics(histogram: RequestHistogram) {
   return handler;
 }
 
-/** The same timing for a route dispatched without Express's router (create-order-endpoint.ts). */
-export function routeMetrics(histogram: RequestHistogram, route: string): Step {
+const ROUTE = Symbol('route');
+type Routed = { [ROUTE]?: string };
+
+/**
+ * The same timing for requests dispatched without Express's router (create-order-endpoint.ts):
+ * `unmatched` until `enterRoute` names the route, as Express names it only once its router
+ * enters the route (a refusal while shutting down comes before that).
+ */
+export function routeMetrics(histogram: RequestHistogram): Step {
   return (req, res, next) => {
-    timeRequest(histogram, req, res, () => route);
+    timeRequest(histogram, req, res, () => (res as Routed)[ROUTE] ?? UNMATCHED_ROUTE);
+    next();
+  };
+}
+
+/** Where Express's router would enter `route`: its metrics label and its trace's `http.route`. */
+export function enterRoute(route: string): Step {
+  return (_req, res, next) => {
+    (res as Routed)[ROUTE] = route;
+    nameHttpRoute(route);
     next();
   };
 }

@@ -11,9 +11,17 @@ export type Step = (
   next: (error?: unknown) => void,
 ) => void | Promise<void>;
 
+/** What the last step did not do: answer. A bug, answered 500 rather than left hanging. */
+export class UnansweredRequestError extends Error {
+  constructor() {
+    super('the last step called next() without answering');
+  }
+}
+
 /**
  * Runs `steps` in order, as Express would: a step calls `next()` to go on, or answers itself;
- * an error passed to `next`, thrown, or rejected by an async step goes to `onError`, once.
+ * an error passed to `next` (any truthy value, as Express takes it), thrown, or rejected by an
+ * async step goes to `onError`, once. A `next()` past the last step is an UnansweredRequestError.
  */
 export function runSteps(
   steps: readonly Step[],
@@ -28,9 +36,9 @@ export function runSteps(
       onError(error, req, res);
     };
     const next = (error?: unknown): void => {
-      if (error !== undefined) return fail(error);
+      if (error) return fail(error);
       const step = steps[index++];
-      if (!step) return;
+      if (!step) return fail(new UnansweredRequestError());
       try {
         const result = step(req, res, next);
         if (result) result.catch(fail);

@@ -18,7 +18,7 @@ import { refuseEmptyPathSegments } from './path-spelling';
 import { endOfRoutes, sendProblem } from './problem-details';
 import type { Readiness } from './readiness';
 import { requestId } from './request-id';
-import { requestMetrics, routeMetrics } from './request-metrics';
+import { enterRoute, requestMetrics, routeMetrics } from './request-metrics';
 import type { Step } from './request-steps';
 import { securityHeaders } from './security-headers';
 
@@ -73,7 +73,11 @@ export function createApi(dependencies: WebServerDependencies): {
     res.setHeader('Cache-Control', 'no-store');
     next();
   };
-  const guards = { authenticate: authenticate(dependencies.authentication), clientAddress };
+  const guards = {
+    authenticate: authenticate(dependencies.authentication),
+    clientAddress,
+    logger,
+  };
   const createOrder = createOrderSteps(dependencies, guards);
 
   app.use(requestMetrics(metrics.httpRequestDuration));
@@ -89,11 +93,12 @@ export function createApi(dependencies: WebServerDependencies): {
 
   // The same steps as the app's, in its order, for the one path and method.
   const createOrderAlone = [
-    routeMetrics(metrics.httpRequestDuration, ORDERS_PATH),
+    routeMetrics(metrics.httpRequestDuration),
     identify,
     headers,
     refuseWhileStopping,
     noStore,
+    enterRoute(ORDERS_PATH),
     ...createOrder,
   ];
   return { app, listener: withCreateOrderEndpoint(app, createOrderAlone, logger) };

@@ -165,8 +165,8 @@ interface Answer {
   body: unknown;
 }
 
-/** Headers that differ by connection or by request; ETag is Express's alone (tested above). */
-const PER_REQUEST = new Set(['date', 'x-request-id', 'etag', 'keep-alive', 'connection']);
+/** Headers that differ by connection or by request. */
+const PER_REQUEST = new Set(['date', 'x-request-id', 'keep-alive', 'connection']);
 
 async function answerOf(url: string, { headers, body, query = '' }: Request): Promise<Answer> {
   const response = await fetch(`${url}/api/v1/orders${query}`, { method: 'POST', headers, body });

@@ -12,6 +12,7 @@ import { createMetrics } from '../../../../src/shared/metrics';
 describe('the public API while shutting down', () => {
   let server: Server;
   const readiness = createReadiness([]);
+  const metrics = createMetrics();
   beforeAll(async () => {
     // The server's listener: the create route runs without Express (create-order-endpoint.ts).
     const { listener } = createApi({
@@ -19,7 +20,7 @@ describe('the public API while shutting down', () => {
       authentication: { mode: 'none' },
       rateLimits: { perMinute: { create: 0, read: 0, cancel: 0 } },
       logger: createLogger('silent'),
-      metrics: createMetrics(),
+      metrics,
     } as unknown as Parameters<typeof createApi>[0]);
     server = createServer(listener);
     await new Promise<void>((resolve) => server.listen(0, resolve));
@@ -43,5 +44,9 @@ describe('the public API while shutting down', () => {
     expect(await response.json()).toMatchObject({ type: '/problems/shutting-down', status: 503 });
     expect((await fetch(`${url}/ready`)).status).toBe(503);
     expect((await fetch(`${url}/health`)).status).toBe(200);
+    // Refused before any route was entered: no route's latency is skewed by a deploy.
+    const { values } = await metrics.httpRequestDuration.get();
+    const refusal = values.find((value) => value.labels.status_code === '503');
+    expect(refusal?.labels.route).toBe('unmatched');
   });
 });
