@@ -8,7 +8,7 @@ import { runSteps, type Step } from './request-steps';
 /**
  * `POST /api/v1/orders` without Express: intake is the hot path, and Express's router, its
  * request and response prototypes and its per-request work cost more CPU than the rest of intake
- * (issue 23: 0.74 → 0.4 ms of CPU per order; docs/performance.md). The steps are the ones the
+ * (issue 23: 0.74 → 0.44 ms of CPU per order; docs/performance.md). The steps are the ones the
  * Express app runs for this route, in the same order (server.ts builds both lists from the same
  * instances), and its errors leave through the same problem handler. Every other request goes to
  * the Express app.
