@@ -7,6 +7,7 @@
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose; --note TEXT is kept in it, e.g. what else ran).
 import { mkdirSync, writeFileSync } from 'node:fs';
+import * as prettier from 'prettier';
 import os from 'node:os';
 import path from 'node:path';
 import { formatTable } from '../src/shared/text-table';
@@ -335,9 +336,12 @@ async function main(): Promise<void> {
     loadAverage: { start: round(loadAtStart, 1), end: round(os.loadavg()[0] as number, 1) },
   };
   const note = noteIndex > 0 ? process.argv[noteIndex + 1] : undefined;
+  const results = { date, mode, machine, note, services: services.summary, figures, table: rows };
+  // Formatted as the repository's own Prettier would, so a committed run passes `npm run lint`.
+  const options = await prettier.resolveConfig(out);
   writeFileSync(
     out,
-    `${JSON.stringify({ date, mode, machine, note, services: services.summary, figures, table: rows }, null, 2)}\n`,
+    await prettier.format(JSON.stringify(results, null, 2), { ...options, parser: 'json' }),
   );
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }

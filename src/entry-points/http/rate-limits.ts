@@ -124,12 +124,18 @@ function partitionKey(key: string): string {
   return Buffer.from(hex).toString('base64');
 }
 
+/** Keys the in-process counter holds before it forgets those of windows already over. */
+const MEMORY_KEYS_BEFORE_PRUNING = 10_000;
+
 /** Counts in this process alone, for apps built without a shared counter. */
 function memoryCounter(): RateLimitCounter {
   const windows = new Map<string, { start: number; hits: number }>();
   return {
     async hit(key, windowMs) {
       const start = Math.floor(Date.now() / windowMs) * windowMs;
+      if (windows.size >= MEMORY_KEYS_BEFORE_PRUNING) {
+        for (const [known, window] of windows) if (window.start < start) windows.delete(known);
+      }
       const window = windows.get(key);
       const hits = window && window.start === start ? window.hits + 1 : 1;
       windows.set(key, { start, hits });
