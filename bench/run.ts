@@ -337,12 +337,15 @@ async function main(): Promise<void> {
   };
   const note = noteIndex > 0 ? process.argv[noteIndex + 1] : undefined;
   const results = { date, mode, machine, note, services: services.summary, figures, table: rows };
-  // Formatted as the repository's own Prettier would, so a committed run passes `npm run lint`.
-  const options = await prettier.resolveConfig(out);
-  writeFileSync(
-    out,
-    await prettier.format(JSON.stringify(results, null, 2), { ...options, parser: 'json' }),
-  );
+  const json = JSON.stringify(results, null, 2);
+  writeFileSync(out, `${json}\n`); // first as it is: a long run's figures are never lost
+  // Then formatted as the repository's own Prettier would, so a committed run passes lint.
+  try {
+    const options = await prettier.resolveConfig(out);
+    writeFileSync(out, await prettier.format(json, { ...options, parser: 'json' }));
+  } catch (error) {
+    process.stderr.write(`figures left unformatted (${String(error)}); run prettier --write\n`);
+  }
   process.stderr.write(`figures written to ${path.relative(process.cwd(), out)}\n`);
 }
 
