@@ -53,10 +53,14 @@ async function offer(url: string, auth: Record<string, string>, rate: number, se
     const scheduled = t0 + (i * 1000) / rate;
     const wait = scheduled - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    // From the scheduled time (a late send's wait counts: no coordinated omission), or from the
+    // send itself when it went early (a timer waking up to a millisecond early, or a wait under
+    // one): a fast answer to an early send was a negative sample, not a negative latency.
+    const from = Math.min(scheduled, performance.now());
     pending.push(
       postOnce(agent, target, headers).then(
         ({ status, body }) => {
-          const ms = performance.now() - scheduled;
+          const ms = performance.now() - from;
           if (ms < 0) negatives++;
           else latencies.push(ms);
           if (status === 202) ids.push((JSON.parse(body) as { id: string }).id);
