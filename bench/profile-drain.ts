@@ -3,41 +3,20 @@
 // drain row does), stops it so the profile is written, and prints the relay's rows/s, the CPU
 // per row and bench/cpu-profile-summary.ts's summary.
 // `tsx bench/profile-drain.ts [rows=40000] [outDir=/tmp/drain-profile] [OUTBOX_BATCH_SIZE]`
-import { mkdirSync } from 'node:fs';
-import { startLocalServices } from '../test/support/local-services';
-import { printNewestProfile } from './cpu-profile-summary';
 import { processCpuSeconds } from './measure';
+import { runProfileScript, withProfiledService } from './profiled-service';
 import { relayDrainThroughput } from './scenarios';
-import { startBenchStack } from './stack';
 
-async function main(): Promise<void> {
+runProfileScript(async () => {
   const [rows = '40000', outDir = '/tmp/drain-profile', batchSize] = process.argv.slice(2);
-  mkdirSync(outDir, { recursive: true });
-  const services = await startLocalServices();
-  try {
-    const env: Record<string, string> = batchSize ? { OUTBOX_BATCH_SIZE: batchSize } : {};
-    const stack = await startBenchStack(services, env, 1, [
-      '--cpu-prof',
-      `--cpu-prof-dir=${outDir}`,
-    ]);
-    try {
-      await relayDrainThroughput(stack, 2_000); // warm-up: connections, schemas, JIT
-      const before = processCpuSeconds(stack.pid);
-      const perSecond = await relayDrainThroughput(stack, Number(rows));
-      const cpuMs = (processCpuSeconds(stack.pid) - before) * 1000;
-      process.stdout.write(
-        `relay: ${perSecond.toFixed(0)} rows/s, CPU per row ${((cpuMs / Number(rows)) * 1000).toFixed(1)} µs\n`,
-      );
-    } finally {
-      await stack.stop();
-    }
-    printNewestProfile(outDir);
-  } finally {
-    await services.stop();
-  }
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${String(error)}\n`);
-  process.exit(1);
+  const env: Record<string, string> = batchSize ? { OUTBOX_BATCH_SIZE: batchSize } : {};
+  await withProfiledService(outDir, env, async (stack) => {
+    await relayDrainThroughput(stack, 2_000); // warm-up: connections, schemas, JIT
+    const before = processCpuSeconds(stack.pid);
+    const perSecond = await relayDrainThroughput(stack, Number(rows));
+    const cpuMs = (processCpuSeconds(stack.pid) - before) * 1000;
+    process.stdout.write(
+      `relay: ${perSecond.toFixed(0)} rows/s, CPU per row ${((cpuMs / Number(rows)) * 1000).toFixed(1)} µs\n`,
+    );
+  });
 });

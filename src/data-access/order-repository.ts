@@ -1,6 +1,7 @@
 import { poolOf, type Database } from './prisma-client-factory';
 import {
   DuplicateIdempotencyKeyError,
+  newOrderView,
   type OrderListQuery,
   type OrderStore,
 } from '../domain/order-store';
@@ -79,25 +80,7 @@ export function createOrderRepository(
         });
         const [row] = rows;
         if (outbox.length > 0) onOutboxWritten?.();
-        const createdAt = (row as { created_at: Date }).created_at.toISOString();
-        return {
-          id: order.id,
-          status: 'PENDING',
-          customerId: order.customerId,
-          currency: order.currency,
-          totalAmount: order.totalAmount,
-          items: order.items.map(({ productId, productName, quantity, unitPrice, lineTotal }) => ({
-            productId,
-            productName,
-            quantity,
-            unitPrice,
-            lineTotal,
-          })),
-          failureReason: null,
-          version: 0,
-          createdAt,
-          updatedAt: createdAt,
-        };
+        return newOrderView(order, (row as { created_at: Date }).created_at.toISOString());
       } catch (error) {
         if (order.idempotencyKey !== null && isUniqueViolation(error)) {
           throw new DuplicateIdempotencyKeyError(order.idempotencyKey, { cause: error });

@@ -17,6 +17,28 @@ export interface NewOrderRecord extends PricedOrder {
   reason: string;
 }
 
+/** A just-stored order as clients see it: PENDING, version 0, created and updated at `createdAt`. */
+export function newOrderView(order: NewOrderRecord, createdAt: string): OrderView {
+  return {
+    id: order.id,
+    status: 'PENDING',
+    customerId: order.customerId,
+    currency: order.currency,
+    totalAmount: order.totalAmount,
+    items: order.items.map(({ productId, productName, quantity, unitPrice, lineTotal }) => ({
+      productId,
+      productName,
+      quantity,
+      unitPrice,
+      lineTotal,
+    })),
+    failureReason: null,
+    version: 0,
+    createdAt,
+    updatedAt: createdAt,
+  };
+}
+
 export interface OrderListQuery {
   customerId?: string;
   status?: OrderStatus;

@@ -2,7 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { gzipSync } from 'node:zlib';
-import type { OrderStore } from '../../../../src/domain/order-store';
+import { newOrderView, type OrderStore } from '../../../../src/domain/order-store';
 import type { OrderView } from '../../../../src/domain/order-view';
 import { createReadiness } from '../../../../src/entry-points/http/readiness';
 import { createApi } from '../../../../src/entry-points/http/server';
@@ -193,25 +193,7 @@ function inMemoryOrders(): OrderStore {
   const byKey = new Map<string, { order: OrderView; requestHash: string | null }>();
   return {
     async insertNewOrder(record) {
-      const at = new Date().toISOString();
-      const order: OrderView = {
-        id: record.id,
-        status: 'PENDING',
-        customerId: record.customerId,
-        currency: record.currency,
-        totalAmount: record.totalAmount,
-        items: record.items.map(({ productId, productName, quantity, unitPrice, lineTotal }) => ({
-          productId,
-          productName,
-          quantity,
-          unitPrice,
-          lineTotal,
-        })),
-        failureReason: null,
-        version: 0,
-        createdAt: at,
-        updatedAt: at,
-      };
+      const order = newOrderView(record, new Date().toISOString());
       if (record.idempotencyKey !== null) {
         byKey.set(`${record.customerId} ${record.idempotencyKey}`, {
           order,
