@@ -2,8 +2,8 @@
 // database server and broker, because absolute numbers on shared 2-core machines are noise.
 // Modes: default (docs/performance.md's figures), --quick (smaller), --smoke (CI: it runs,
 // not how fast).
-// `--only drain` (or a comma-separated list of intake, saga, idle, drain, horizon, openloop,
-// sagafloor, console) runs just those.
+// `--only drain` (or a comma-separated list of intake, ratelimit, saga, idle, drain, horizon,
+// openloop, sagafloor, console) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose; --note TEXT is kept in it, e.g. what else ran).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { consoleBench, consoleRows } from './console';
 import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
 import { drainWithHorizon, horizonRows, type HorizonRun } from './held-horizon';
+import { rateLimitCost, rateLimitCostRows } from './rate-limit-cost';
 import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
 import { outboxKeys } from '../src/config/outbox';
@@ -127,6 +128,16 @@ async function main(): Promise<void> {
         ratio: `${round(against.service.perSecond.median / baseline.perSecond, 2)}x (median)`,
       });
     });
+
+    if (!only || only.includes('ratelimit')) {
+      const cost = await rateLimitCost(services, {
+        rounds: sizes.intakeRounds,
+        connections: sizes.connections,
+        seconds: sizes.roundSeconds,
+      });
+      figures.rateLimit = cost;
+      rows.push(...rateLimitCostRows(cost, sizes.connections, sizes.roundSeconds));
+    }
 
     await withStack('saga', async (stack) => {
       const before = processMemoryMb(stack.pid);
@@ -350,7 +361,15 @@ async function main(): Promise<void> {
 }
 
 type Scenario =
-  'intake' | 'saga' | 'idle' | 'drain' | 'horizon' | 'openloop' | 'sagafloor' | 'console';
+  | 'intake'
+  | 'ratelimit'
+  | 'saga'
+  | 'idle'
+  | 'drain'
+  | 'horizon'
+  | 'openloop'
+  | 'sagafloor'
+  | 'console';
 
 async function withFreshStack(
   services: LocalServices,
