@@ -1,6 +1,7 @@
 // What intake's rate limit costs as production runs it. The bench's other rows run with the
 // limit off (it is one customer, and a limit would refuse its load); production counts every
-// order with one upsert on the shared counter. Two fresh stacks, one with the limit set so high
+// order on the shared counter (one upsert, or one for a batch of concurrent hits of the same
+// caller). Two fresh stacks, one with the limit set so high
 // that nothing is refused but every order is counted, the same load alternating between them.
 import type { LocalServices } from '../test/support/local-services';
 import { describeSpread, ratioOf, spread, type Spread } from './floor';
@@ -58,7 +59,7 @@ export function rateLimitCostRows(figures: RateLimitCost, connections: number, s
   const rounds = counted.perSecond.rounds.length;
   return [
     {
-      measure: `intake with every order counted by the rate limit, as in production (one upsert each, none refused): orders/s, ${connections} conns, ${rounds} × ${seconds} s each after ${WARM_UP_SECONDS} s of warm-up each, alternating`,
+      measure: `intake with every order counted by the rate limit, as in production (none refused): orders/s, ${connections} conns, ${rounds} × ${seconds} s each after ${WARM_UP_SECONDS} s of warm-up each, alternating`,
       result: `${describeSpread(counted.perSecond, '/s')}; p99 ${describeSpread(counted.p99Ms, ' ms')}; non-2xx ${counted.non2xx}`,
       baseline: `same load, limit off: ${describeSpread(off.perSecond, '/s')}; p99 ${describeSpread(off.p99Ms, ' ms')}`,
       ratio: `${round(figures.ratio, 2)}x (medians)`,

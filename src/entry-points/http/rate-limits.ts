@@ -42,8 +42,9 @@ const LIMIT_TEXT: Record<RouteClass, string> = {
 /**
  * The limit of one route class, per token subject, for the route itself: a step in the route's
  * own chain, so no spelling of the path reaches the handler without it. One statement per
- * request (the counter's upsert). Orders count only when accepted (one more statement for a
- * refused one), so a client fixing a validation error is not locked out; reads and cancels count
+ * request at most (the counter's upsert, which coalesces a caller's concurrent hits). Orders
+ * count only when accepted (one more statement for a refused one), so a client fixing a
+ * validation error is not locked out; reads and cancels count
  * whatever their answer, so probing ids costs the same.
  *
  * The answers are express-rate-limit's (draft-8 `RateLimit` and `RateLimit-Policy`, and
