@@ -1,5 +1,5 @@
 // Small measuring helpers: closed-loop load with fixed concurrency, percentiles, memory.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface Percentiles {
   p50Ms: number;
@@ -34,6 +34,31 @@ export function processCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100 on Linux
+}
+
+/**
+ * CPU seconds used so far by every process on the machine, summed by group: the named pids
+ * apart, the rest by command name (`postgres`, `java`, ...). Two snapshots' difference says
+ * where the machine's cores went between them.
+ */
+export function cpuSecondsByGroup(named: Record<string, number>): Map<string, number> {
+  const groupOfPid = new Map(Object.entries(named).map(([group, pid]) => [pid, group]));
+  const totals = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const group = groupOfPid.get(Number(entry)) ?? command;
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    totals.set(group, (totals.get(group) ?? 0) + seconds);
+  }
+  return totals;
 }
 
 export function round(value: number, digits = 1): number {

@@ -1,7 +1,8 @@
 // Issue 23: where intake's CPU goes. Starts a fresh bench stack whose service runs under
 // `node --cpu-prof` (or, with `--floor`, bench/floor-intake.ts on a fresh database of its own),
 // drives the bench's intake load at it (same body, token and connections), stops it so the
-// profile is written, and prints its CPU per order and bench/cpu-profile-summary.ts's summary.
+// profile is written, and prints its CPU per order, the whole machine's CPU per order by process
+// (Postgres, the broker, the load generator too) and bench/cpu-profile-summary.ts's summary.
 // `tsx bench/profile-intake.ts [--floor] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createMigratedDatabase } from '../test/support/database';
@@ -9,7 +10,7 @@ import { startLocalServices, type LocalServices } from '../test/support/local-se
 import { printNewestProfile } from './cpu-profile-summary';
 import { startFloor } from './floor';
 import { postOrders } from './intake';
-import { processMemoryMb } from './measure';
+import { cpuSecondsByGroup, processMemoryMb } from './measure';
 import { SERVICE_POOL_SIZE } from './intake-floor';
 import { startBenchStack } from './stack';
 
@@ -55,9 +56,12 @@ async function main(): Promise<void> {
     try {
       const load = (s: number) => postOrders(target.url, target.headers, Number(connections), s);
       await load(2); // warm-up, as the bench's first round is
+      const named = { [floor ? 'floor' : 'service']: target.pid, 'load generator': process.pid };
+      const machineBefore = cpuSecondsByGroup(named);
       const before = cpuTicks(target.pid);
       const result = await load(Number(seconds));
       const after = cpuTicks(target.pid);
+      const machineAfter = cpuSecondsByGroup(named);
       // CPU per order holds better than orders/s on a machine others share; user and system
       // apart, as the kernel's share (socket writes) moves with what else runs.
       const perOrder = (ticks: number) => ((ticks * 10) / result.count).toFixed(3);
@@ -68,6 +72,18 @@ async function main(): Promise<void> {
           `system ${perOrder(after.system - before.system)} ms, ` +
           `peak RSS ${processMemoryMb(target.pid).peakRssMb.toFixed(0)} MB\n`,
       );
+      // Where the machine's cores went meanwhile: Postgres and the broker too, not only Node.
+      const spent = [...machineAfter]
+        .map(([group, total]) => [group, total - (machineBefore.get(group) ?? 0)] as const)
+        .filter(([, seconds]) => seconds > 0)
+        .sort((a, b) => b[1] - a[1]);
+      const all = spent.reduce((sum, [, seconds]) => sum + seconds, 0);
+      process.stdout.write(
+        `machine CPU per order, by process: ${((all * 1000) / result.count).toFixed(3)} ms in all\n`,
+      );
+      for (const [group, seconds] of spent.slice(0, 8)) {
+        process.stdout.write(`  ${((seconds * 1000) / result.count).toFixed(3)} ms  ${group}\n`);
+      }
     } finally {
       await target.stop();
     }
