@@ -44,8 +44,8 @@ const LIMIT_TEXT: Record<RouteClass, string> = {
  * own chain, so no spelling of the path reaches the handler without it. One statement per
  * request at most (the counter's upsert, which coalesces a caller's concurrent hits). Orders
  * count only when accepted (one more statement for a refused one), so a client fixing a
- * validation error is not locked out; reads and cancels count
- * whatever their answer, so probing ids costs the same.
+ * validation error is not locked out; reads and cancels count whatever their answer, so probing
+ * ids costs the same.
  *
  * The answers are express-rate-limit's (draft-8 `RateLimit` and `RateLimit-Policy`, and
  * `Retry-After` on a 429), written here on node's own response because that library needs
