@@ -3,8 +3,12 @@
 // drives the bench's intake load at it (same body, token and connections), stops it so the
 // profile is written, and prints its CPU per order, the whole machine's CPU per order by process
 // (Postgres, the broker, the load generator too) and bench/cpu-profile-summary.ts's summary.
-// `tsx bench/profile-intake.ts [--floor] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
+// `--born-published` (an experiment, never production): outbox rows are written already
+// published, so the relay finds nothing to claim, mark or send; the difference is what the
+// relay's whole share costs intake.
+// `tsx bench/profile-intake.ts [--floor | --born-published] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
 import { mkdirSync, readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import { createMigratedDatabase } from '../test/support/database';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
 import { printNewestProfile } from './cpu-profile-summary';
@@ -21,8 +25,24 @@ interface Target {
   stop(): Promise<void>;
 }
 
-async function serviceTarget(services: LocalServices, nodeArgs: string[]): Promise<Target> {
+/** A trigger that writes every outbox row as published already: the relay has nothing to do. */
+const BORN_PUBLISHED = `
+  CREATE FUNCTION bench_born_published() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN NEW.published_at := now(); RETURN NEW; END $$;
+  CREATE TRIGGER bench_born_published BEFORE INSERT ON outbox
+    FOR EACH ROW EXECUTE FUNCTION bench_born_published();`;
+
+async function serviceTarget(
+  services: LocalServices,
+  nodeArgs: string[],
+  bornPublished: boolean,
+): Promise<Target> {
   const stack = await startBenchStack(services, {}, 1, nodeArgs);
+  if (bornPublished) {
+    const client = new Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    await client.query(BORN_PUBLISHED).finally(() => client.end());
+  }
   const url = `${stack.serviceUrl}/api/v1/orders`;
   return { url, headers: stack.authorization, pid: stack.pid, stop: () => stack.stop() };
 }
@@ -45,14 +65,17 @@ async function floorTarget(services: LocalServices, nodeArgs: string[]): Promise
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const floor = args.includes('--floor');
+  const bornPublished = args.includes('--born-published');
   const [seconds = '10', connections = '64', outDir = '/tmp/intake-profile'] = args.filter(
-    (arg) => arg !== '--floor',
+    (arg) => !arg.startsWith('--'),
   );
   mkdirSync(outDir, { recursive: true });
   const services = await startLocalServices();
   try {
     const nodeArgs = ['--cpu-prof', `--cpu-prof-dir=${outDir}`];
-    const target = await (floor ? floorTarget : serviceTarget)(services, nodeArgs);
+    const target = floor
+      ? await floorTarget(services, nodeArgs)
+      : await serviceTarget(services, nodeArgs, bornPublished);
     try {
       const load = (s: number) => postOrders(target.url, target.headers, Number(connections), s);
       await load(2); // warm-up, as the bench's first round is
@@ -66,7 +89,7 @@ async function main(): Promise<void> {
       // apart, as the kernel's share (socket writes) moves with what else runs.
       const perOrder = (ticks: number) => ((ticks * 10) / result.count).toFixed(3);
       process.stdout.write(
-        `${floor ? 'floor' : 'service'}: ${result.perSecond.toFixed(0)} orders/s, ` +
+        `${floor ? 'floor' : bornPublished ? 'service, outbox rows born published' : 'service'}: ${result.perSecond.toFixed(0)} orders/s, ` +
           `p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, CPU per order (relay included): ` +
           `user ${perOrder(after.user - before.user)} ms, ` +
           `system ${perOrder(after.system - before.system)} ms, ` +
