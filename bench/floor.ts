@@ -72,6 +72,23 @@ export function spread(values: number[]): Spread {
   return { median, min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN, rounds: values };
 }
 
+/** Closed-loop rounds of one side of a comparison: throughput and p99 spreads, non-2xx answers. */
+export interface RoundsSummary {
+  perSecond: Spread;
+  p99Ms: Spread;
+  non2xx: number;
+}
+
+export function summarizeRounds(
+  rounds: ReadonlyArray<{ perSecond: number; p99Ms: number; non2xx: number }>,
+): RoundsSummary {
+  return {
+    perSecond: spread(rounds.map((r) => r.perSecond)),
+    p99Ms: spread(rounds.map((r) => r.p99Ms)),
+    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
+  };
+}
+
 /** "median 512 (480 to 530; rounds 480, 512, 530)" with `unit` after each figure. */
 export function describeSpread(s: Spread, unit: string, digits = 0): string {
   const f = (value: number) => `${round(value, digits)}${unit}`;

@@ -2,14 +2,14 @@
 // (bench/floor-intake.ts) under the same load, rounds alternating so both see the same machine.
 import { createMigratedDatabase } from '../test/support/database';
 import type { LocalServices } from '../test/support/local-services';
-import { describeSpread, ratioOf, spread, startFloor, type Spread } from './floor';
+import { describeSpread, ratioOf, startFloor, summarizeRounds, type RoundsSummary } from './floor';
 import { intakeRound, postOrders } from './intake';
 import { round, type LoadResult } from './measure';
 import type { BenchStack } from './stack';
 
 export interface IntakeAgainstFloor {
-  service: { perSecond: Spread; p99Ms: Spread; non2xx: number };
-  floor: { perSecond: Spread; p99Ms: Spread; non2xx: number };
+  service: RoundsSummary;
+  floor: RoundsSummary;
   throughputRatio: number;
   p99Ratio: number;
 }
@@ -55,13 +55,8 @@ export async function intakeAgainstFloor(
     await floor.stop();
     await database.drop();
   }
-  const summary = (results: typeof serviceRounds) => ({
-    perSecond: spread(results.map((r) => r.perSecond)),
-    p99Ms: spread(results.map((r) => r.p99Ms)),
-    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
-  });
-  const service = summary(serviceRounds);
-  const floorSummary = summary(floorRounds);
+  const service = summarizeRounds(serviceRounds);
+  const floorSummary = summarizeRounds(floorRounds);
   return {
     service,
     floor: floorSummary,

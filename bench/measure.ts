@@ -28,12 +28,28 @@ export function processMemoryMb(pid: number): { rssMb: number; peakRssMb: number
   return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-export function processCpuSeconds(pid: number): number {
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** A /proc/<pid>/stat line's command, and its user and system CPU seconds so far. */
+function cpuOfStat(stat: string): { command: string; user: number; system: number } {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th,
+  // in clock ticks (USER_HZ = 100 on Linux).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks, USER_HZ = 100 on Linux
+  return {
+    command: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    user: Number(fields[11]) / 100,
+    system: Number(fields[12]) / 100,
+  };
+}
+
+/** User and system CPU seconds a process has used so far. */
+export function processCpuTimes(pid: number): { user: number; system: number } {
+  const { user, system } = cpuOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return { user, system };
+}
+
+/** CPU seconds (user + system) a process has used so far. */
+export function processCpuSeconds(pid: number): number {
+  const { user, system } = processCpuTimes(pid);
+  return user + system;
 }
 
 /**
@@ -52,11 +68,9 @@ export function cpuSecondsByGroup(named: Record<string, number>): Map<string, nu
     } catch {
       continue; // exited meanwhile
     }
-    const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const { command, user, system } = cpuOfStat(stat);
     const group = groupOfPid.get(Number(entry)) ?? command;
-    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
-    totals.set(group, (totals.get(group) ?? 0) + seconds);
+    totals.set(group, (totals.get(group) ?? 0) + user + system);
   }
   return totals;
 }

@@ -7,14 +7,14 @@
 // published, so the relay finds nothing to claim, mark or send; the difference is what the
 // relay's whole share costs intake.
 // `tsx bench/profile-intake.ts [--floor | --born-published] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { Client } from 'pg';
 import { createMigratedDatabase } from '../test/support/database';
 import { startLocalServices, type LocalServices } from '../test/support/local-services';
 import { printNewestProfile } from './cpu-profile-summary';
 import { startFloor } from './floor';
 import { postOrders } from './intake';
-import { cpuSecondsByGroup, processMemoryMb } from './measure';
+import { cpuSecondsByGroup, processCpuTimes, processMemoryMb } from './measure';
 import { SERVICE_POOL_SIZE } from './intake-floor';
 import { startBenchStack } from './stack';
 
@@ -79,17 +79,22 @@ async function main(): Promise<void> {
     try {
       const load = (s: number) => postOrders(target.url, target.headers, Number(connections), s);
       await load(2); // warm-up, as the bench's first round is
-      const named = { [floor ? 'floor' : 'service']: target.pid, 'load generator': process.pid };
+      const label = floor
+        ? 'floor'
+        : bornPublished
+          ? 'service, outbox rows born published'
+          : 'service';
+      const named = { [label]: target.pid, 'load generator': process.pid };
       const machineBefore = cpuSecondsByGroup(named);
-      const before = cpuTicks(target.pid);
+      const before = processCpuTimes(target.pid);
       const result = await load(Number(seconds));
-      const after = cpuTicks(target.pid);
+      const after = processCpuTimes(target.pid);
       const machineAfter = cpuSecondsByGroup(named);
       // CPU per order holds better than orders/s on a machine others share; user and system
       // apart, as the kernel's share (socket writes) moves with what else runs.
-      const perOrder = (ticks: number) => ((ticks * 10) / result.count).toFixed(3);
+      const perOrder = (seconds: number) => ((seconds * 1000) / result.count).toFixed(3);
       process.stdout.write(
-        `${floor ? 'floor' : bornPublished ? 'service, outbox rows born published' : 'service'}: ${result.perSecond.toFixed(0)} orders/s, ` +
+        `${label}: ${result.perSecond.toFixed(0)} orders/s, ` +
           `p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, CPU per order (relay included): ` +
           `user ${perOrder(after.user - before.user)} ms, ` +
           `system ${perOrder(after.system - before.system)} ms, ` +
@@ -114,13 +119,6 @@ async function main(): Promise<void> {
   } finally {
     await services.stop();
   }
-}
-
-/** utime and stime of a process in clock ticks (USER_HZ = 100), from /proc/<pid>/stat. */
-function cpuTicks(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(fields[11]), system: Number(fields[12]) };
 }
 
 main().catch((error: unknown) => {

@@ -1,10 +1,10 @@
 // What intake's rate limit costs as production runs it. The bench's other rows run with the
 // limit off (it is one customer, and a limit would refuse its load); production counts every
 // order on the shared counter (one upsert, or one for a batch of concurrent hits of the same
-// caller). Two fresh stacks, one with the limit set so high
-// that nothing is refused but every order is counted, the same load alternating between them.
+// caller). Two fresh stacks, one with the limit set so high that nothing is refused but every
+// order is counted, the same load alternating between them.
 import type { LocalServices } from '../test/support/local-services';
-import { describeSpread, ratioOf, spread, type Spread } from './floor';
+import { describeSpread, ratioOf, summarizeRounds, type RoundsSummary } from './floor';
 import { intakeRound } from './intake';
 import { WARM_UP_SECONDS } from './intake-floor';
 import { round } from './measure';
@@ -16,8 +16,8 @@ type Round = Awaited<ReturnType<typeof intakeRound>>;
 const NEVER_REACHED_PER_MINUTE = 1_000_000_000;
 
 export interface RateLimitCost {
-  counted: { perSecond: Spread; p99Ms: Spread; non2xx: number };
-  off: { perSecond: Spread; p99Ms: Spread; non2xx: number };
+  counted: RoundsSummary;
+  off: RoundsSummary;
   ratio: number;
 }
 
@@ -42,12 +42,10 @@ export async function rateLimitCost(
   } finally {
     await Promise.all([off.stop(), counted.stop()]);
   }
-  const summary = (rounds: Round[]) => ({
-    perSecond: spread(rounds.map((r) => r.perSecond)),
-    p99Ms: spread(rounds.map((r) => r.p99Ms)),
-    non2xx: rounds.reduce((sum, r) => sum + r.non2xx, 0),
-  });
-  const figures = { off: summary(results.off), counted: summary(results.counted) };
+  const figures = {
+    off: summarizeRounds(results.off),
+    counted: summarizeRounds(results.counted),
+  };
   return {
     ...figures,
     ratio: ratioOf(figures.counted.perSecond.median, figures.off.perSecond.median),
