@@ -66,6 +66,8 @@ async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const floor = args.includes('--floor');
   const bornPublished = args.includes('--born-published');
+  // The floor writes to a database of its own with no relay: there is nothing to publish.
+  if (floor && bornPublished) throw new Error('--born-published is for the service, not --floor');
   const [seconds = '10', connections = '64', outDir = '/tmp/intake-profile'] = args.filter(
     (arg) => !arg.startsWith('--'),
   );

@@ -1,18 +1,9 @@
 import type { Request, Response } from 'express';
-import { AppError, errorMessage, publicDetail } from '../../shared/app-error';
+import { errorMessage } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
+import { toldError } from '../http/problem-details';
 
 export const NDJSON = 'application/x-ndjson';
-
-/**
- * The errors a bulk action can stop with part-way, told as they are (the problem answers'
- * codes); any other is told as `internal`, as the problem handler does, so nothing else leaks.
- */
-const STOPPED_PART_WAY = new Set([
-  'kafka-unavailable',
-  'database-unavailable',
-  'console-action-refused',
-]);
 
 /** Told after each chunk of a bulk action: how many records are done of how many. */
 export type ProgressReport = (done: number, total: number) => void;
@@ -55,10 +46,7 @@ export async function answerWithProgress<T>(
       path: req.path,
       error: errorMessage(error),
     });
-    const stopped =
-      error instanceof AppError && STOPPED_PART_WAY.has(error.code)
-        ? { code: error.code, detail: publicDetail(error) }
-        : { code: 'internal', detail: 'Something went wrong on our side' };
-    res.end(line({ error: stopped }));
+    // Told as a problem answer would tell it: the service's own errors as they are, no other.
+    res.end(line({ error: toldError(error) }));
   }
 }

@@ -56,6 +56,19 @@ const STATUS_BY_CODE: Record<string, number> = {
   'console-busy': 503,
 };
 
+/** What a client is told of an error that is not one of the service's own: nothing internal. */
+const INTERNAL = { code: 'internal', detail: 'Something went wrong on our side' } as const;
+
+/**
+ * What a client is told of `error` where there is no status to give (a stream already under
+ * way): its code and public detail when it is an error the API answers with, else `internal`.
+ */
+export function toldError(error: unknown): { code: string; detail: string } {
+  return error instanceof AppError && STATUS_BY_CODE[error.code] !== undefined
+    ? { code: error.code, detail: publicDetail(error) }
+    : INTERNAL;
+}
+
 /** Codes whose answer tells the client when to try again, with the line each logs. */
 const RETRY_LATER: Record<string, string> = {
   'authentication-unavailable': 'token keys unavailable',
@@ -169,7 +182,7 @@ export function answerError(
     error: errorMessage(error),
     stack: stackOf(error),
   });
-  return sendProblem(res, 500, 'internal', 'Something went wrong on our side');
+  return sendProblem(res, 500, INTERNAL.code, INTERNAL.detail);
 }
 
 /** The path of the request as it arrived, without its query. */
