@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { errorMessage } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
-import { toldError } from '../http/problem-details';
+import { toldError } from '../../shared/public-errors';
 
 export const NDJSON = 'application/x-ndjson';
 

@@ -9,6 +9,7 @@ import {
   type FieldError,
 } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
+import { INTERNAL, STATUS_BY_CODE } from '../../shared/public-errors';
 
 /** An RFC 9457 problem document. `type` names an entry in docs/api.md's "Errors" table. */
 export interface Problem {
@@ -34,40 +35,6 @@ const TITLES: Record<number, string> = {
 };
 
 export const RETRY_AFTER_SECONDS = 5;
-
-/**
- * The HTTP status of each error code the API can answer with: the one place errors meet HTTP.
- * A code not listed is a bug that reached the API: 500, logged.
- */
-const STATUS_BY_CODE: Record<string, number> = {
-  validation: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  'not-found': 404,
-  'order-not-cancellable': 409,
-  'concurrent-update': 409,
-  'idempotency-key-reused': 422,
-  'authentication-unavailable': 503,
-  'database-unavailable': 503,
-  // The operator console's (entry-points/console).
-  'console-action-refused': 409,
-  'kafka-unavailable': 503,
-  'dead-letter-read-timeout': 503,
-  'console-busy': 503,
-};
-
-/** What a client is told of an error that is not one of the service's own: nothing internal. */
-const INTERNAL = { code: 'internal', detail: 'Something went wrong on our side' } as const;
-
-/**
- * What a client is told of `error` where there is no status to give (a stream already under
- * way): its code and public detail when it is an error the API answers with, else `internal`.
- */
-export function toldError(error: unknown): { code: string; detail: string } {
-  return error instanceof AppError && STATUS_BY_CODE[error.code] !== undefined
-    ? { code: error.code, detail: publicDetail(error) }
-    : INTERNAL;
-}
 
 /** Codes whose answer tells the client when to try again, with the line each logs. */
 const RETRY_LATER: Record<string, string> = {
