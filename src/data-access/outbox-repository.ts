@@ -64,7 +64,7 @@ export const RELAY_SLOTS = 32;
 export const slotOf = (orderId: string) =>
   `(hashtext(${orderId}::text) & 2147483647) % ${RELAY_SLOTS}`;
 
-const PRUNE_CHUNK = 5_000;
+export const PRUNE_CHUNK = 5_000;
 /**
  * The relay's sessions. Losing a commit in a crash only sends its rows again, which
  * at-least-once allows. No bitmap scans: believing few rows unpublished (statistics go stale in
@@ -108,6 +108,15 @@ export const CLAIM = `
   WHERE o.id = ANY(ARRAY(SELECT id FROM within)) AND o.published_at IS NULL
   ORDER BY o.id
   FOR UPDATE OF o`;
+/**
+ * One chunk of pruning: the $2 oldest published rows older than $1, in the order of their index
+ * (so the scan stops after the chunk), deleted by id lookups. In id order the planner sorted
+ * every prunable row for each chunk; as an `IN` join it scanned the whole table for each chunk
+ * (outbox-claim-cost.test.ts).
+ */
+export const PRUNE_CHUNK_SQL = `
+  DELETE FROM outbox WHERE id = ANY(ARRAY(
+    SELECT id FROM outbox WHERE published_at < $1 ORDER BY published_at LIMIT $2))`;
 const MARK_PUBLISHED = `UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])`;
 const RECORD_FAILURE = `
   UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 1000) WHERE id = ANY($1::bigint[])`;
@@ -231,11 +240,7 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
     async prunePublished(before: Date): Promise<number> {
       let total = 0;
       for (;;) {
-        const { rowCount } = await pool.query(
-          `DELETE FROM outbox WHERE id IN (
-             SELECT id FROM outbox WHERE published_at < $1 ORDER BY id LIMIT $2)`,
-          [before, PRUNE_CHUNK],
-        );
+        const { rowCount } = await pool.query(PRUNE_CHUNK_SQL, [before, PRUNE_CHUNK]);
         total += rowCount ?? 0;
         if ((rowCount ?? 0) < PRUNE_CHUNK) return total;
       }
