@@ -5,7 +5,7 @@ import {
   PRUNE_CHUNK_SQL,
   RELAY_SESSION_OPTIONS,
 } from '../../../src/data-access/outbox-repository';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { createTestDatabase } from '../../support/database';
 import { analyzedPlan, blocksRead } from '../../support/query-plans';
 
 /** `count` outbox rows, published at `publishedAt` (null: waiting to be). */
@@ -21,13 +21,32 @@ async function addRows(sql: Client, count: number, publishedAt: Date | null): Pr
   );
 }
 
+interface OutboxDatabase {
+  /** For setting up rows and statistics. */
+  sql: Client;
+  /** Set up as the relay's sessions are: the statements under test run here. */
+  relaySession: Client;
+  drop(): Promise<void>;
+}
+
 /** A database whose outbox autovacuum leaves alone, so its statistics stay as a test sets them. */
-async function outboxDatabase(): Promise<{ database: TestDatabase; sql: Client }> {
+async function outboxDatabase(): Promise<OutboxDatabase> {
   const database = await createTestDatabase();
   const sql = new Client({ connectionString: database.url });
-  await sql.connect();
+  const relaySession = new Client({
+    connectionString: database.url,
+    options: RELAY_SESSION_OPTIONS,
+  });
+  await Promise.all([sql.connect(), relaySession.connect()]);
   await sql.query(`ALTER TABLE outbox SET (autovacuum_enabled = off)`);
-  return { database, sql };
+  return {
+    sql,
+    relaySession,
+    async drop() {
+      await Promise.all([sql.end(), relaySession.end()]);
+      await database.drop();
+    },
+  };
 }
 
 /**
@@ -39,32 +58,24 @@ describe.each([
   ['statistics taken while nothing waited', true],
 ])('an outbox claim reads its batch, not the backlog behind it (%s)', (_, analyzedEmpty) => {
   const BATCH = 100;
-  let database: TestDatabase;
-  let sql: Client;
-  let relaySession: Client;
+  let outbox: OutboxDatabase;
 
   beforeAll(async () => {
-    ({ database, sql } = await outboxDatabase());
+    outbox = await outboxDatabase();
     if (analyzedEmpty) {
-      await addRows(sql, 1_000, new Date());
-      await sql.query(`ANALYZE outbox`);
+      await addRows(outbox.sql, 1_000, new Date());
+      await outbox.sql.query(`ANALYZE outbox`);
     }
-    relaySession = new Client({ connectionString: database.url, options: RELAY_SESSION_OPTIONS });
-    await relaySession.connect();
   });
-  afterAll(async () => {
-    await relaySession?.end();
-    await sql?.end();
-    await database?.drop();
-  });
+  afterAll(() => outbox?.drop());
 
   /** The claim as the relay sends it, in a session set up as the relay's are. */
-  const claimPlan = () => analyzedPlan(relaySession, CLAIM, [BATCH, [], [], null, 1 << 20]);
+  const claimPlan = () => analyzedPlan(outbox.relaySession, CLAIM, [BATCH, [], [], null, 1 << 20]);
 
   it('when the backlog grows tenfold, then the claim reads about the same number of blocks', async () => {
-    await addRows(sql, 2_000, null);
+    await addRows(outbox.sql, 2_000, null);
     const small = blocksRead(await claimPlan());
-    await addRows(sql, 18_000, null);
+    await addRows(outbox.sql, 18_000, null);
     const large = await claimPlan();
 
     // Reading every unpublished row (a bitmap scan, or a full ordered scan) is ten times more.
@@ -77,26 +88,21 @@ describe.each([
 describe('an outbox pruning chunk finds its rows, not the table around them', () => {
   const longAgo = new Date(Date.now() - 100 * 3_600_000);
   const retainedFrom = new Date(Date.now() - 72 * 3_600_000);
-  let database: TestDatabase;
-  let sql: Client;
-  let relaySession: Client;
+  let outbox: OutboxDatabase;
 
   beforeAll(async () => {
-    ({ database, sql } = await outboxDatabase());
-    await addRows(sql, 2 * PRUNE_CHUNK, longAgo);
-    await addRows(sql, 50_000, new Date());
-    await sql.query(`ANALYZE outbox`);
-    relaySession = new Client({ connectionString: database.url, options: RELAY_SESSION_OPTIONS });
-    await relaySession.connect();
+    outbox = await outboxDatabase();
+    await addRows(outbox.sql, 2 * PRUNE_CHUNK, longAgo);
+    await addRows(outbox.sql, 50_000, new Date());
+    await outbox.sql.query(`ANALYZE outbox`);
   });
-  afterAll(async () => {
-    await relaySession?.end();
-    await sql?.end();
-    await database?.drop();
-  });
+  afterAll(() => outbox?.drop());
 
   it('when most rows are still kept, then a chunk reads its rows in index order and deletes them by id', async () => {
-    const plan = await analyzedPlan(relaySession, PRUNE_CHUNK_SQL, [retainedFrom, PRUNE_CHUNK]);
+    const plan = await analyzedPlan(outbox.relaySession, PRUNE_CHUNK_SQL, [
+      retainedFrom,
+      PRUNE_CHUNK,
+    ]);
 
     // As an IN join, each chunk hashed its ids against a sequential scan of the whole outbox:
     // once per 5,000 rows pruned, hours of it at a production outbox's size.
