@@ -311,6 +311,7 @@ export async function startOrderService(
         logger: logger.child({ namespace: 'HTTP' }),
         metrics,
         trustProxy: httpOptions.trustProxy,
+        maxConcurrentRequests: httpOptions.maxConcurrentRequests,
       },
       httpOptions.port,
       httpOptions.timeouts,

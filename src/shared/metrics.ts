@@ -23,6 +23,16 @@ export function createMetrics() {
       buckets: LATENCY_BUCKETS,
       registers,
     }),
+    httpRequestsInProgress: new Gauge({
+      name: 'http_requests_in_progress',
+      help: 'Public API requests past their checks and doing their work now (bounded by HTTP_MAX_CONCURRENT_REQUESTS)',
+      registers,
+    }),
+    httpRequestsShed: new Counter({
+      name: 'http_requests_shed_total',
+      help: 'Public API requests refused with 503 overloaded because HTTP_MAX_CONCURRENT_REQUESTS were in progress',
+      registers,
+    }),
     ordersCreated: new Counter({
       name: 'orders_created_total',
       help: 'Orders accepted and stored (idempotent replays not counted)',

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { setContextOrderId } from '../../shared/request-context';
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { placeOrder } from '../../domain/place-order-use-case';
 import { cancelBodySchema, cancelOrder } from '../../domain/cancel-order-use-case';
@@ -16,6 +16,7 @@ import type { OrderStore } from '../../domain/order-store';
 import type { Logger } from '../../shared/logger';
 import type { SagaStore } from '../../domain/saga-store';
 import type { StepTimeouts } from '../../domain/saga-transitions';
+import type { Admission } from './admission';
 import { jsonBody, largestBodyBytes } from './json-body';
 import { sendJson } from './problem-details';
 import { routeRateLimit, type RateLimitSettings, type RouteClass } from './rate-limits';
@@ -47,22 +48,26 @@ export interface RouteGuards {
   /** The client's address by Express's `trust proxy` rule: the rate limit's key without a token. */
   clientAddress: (req: IncomingMessage) => string;
   logger: Logger;
+  /** The bound on requests at work at once (admission.ts): checked first, held by the handler. */
+  admission: Admission;
 }
 
 /**
- * `POST /api/v1/orders`: authenticate, the `create` rate limit, the body, then the use case.
+ * `POST /api/v1/orders`: the load bound, authenticate, the `create` rate limit, the body, then
+ * the use case (holding a place under the bound).
  * Steps on node's own request and response, so the same list serves the Express route below
  * and the create route that runs without Express (create-order-endpoint.ts).
  */
 export function createOrderSteps(
   { orders, stepTimeouts, rateLimits }: OrderRoutesDependencies,
-  { authenticate, clientAddress, logger }: RouteGuards,
+  { authenticate, clientAddress, logger, admission }: RouteGuards,
 ): Step[] {
   return [
+    admission.refuseWhenFull,
     authenticate,
     routeRateLimit('create', rateLimits, clientAddress, logger),
     ...jsonBody(ORDER_BODY_LIMIT_BYTES),
-    async (req, res) => {
+    admission.admitted(async (req, res) => {
       const idempotencyKey = req.headers['idempotency-key'];
       const { order, replayed } = await placeOrder(
         { orders, timeouts: stepTimeouts },
@@ -74,7 +79,7 @@ export function createOrderSteps(
       res.setHeader('Location', `${ORDERS_PATH}/${order.id}`);
       res.setHeader('Idempotent-Replayed', String(replayed));
       sendJson(res, 202, order);
-    },
+    }),
   ];
 }
 
@@ -86,45 +91,58 @@ export function createOrderSteps(
  */
 export function orderRoutes(
   { orders, saga, stepTimeouts, rateLimits }: OrderRoutesDependencies,
-  { authenticate, clientAddress, logger }: RouteGuards,
+  { authenticate, clientAddress, logger, admission }: RouteGuards,
   createOrder: Step[],
 ): Router {
   const router = Router({ caseSensitive: true, strict: true });
+  const { admitted } = admission;
   const guard = (kind: RouteClass): Step[] => [
+    admission.refuseWhenFull,
     authenticate,
     routeRateLimit(kind, rateLimits, clientAddress, logger),
   ];
 
   router.post('/', ...createOrder);
 
-  router.get('/', ...guard('read'), async (req, res) => {
-    const query = parseOrThrow(listQuerySchema, req.query, 'The query parameters are not valid');
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const customerId = customerFilterForList(req.caller, query.customerId);
-    const page = await orders.list({ ...query, customerId, after });
-    const last = page.orders.at(-1);
-    res.json({ items: page.orders, nextCursor: page.hasMore && last ? encodeCursor(last) : null });
-  });
+  router.get(
+    '/',
+    ...guard('read'),
+    admitted(async (req: Request, res: Response) => {
+      const query = parseOrThrow(listQuerySchema, req.query, 'The query parameters are not valid');
+      const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const customerId = customerFilterForList(req.caller, query.customerId);
+      const page = await orders.list({ ...query, customerId, after });
+      const last = page.orders.at(-1);
+      res.json({
+        items: page.orders,
+        nextCursor: page.hasMore && last ? encodeCursor(last) : null,
+      });
+    }),
+  );
 
-  router.get('/:id', ...guard('read'), async (req, res) => {
-    const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
-    setContextOrderId(id);
-    const order = await orders.findById(id);
-    if (!order || !mayAccessOrder(req.caller, order)) {
-      throw new NotFoundError(`No order has id ${id}`);
-    }
-    res.json(order);
-  });
+  router.get(
+    '/:id',
+    ...guard('read'),
+    admitted(async (req: Request, res: Response) => {
+      const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
+      setContextOrderId(id);
+      const order = await orders.findById(id);
+      if (!order || !mayAccessOrder(req.caller, order)) {
+        throw new NotFoundError(`No order has id ${id}`);
+      }
+      res.json(order);
+    }),
+  );
 
   router.post(
     '/:id/cancel',
     ...guard('cancel'),
     ...jsonBody(CANCEL_BODY_LIMIT_BYTES),
-    async (req, res) => {
+    admitted(async (req: Request, res: Response) => {
       const id = parseOrThrow(orderIdSchema, req.params.id, 'The order id is not valid');
       setContextOrderId(id);
       res.json(await cancelOrder({ saga, timeouts: stepTimeouts }, req.caller, id, req.body));
-    },
+    }),
   );
 
   return router;

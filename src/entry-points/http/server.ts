@@ -3,6 +3,7 @@ import express, { type Express } from 'express';
 import proxyaddr from 'proxy-addr';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
+import { createAdmission, UNBOUNDED } from './admission';
 import { authenticate, type AuthenticationSettings } from './authentication';
 import { withCreateOrderEndpoint } from './create-order-endpoint';
 import { healthRoutes } from './health-routes';
@@ -31,6 +32,8 @@ export interface WebServerDependencies extends OrderRoutesDependencies {
   metrics: Metrics;
   /** Express `trust proxy`: false, a hop count, or the addresses and CIDRs of the proxies. */
   trustProxy?: boolean | number | string[];
+  /** HTTP_MAX_CONCURRENT_REQUESTS: API requests at work at once, more are shed (admission.ts). */
+  maxConcurrentRequests?: number;
 }
 
 /** The public API: customers' and operators' calls, `/health`, `/ready` and its OpenAPI document. */
@@ -77,6 +80,7 @@ export function createApi(dependencies: WebServerDependencies): {
     authenticate: authenticate(dependencies.authentication),
     clientAddress,
     logger,
+    admission: createAdmission(dependencies.maxConcurrentRequests ?? UNBOUNDED, metrics),
   };
   const createOrder = createOrderSteps(dependencies, guards);
 

@@ -15,6 +15,7 @@ const EVERY_KEY = {
   HTTP_HEADERS_TIMEOUT_MS: '10101',
   HTTP_REQUEST_TIMEOUT_MS: '30101',
   HTTP_KEEP_ALIVE_TIMEOUT_MS: '5101',
+  HTTP_MAX_CONCURRENT_REQUESTS: '251',
   TRUST_PROXY: '2',
   ADMIN_HOST: '10.1.2.3',
   ADMIN_PORT: '9101',
@@ -99,6 +100,7 @@ describe("each part's options, built from its own keys", () => {
         port: 3101,
         timeouts: { headersTimeoutMs: 10_101, requestTimeoutMs: 30_101, keepAliveTimeoutMs: 5101 },
         trustProxy: 2,
+        maxConcurrentRequests: 251,
       },
       admin: { host: '10.1.2.3', port: 9101, metricsSampleIntervalMs: 15_101 },
       auth: {

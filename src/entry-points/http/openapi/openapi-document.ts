@@ -50,7 +50,7 @@ const PROBLEMS: Record<number, string> = {
   415: 'The body is not application/json',
   422: 'The Idempotency-Key was used before with another body',
   429: 'Too many requests of this kind from this caller this minute; retry after `Retry-After`',
-  503: 'A dependency (database, token keys) is unavailable; retry after `Retry-After`',
+  503: 'A dependency (database, token keys) is unavailable, or the instance is overloaded; retry after `Retry-After`',
 };
 
 function problems(...statuses: number[]): Record<string, unknown> {
