@@ -6,6 +6,8 @@
 // openloop, sagafloor, console) runs just those.
 // Results go to stdout as a table and to bench/results/<date>-<mode>.json (smoke runs: the temp
 // directory; --out FILE to choose; --note TEXT is kept in it, e.g. what else ran).
+// `--service-env KEY=VALUE,...` starts every service instance with those settings (kept in the
+// results file too), e.g. `--service-env HTTP_MAX_CONCURRENT_REQUESTS=256` to compare a setting.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as prettier from 'prettier';
 import os from 'node:os';
@@ -107,9 +109,12 @@ async function main(): Promise<void> {
   // shared machine say so in their results file.
   const loadAtStart = os.loadavg()[0] as number;
   const noteIndex = process.argv.indexOf('--note');
+  const serviceEnv = serviceEnvArgument();
   const services = await startLocalServices();
   const withStack = (name: Scenario, run: (stack: BenchStack) => Promise<void>, instances = 1) =>
-    !only || only.includes(name) ? withFreshStack(services, run, instances) : Promise.resolve();
+    !only || only.includes(name)
+      ? withFreshStack(services, run, instances, serviceEnv)
+      : Promise.resolve();
   process.stderr.write(`${services.summary}\n`);
   const rows: Row[] = [];
   const figures: Record<string, unknown> = {};
@@ -352,7 +357,16 @@ async function main(): Promise<void> {
     loadAverage: { start: round(loadAtStart, 1), end: round(os.loadavg()[0] as number, 1) },
   };
   const note = noteIndex > 0 ? process.argv[noteIndex + 1] : undefined;
-  const results = { date, mode, machine, note, services: services.summary, figures, table: rows };
+  const results = {
+    date,
+    mode,
+    machine,
+    note,
+    ...(Object.keys(serviceEnv).length > 0 && { serviceEnv }),
+    services: services.summary,
+    figures,
+    table: rows,
+  };
   const json = JSON.stringify(results, null, 2);
   writeFileSync(out, `${json}\n`); // first as it is: a long run's figures are never lost
   // Then formatted as the repository's own Prettier would, so a committed run passes lint.
@@ -386,12 +400,25 @@ type Scenario =
   | 'sagafloor'
   | 'console';
 
+/** `--service-env A=1,B=2` as `{ A: '1', B: '2' }`; refuses an entry without `=`. */
+function serviceEnvArgument(): Record<string, string> {
+  const index = process.argv.indexOf('--service-env');
+  if (index < 0) return {};
+  const entries = (process.argv[index + 1] ?? '').split(',').map((entry) => {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`--service-env takes KEY=VALUE,..., not "${entry}"`);
+    return [entry.slice(0, at), entry.slice(at + 1)] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
 async function withFreshStack(
   services: LocalServices,
   run: (stack: BenchStack) => Promise<void>,
   instances: number,
+  serviceEnv: Record<string, string>,
 ) {
-  const stack = await startBenchStack(services, {}, instances);
+  const stack = await startBenchStack(services, serviceEnv, instances);
   try {
     await run(stack);
   } finally {
