@@ -15,8 +15,9 @@ export interface AdmissionMetrics {
  * `Retry-After: 1`, instead of queueing behind the others. Offered more than the instance can
  * do, its answers would otherwise wait longer and longer (seconds in the bench's open loop at
  * 75% of its maximum), and clients would time out on orders that were in fact accepted. With the
- * bound, a request waits for at most about `limit` ÷ throughput, and a refused order was not
- * stored: its retry, with its Idempotency-Key, is safe.
+ * bound, a request spends at most about `limit` ÷ throughput at work (not counting any wait
+ * before the instance reads it, which a smaller bound keeps short on saturated cores), and a
+ * refused order was not stored: its retry, with its Idempotency-Key, is safe.
  *
  * Two places: `refuseWhenFull`, early in a route's chain, turns a request away before it costs
  * the database anything (its rate-limit count included); `admitted` wraps the route's handler
