@@ -51,7 +51,7 @@ export const httpKeys = {
   HTTP_MAX_CONCURRENT_REQUESTS: documented(z.coerce.number().int().min(1).default(64), {
     group: 'http',
     description:
-      'API requests this instance works on at once (after their checks and body); one more is refused at once with 503 `overloaded` and `Retry-After: 1`, so an overload costs clients a retry, not a wait of seconds. Offered 1.3x what it can take through the saga, 64 kept the accepted POST p99 at 0.2 s here, 256 at 9.9 s (docs/operations.md, Load shedding)',
+      'API requests this instance works on at once (after their checks and body); one more is refused at once with 503 `overloaded` and `Retry-After: 1`, so an overload costs clients a retry, not a wait of seconds. Offered about 1.4x what the whole saga sustains, 64 kept the accepted POST p99 at 0.2 s here, 256 at 9.9 s (docs/operations.md, Load shedding)',
   }),
   TRUST_PROXY: documented(trustProxy.default(false), {
     group: 'http',
