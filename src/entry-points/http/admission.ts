@@ -22,13 +22,26 @@ export interface AdmissionMetrics {
  * Two places: `refuseWhenFull`, early in a route's chain, turns a request away before it costs
  * the database anything (its rate-limit count included); `admitted` wraps the route's handler
  * and holds the place while it works, however long the client waits (a client that gives up
- * does not end the work it started). A slow client sending its body holds no place.
+ * does not end the work it started, and one gone before it starts gets none). A slow client
+ * sending its body holds no place.
  */
 export interface Admission {
   refuseWhenFull: Step;
   admitted<Req extends IncomingMessage, Res extends ServerResponse>(
     handler: (req: Req, res: Res) => unknown,
   ): (req: Req, res: Res) => Promise<void>;
+}
+
+/** The work `admitted` runs for a response, while it runs: see `workUnderway`. */
+const underway = new WeakMap<ServerResponse, Promise<void>>();
+
+/**
+ * The route's work for `res` when it has begun and not yet ended, else undefined. A client gone
+ * before its answer may still have had its order stored: what was done is known only once the
+ * work ends (rate-limits.ts takes a create hit back only if it refused).
+ */
+export function workUnderway(res: ServerResponse): Promise<void> | undefined {
+  return underway.get(res);
 }
 
 export function createAdmission(limit: number, metrics: AdmissionMetrics): Admission {
@@ -52,10 +65,18 @@ export function createAdmission(limit: number, metrics: AdmissionMetrics): Admis
       return async (req, res) => {
         const leave = await gate.enter();
         if (!leave) return refuse(res);
+        // Gone already (after its body, before its work): nothing is done that it cannot retry.
+        if (req.socket.destroyed || res.destroyed) return leave();
         metrics.httpRequestsInProgress.inc();
+        const work = (async () => void (await handler(req, res)))();
+        underway.set(
+          res,
+          work.catch(() => undefined),
+        );
         try {
-          await handler(req, res);
+          await work;
         } finally {
+          underway.delete(res);
           metrics.httpRequestsInProgress.dec();
           leave();
         }

@@ -4,6 +4,7 @@ import { ipKeyGenerator } from 'express-rate-limit';
 import type { Caller } from '../../domain/access-policy';
 import { errorMessage } from '../../shared/app-error';
 import type { Logger } from '../../shared/logger';
+import { workUnderway } from './admission';
 import { sendProblem } from './problem-details';
 import type { Step } from './request-steps';
 import './request-fields';
@@ -96,7 +97,10 @@ export function routeRateLimit(
 /**
  * Watches for an answer that refuses (4xx, 5xx), a request that ends without an answer, or a
  * response error, from now on; returns how to say what to do then. That runs at most once, at
- * once if the refusal came first.
+ * once if the refusal came first. A client gone while the route's work is under way (admission.ts)
+ * is judged by that work's answer once it ends: the order may have been stored, and a client
+ * that hangs up after sending its body must not have it taken back (else aborting each request
+ * would order past the limit).
  */
 function watchForRefusal(res: ServerResponse): (undo: () => void) => void {
   let refused = false;
@@ -110,7 +114,11 @@ function watchForRefusal(res: ServerResponse): (undo: () => void) => void {
     if (res.statusCode >= 400) refuse();
   });
   res.once('close', () => {
-    if (!res.writableEnded) refuse();
+    if (res.writableEnded) return;
+    const work = workUnderway(res);
+    if (!work) return refuse();
+    // After the route's own error handling, which may answer (a 400) once the work rejects.
+    void work.then(() => setImmediate(() => res.statusCode >= 400 && refuse()));
   });
   res.once('error', refuse);
   return (then) => {
