@@ -10,6 +10,29 @@ import { createLogger } from '../../../../src/shared/logger';
 import { createMetrics } from '../../../../src/shared/metrics';
 
 /**
+ * A server running what the create route runs around its work: a customer caller, the create
+ * limit on `counter`, then `work`. Resolves with its URL.
+ */
+async function limitedServer(server: Server, counter: RateLimitCounter, work: Step) {
+  const asCustomer: Step = (req, _res, next) => {
+    req.caller = { kind: 'customer', customerId: 'c-1' };
+    next();
+  };
+  const limit = routeRateLimit(
+    'create',
+    { perMinute: { create: 5, read: 0, cancel: 0 }, counter },
+    () => '127.0.0.1',
+    createLogger('silent'),
+  );
+  server.on(
+    'request',
+    runSteps([asCustomer, limit, work], () => undefined),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+}
+
+/**
  * Only accepted orders count against the create limit: a hit is taken back when the answer is a
  * refusal, or when the client is gone before any answer, even while the hit is still being
  * counted (a slow database). The counter here is held open by the test to make that moment.
@@ -36,23 +59,12 @@ describe('the create rate limit takes back what was not accepted', () => {
   };
 
   beforeAll(async () => {
-    const asCustomer: Step = (req, _res, next) => {
-      req.caller = { kind: 'customer', customerId: 'c-1' };
-      next();
-    };
     const answerAsAsked: Step = (req, res) => {
       res.statusCode = Number(req.headers['x-answer']);
       res.end();
     };
-    const limit = routeRateLimit(
-      'create',
-      { perMinute: { create: 5, read: 0, cancel: 0 }, counter },
-      () => '127.0.0.1',
-      createLogger('silent'),
-    );
-    server = createServer(runSteps([asCustomer, limit, answerAsAsked], () => undefined));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    server = createServer();
+    url = await limitedServer(server, counter, answerAsAsked);
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   beforeEach(() => {
@@ -136,10 +148,6 @@ describe('the create rate limit and a client gone while its order is being place
   };
 
   beforeAll(async () => {
-    const asCustomer: Step = (req, _res, next) => {
-      req.caller = { kind: 'customer', customerId: 'c-1' };
-      next();
-    };
     const admission = createAdmission(10, createMetrics());
     // The order's work: held open by the test, then answered as the request asked.
     const placeOrder = admission.admitted(async (req, res) => {
@@ -151,15 +159,8 @@ describe('the create rate limit and a client gone while its order is being place
       res.statusCode = Number(req.headers['x-answer']);
       res.end();
     });
-    const limit = routeRateLimit(
-      'create',
-      { perMinute: { create: 5, read: 0, cancel: 0 }, counter },
-      () => '127.0.0.1',
-      createLogger('silent'),
-    );
-    server = createServer(runSteps([asCustomer, limit, placeOrder], () => undefined));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    server = createServer();
+    url = await limitedServer(server, counter, placeOrder);
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
   beforeEach(() => {
