@@ -15,7 +15,6 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   'idempotency-key-reused': 422,
   'authentication-unavailable': 503,
   'database-unavailable': 503,
-  overloaded: 503,
   // The operator console's (entry-points/console).
   'console-action-refused': 409,
   'kafka-unavailable': 503,

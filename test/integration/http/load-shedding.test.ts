@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { runningService } from '../../support/fixtures/running-service';
 import { scrapeMetrics, samplesOf } from '../../support/metrics-scrape';
@@ -21,26 +20,20 @@ const inProgress = (count: number) =>
     message: `${count} API requests in progress`,
   });
 
-/** Holds every request that writes or reads an order behind a lock until `release`. */
-async function lockOrders(locker: Client): Promise<{ release(): Promise<void> }> {
-  await locker.query('BEGIN');
-  await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
-  return { release: async () => void (await locker.query('ROLLBACK')) };
+/**
+ * Holds every request that writes or reads an order behind a lock until `release`, on the
+ * fixture's own connection (the test reads through it only once the lock is released).
+ */
+async function lockOrders(): Promise<{ release(): Promise<void> }> {
+  await app.sql.query('BEGIN');
+  await app.sql.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+  return { release: async () => void (await app.sql.query('ROLLBACK')) };
 }
 
 describe('load shedding: at most HTTP_MAX_CONCURRENT_REQUESTS API requests at work at once', () => {
-  let locker: Client;
-  beforeAll(async () => {
-    locker = new Client({ connectionString: app.databaseUrl });
-    await locker.connect();
-  });
-  afterAll(async () => {
-    await locker?.end();
-  });
-
   test('when as many requests as the bound are at work, then one more is refused at once with 503 overloaded and Retry-After, nothing of it is stored, and the next one after them is taken', async () => {
     const shedBefore = await metric('http_requests_shed_total');
-    const lock = await lockOrders(locker);
+    const lock = await lockOrders();
     let held: Promise<Response>[] = [];
     try {
       held = [
@@ -87,7 +80,7 @@ describe('load shedding: at most HTTP_MAX_CONCURRENT_REQUESTS API requests at wo
   });
 
   test('when a client gives up on a request at work, then its place stays taken until its work ends, and is given back then', async () => {
-    const lock = await lockOrders(locker);
+    const lock = await lockOrders();
     const abandoned = new AbortController();
     let kept: Promise<Response> | undefined;
     try {

@@ -1,23 +1,13 @@
-import { Client } from 'pg';
 import { aValidOrder, postOrder, readJson } from '../../support/order-service-harness';
 import { runningService } from '../../support/fixtures/running-service';
 
 const app = runningService({ DATABASE_STATEMENT_TIMEOUT_MS: '300' });
 
 describe('statement_timeout: no request waits on the database for ever', () => {
-  let locker: Client;
-  beforeAll(async () => {
-    locker = new Client({ connectionString: app.databaseUrl });
-    await locker.connect();
-  });
-  afterAll(async () => {
-    await locker?.end();
-  });
-
   test('when a statement waits longer than DATABASE_STATEMENT_TIMEOUT_MS, then Postgres cancels it and the client gets 503, not a hang', async () => {
     const { id } = await readJson(await postOrder(app.url, aValidOrder()));
-    await locker.query('BEGIN');
-    await locker.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
+    await app.sql.query('BEGIN');
+    await app.sql.query('LOCK TABLE orders IN ACCESS EXCLUSIVE MODE');
     try {
       const startedAt = Date.now();
       const response = await fetch(`${app.url}/api/v1/orders/${id}`);
@@ -26,7 +16,7 @@ describe('statement_timeout: no request waits on the database for ever', () => {
       expect(await readJson(response)).toMatchObject({ type: '/problems/database-unavailable' });
       expect(Date.now() - startedAt).toBeLessThan(3_000);
     } finally {
-      await locker.query('ROLLBACK');
+      await app.sql.query('ROLLBACK');
     }
     // The connection went back to the pool in working order.
     expect((await fetch(`${app.url}/api/v1/orders/${id}`)).status).toBe(200);
@@ -34,7 +24,7 @@ describe('statement_timeout: no request waits on the database for ever', () => {
 
   test('when the service connects, then the API, the saga and the console use pools of their own, named in pg_stat_activity', async () => {
     await fetch(`${app.url}/api/v1/orders`);
-    const { rows } = await locker.query(
+    const { rows } = await app.sql.query(
       `SELECT DISTINCT application_name FROM pg_stat_activity
         WHERE datname = current_database() AND application_name LIKE 'order-service-%'`,
     );
