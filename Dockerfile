@@ -52,5 +52,5 @@ USER node
 # 3000: the API. 9464: metrics and the readiness report, for the monitoring network only.
 EXPOSE 3000 9464
 # Migrations are applied explicitly (docker-compose's migrate), never silently at start.
-# The same command as `npm start`, heap sizes included (README, Performance: memory).
-CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "dist/src/start.js"]
+# The same command as `npm start`, heap and WebAssembly settings included (docs/performance.md, Memory).
+CMD ["node", "--max-old-space-size=256", "--max-semi-space-size=8", "--liftoff-only", "dist/src/start.js"]

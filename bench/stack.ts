@@ -92,7 +92,8 @@ export function serviceEnvironment(options: ServiceEnvironmentOptions): Record<s
 /**
  * A fresh database, topic set and service process on the run's local services; `instances`
  * service processes share them when more than one (as a scaled-out deployment). `nodeArgs` go
- * before `npm start`'s (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry).
+ * after `npm start`'s flags, so they win over them (e.g. `--cpu-prof`, which NODE_OPTIONS may not
+ * carry, or `--no-liftoff-only` to compare without one).
  */
 export async function startBenchStack(
   services: LocalServices,
@@ -117,7 +118,9 @@ export async function startBenchStack(
   const started: Array<{ process: ChildProcess; url: string; adminUrl: string }> = [];
   for (let i = 0; i < instances; i++) {
     const [port, adminPort] = await Promise.all([freePort(), freePort()]);
-    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...startArguments()], {
+    const start = startArguments();
+    const args = [...start.slice(0, -1), ...nodeArgs, ...start.slice(-1)];
+    const child: ChildProcess = spawn(process.execPath, args, {
       cwd: ROOT,
       env: serviceEnvironment({
         port,
