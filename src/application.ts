@@ -182,7 +182,8 @@ export async function startOrderService(
       beforeJoin,
       onRefused: reportFatal,
     },
-    sagaOptions.consumer,
+    // Half the shutdown's deadline for a join in flight, leaving the rest for what follows.
+    { ...sagaOptions.consumer, joinWaitOnStopMs: options.process.shutdownTimeoutMs / 2 },
   );
   const sweeper = createDeadlineSweeper(
     {

@@ -12,6 +12,11 @@ export interface SagaConsumerOptions {
   retryMaxMs: number;
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
+  /**
+   * How long a stop lets a join in flight finish, so the consumer leaves the group instead of
+   * vanishing from it mid-join (default 5 s).
+   */
+  joinWaitOnStopMs?: number;
 }
 
 /** An unreachable broker is an outage and is retried; refused credentials are a mistake. */
@@ -82,6 +87,9 @@ export function createSagaConsumer(
 
   async function launch(signal: AbortSignal): Promise<void> {
     await beforeJoin?.(signal);
+    // Stopped while the topics were checked: a consumer made now would join only to leave, and
+    // kafkajs logs a crash when it is disconnected mid-join (tulios/kafkajs#1639).
+    if (signal.aborted) return;
     const created = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -169,6 +177,13 @@ export function createSagaConsumer(
       state = 'stopped';
       stopping.abort();
       processor.cancelRetries();
+      // A launch in flight disconnects its consumer itself once joined (launch, above), which
+      // leaves the group at once. Disconnected mid-join, kafkajs logs a crash
+      // (tulios/kafkajs#1639) and the group waits a session timeout for the member that vanished.
+      // A join still going after the wait (an unreachable broker) is cut short.
+      const waited = new AbortController();
+      await Promise.race([joining, sleep(options.joinWaitOnStopMs ?? 5_000, waited.signal)]);
+      waited.abort();
       await consumer?.disconnect();
       await joining;
       // A launch that was connecting when the consumer above was disconnected made its own.

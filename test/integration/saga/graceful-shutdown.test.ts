@@ -178,4 +178,59 @@ describe('graceful shutdown of the built service', () => {
     expect(received).toMatch(/^connection: close\r$/im);
     expect(await exited).toBe(0);
   });
+
+  test('when SIGTERM arrives while the saga consumer is still joining its group, then it exits 0 and logs no error', async () => {
+    const fresh = `shutdown-joining-${Date.now()}`;
+    const joining = {
+      ...env,
+      KAFKA_TOPIC_PREFIX: `${fresh}.`,
+      SAGA_CONSUMER_GROUP: fresh,
+      LOG_LEVEL: 'info', // kafkajs' own error lines are what this test looks for
+    };
+    await createServiceTopics(testConfig(joining));
+    // A member already in the group that rejoins only at its next heartbeat, 3 s apart: the
+    // service's join waits for it, as a new instance's does in a rolling deployment.
+    const kafka = new Kafka({
+      clientId: 'slow-member',
+      brokers: env.KAFKA_BROKERS.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    const member = kafka.consumer({
+      groupId: fresh,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 100, // fetches return at once, so each heartbeat is on time
+    });
+    const joined = new Promise((resolve) => member.on(member.events.GROUP_JOIN, resolve));
+    await member.connect();
+    await member.subscribe({
+      topics: CONSUMED_TOPICS.map((topic) => physicalTopic(joining.KAFKA_TOPIC_PREFIX, topic)),
+    });
+    await member.run({ eachBatch: async () => undefined });
+    await joined;
+    try {
+      service = await spawnService(joining, { built: true });
+      const running = service;
+      await waitFor(() => running.output().includes('topics provisioned'), {
+        timeoutMs: 30_000,
+        message: 'the topics provisioned',
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500)); // its JoinGroup is with the broker
+      const report = (await (await fetch(`${service.adminUrl}/ready`)).json()) as {
+        sagaConsumer?: string;
+      };
+      expect(report.sagaConsumer).toBe('joining');
+
+      const code = await service.terminate();
+
+      const errors = service
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":"error"'));
+      expect({ code, errors }).toEqual({ code: 0, errors: [] });
+      expect(service.output()).toContain('stopped cleanly');
+    } finally {
+      await member.disconnect();
+    }
+  });
 });
