@@ -197,16 +197,19 @@ function parseHash() {
 }
 
 let user;
+// Counts route() calls: a visit that is no longer the newest keeps its hands off the page.
+let visits = 0;
 
 async function route() {
   if (typeof cleanup === 'function') cleanup();
   cleanup = undefined;
+  const visit = ++visits;
   if (!token.get()) return showSignIn();
-  const container = document.getElementById('page');
+  const page = document.getElementById('page');
   const { path, query } = parseHash();
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find(({ m }) => m);
   if (!match) {
-    container.replaceChildren(el('h1', {}, 'Not found'), el('p', {}, `No page at #${path}.`));
+    page.replaceChildren(el('h1', {}, 'Not found'), el('p', {}, `No page at #${path}.`));
     return;
   }
   const params = Object.fromEntries(match.r.names.map((name, i) => [name, match.m[i + 1]]));
@@ -219,10 +222,15 @@ async function route() {
   const refreshEvery = (ms, refresh) => {
     timer = setInterval(refresh, ms);
   };
+  // Each visit renders into an element of its own. A page still loading when the operator moves
+  // on (the overview waiting for its figures) then draws into a detached element, not over the
+  // page they moved to and whatever they were typing there.
+  const container = el('div');
   try {
-    const page = await import(`/console/pages/${match.r.page}.js`);
-    container.replaceChildren();
-    const pageCleanup = await page.render(container, {
+    const module = await import(`/console/pages/${match.r.page}.js`);
+    if (visit !== visits) return;
+    page.replaceChildren(container);
+    const pageCleanup = await module.render(container, {
       params,
       query,
       user,
@@ -230,13 +238,15 @@ async function route() {
       navigate,
       refreshEvery,
     });
-    cleanup = () => {
+    const stop = () => {
       clearInterval(timer);
       if (typeof pageCleanup === 'function') pageCleanup();
     };
+    if (visit !== visits) return stop(); // its refresh timer must not outlive it
+    cleanup = stop;
   } catch (error) {
     clearInterval(timer);
-    container.replaceChildren(errorBox(error));
+    if (visit === visits) page.replaceChildren(errorBox(error));
   }
 }
 
