@@ -20,12 +20,25 @@ export function percentiles(samples: number[]): Percentiles {
   return { p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99) };
 }
 
-/** Resident memory of a process from /proc, in MB: now (VmRSS) and its peak so far (VmHWM). */
-export function processMemoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+/**
+ * Resident memory of a process from /proc, in MB: now (VmRSS), its peak so far (VmHWM), and now
+ * split into anonymous memory (heaps, malloc arenas) and file-backed pages (node's own text).
+ */
+export function processMemoryMb(pid: number): {
+  rssMb: number;
+  peakRssMb: number;
+  anonMb: number;
+  fileMb: number;
+} {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) =>
-    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  const mb = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) / 1024;
+  return {
+    rssMb: mb('VmRSS'),
+    peakRssMb: mb('VmHWM'),
+    anonMb: mb('RssAnon'),
+    fileMb: mb('RssFile'),
+  };
 }
 
 /** A /proc/<pid>/stat line's command, and its user and system CPU seconds so far. */

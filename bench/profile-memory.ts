@@ -6,34 +6,12 @@
 // goes after `npm start`'s flags, so `--node-flag --no-liftoff-only` compares without one.
 import { readFileSync } from 'node:fs';
 import { startLocalServices } from '../test/support/local-services';
-import { runProfileScript } from './profiled-service';
+import { processMemoryMb } from './measure';
+import { nodeFlagArguments, numberArgument, runProfileScript } from './profiled-service';
 import { sagaThroughput } from './saga';
 import { startBenchStack } from './stack';
 
 const MB = 1024 * 1024;
-
-function options() {
-  const value = (name: string, fallback: number) => {
-    const index = process.argv.indexOf(name);
-    return index > 0 ? Number(process.argv[index + 1]) : fallback;
-  };
-  const nodeFlags = process.argv.flatMap((word, i, all) =>
-    all[i - 1] === '--node-flag' ? [word] : [],
-  );
-  return { orders: value('--orders', 10_000), runs: value('--runs', 1), nodeFlags };
-}
-
-/** VmRSS, VmHWM, RssAnon and RssFile from /proc/<pid>/status, in MB. */
-function residentMb(pid: number) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1]) / 1024;
-  return {
-    rss: field('VmRSS'),
-    peak: field('VmHWM'),
-    anon: field('RssAnon'),
-    file: field('RssFile'),
-  };
-}
 
 /** V8's heap from prom-client's default metrics: total, used, and each space's size. */
 async function heapMb(adminUrl: string) {
@@ -67,23 +45,25 @@ function largestMappings(pid: number, count: number): string[] {
 }
 
 async function main(): Promise<void> {
-  const { orders, runs, nodeFlags } = options();
+  const orders = numberArgument('--orders', 10_000);
+  const runs = numberArgument('--runs', 1);
+  const nodeFlags = nodeFlagArguments();
   const services = await startLocalServices();
   try {
     for (let run = 1; run <= runs; run++) {
       const stack = await startBenchStack(services, {}, 1, nodeFlags);
       try {
-        const atStart = residentMb(stack.pid);
+        const atStart = processMemoryMb(stack.pid);
         let highest = { rss: 0, line: '' };
         let sampling = true;
         const sampler = (async () => {
           while (sampling) {
-            const memory = residentMb(stack.pid);
+            const memory = processMemoryMb(stack.pid);
             const heap = await heapMb(stack.adminUrl).catch(() => 'heap unread');
-            if (memory.rss > highest.rss) {
+            if (memory.rssMb > highest.rss) {
               highest = {
-                rss: memory.rss,
-                line: `RSS ${memory.rss.toFixed(0)} (anonymous ${memory.anon.toFixed(0)}, files ${memory.file.toFixed(0)}); ${heap}`,
+                rss: memory.rssMb,
+                line: `RSS ${memory.rssMb.toFixed(0)} (anonymous ${memory.anonMb.toFixed(0)}, files ${memory.fileMb.toFixed(0)}); ${heap}`,
               };
             }
             await new Promise((resolve) => setTimeout(resolve, 100));
@@ -93,7 +73,7 @@ async function main(): Promise<void> {
         sampling = false;
         await sampler;
         process.stdout.write(
-          `run ${run} ${nodeFlags.join(' ')}: RSS at start ${atStart.rss.toFixed(0)} MB, peak ${residentMb(stack.pid).peak.toFixed(0)} MB; ${saga.sagasPerSecond.toFixed(0)} sagas/s, ${saga.serviceCpuMsPerSaga.toFixed(2)} ms CPU per saga\n` +
+          `run ${run} ${nodeFlags.join(' ')}: RSS at start ${atStart.rssMb.toFixed(0)} MB, peak ${processMemoryMb(stack.pid).peakRssMb.toFixed(0)} MB; ${saga.sagasPerSecond.toFixed(0)} sagas/s, ${saga.serviceCpuMsPerSaga.toFixed(2)} ms CPU per saga\n` +
             `  highest sample: ${highest.line}\n` +
             `  largest mappings at the end:\n${largestMappings(stack.pid, 6)
               .map((line) => `    ${line}\n`)

@@ -1,20 +1,17 @@
-// Reading one order (`GET /api/v1/orders/{id}`, Prisma's findUnique with its items), the read
-// path behind `--liftoff-only`: `tsx bench/profile-reads.ts [--rounds N] [--node-flag FLAG]...`
-// (after `npm run build`). A fresh stack, one order placed, a 2 s warm-up, then rounds of 6 s
-// from 16 connections, each with its reads/s, p99 and the service's CPU per read.
+// Reading one order (`GET /api/v1/orders/{id}`: one prepared statement since 56bf09a, Prisma's
+// findUnique with its items and history before): `tsx bench/profile-reads.ts [--rounds N]
+// [--node-flag FLAG]...` (after `npm run build`). A fresh stack, one order placed, a 2 s warm-up,
+// then rounds of 6 s from 16 connections, each with its reads/s, p99 and the service's CPU per read.
 import autocannon from 'autocannon';
 import { startLocalServices } from '../test/support/local-services';
 import { ORDER_BODY } from './intake';
 import { processCpuSeconds, processMemoryMb } from './measure';
-import { runProfileScript } from './profiled-service';
+import { nodeFlagArguments, numberArgument, runProfileScript } from './profiled-service';
 import { startBenchStack } from './stack';
 
 async function main(): Promise<void> {
-  const roundsIndex = process.argv.indexOf('--rounds');
-  const rounds = roundsIndex > 0 ? Number(process.argv[roundsIndex + 1]) : 2;
-  const nodeFlags = process.argv.flatMap((word, i, all) =>
-    all[i - 1] === '--node-flag' ? [word] : [],
-  );
+  const rounds = numberArgument('--rounds', 2);
+  const nodeFlags = nodeFlagArguments();
   const services = await startLocalServices();
   try {
     const stack = await startBenchStack(services, {}, 1, nodeFlags);

@@ -34,3 +34,14 @@ export function runProfileScript(main: () => Promise<void>): void {
     process.exit(1);
   });
 }
+
+/** Every value given after `--node-flag` (each flag its own `--node-flag`), in order. */
+export function nodeFlagArguments(): string[] {
+  return process.argv.flatMap((word, i, all) => (all[i - 1] === '--node-flag' ? [word] : []));
+}
+
+/** The number after `name` on the command line, or `fallback` when it is not given. */
+export function numberArgument(name: string, fallback: number): number {
+  const index = process.argv.indexOf(name);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
