@@ -88,6 +88,29 @@ export function cpuSecondsByGroup(named: Record<string, number>): Map<string, nu
   return totals;
 }
 
+/**
+ * Where the machine's cores went between two `cpuSecondsByGroup` snapshots, per unit of work
+ * (`units` orders or rows), as printable lines: the total, then the largest groups.
+ */
+export function machineCpuLines(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  units: number,
+  unit: string,
+  scale: { factor: number; label: string } = { factor: 1000, label: 'ms' },
+): string[] {
+  const spent = [...after]
+    .map(([group, total]) => [group, total - (before.get(group) ?? 0)] as const)
+    .filter(([, seconds]) => seconds > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const all = spent.reduce((sum, [, seconds]) => sum + seconds, 0);
+  const per = (seconds: number) => ((seconds * scale.factor) / units).toFixed(3);
+  return [
+    `machine CPU per ${unit}, by process: ${per(all)} ${scale.label} in all`,
+    ...spent.slice(0, 8).map(([group, seconds]) => `  ${per(seconds)} ${scale.label}  ${group}`),
+  ];
+}
+
 export function round(value: number, digits = 1): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;

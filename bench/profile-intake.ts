@@ -14,7 +14,7 @@ import { startLocalServices, type LocalServices } from '../test/support/local-se
 import { printNewestProfile } from './cpu-profile-summary';
 import { startFloor } from './floor';
 import { postOrders } from './intake';
-import { cpuSecondsByGroup, processCpuTimes, processMemoryMb } from './measure';
+import { cpuSecondsByGroup, machineCpuLines, processCpuTimes, processMemoryMb } from './measure';
 import { SERVICE_POOL_SIZE } from './intake-floor';
 import { startBenchStack } from './stack';
 
@@ -103,17 +103,8 @@ async function main(): Promise<void> {
           `peak RSS ${processMemoryMb(target.pid).peakRssMb.toFixed(0)} MB\n`,
       );
       // Where the machine's cores went meanwhile: Postgres and the broker too, not only Node.
-      const spent = [...machineAfter]
-        .map(([group, total]) => [group, total - (machineBefore.get(group) ?? 0)] as const)
-        .filter(([, seconds]) => seconds > 0)
-        .sort((a, b) => b[1] - a[1]);
-      const all = spent.reduce((sum, [, seconds]) => sum + seconds, 0);
-      process.stdout.write(
-        `machine CPU per order, by process: ${((all * 1000) / result.count).toFixed(3)} ms in all\n`,
-      );
-      for (const [group, seconds] of spent.slice(0, 8)) {
-        process.stdout.write(`  ${((seconds * 1000) / result.count).toFixed(3)} ms  ${group}\n`);
-      }
+      const lines = machineCpuLines(machineBefore, machineAfter, result.count, 'order');
+      process.stdout.write(`${lines.join('\n')}\n`);
     } finally {
       await target.stop();
     }

@@ -2,13 +2,13 @@ import { readFileSync } from 'node:fs';
 import {
   Kafka,
   logLevel as KafkaLogLevel,
-  Partitioners,
   type KafkaConfig,
   type LogEntry,
   type ProducerConfig,
   type RetryOptions,
 } from 'kafkajs';
 import type { Logger } from '../shared/logger';
+import { Murmur2Partitioner } from './murmur2-partitioner';
 
 /** How to reach the brokers safely: TLS and SASL (src/config/kafka.ts builds it from the keys). */
 export interface KafkaSecurity {
@@ -53,7 +53,7 @@ export interface KafkaOptions {
  * How this project produces, everywhere it does (the service's guarded producer, the DLQ
  * tool's replay, the simulators): one request in flight, so each partition's records stay in
  * the order they were sent; idempotent where the broker supports it, so a send retried after a
- * lost acknowledgement is written once; the default (murmur2) partitioner, the Java client's,
+ * lost acknowledgement is written once; the default (murmur2) partitioner, the Java client's (murmur2-partitioner.ts),
  * so peers on any client agree on which partition an order id maps to; and no topic is ever
  * created by sending to it. Retries are bounded: callers need sends that fail in bounded time
  * (kafkajs warns that this weakens idempotence; resending the same batch is still
@@ -61,7 +61,7 @@ export interface KafkaOptions {
  */
 export function producerSettings(idempotent: boolean): ProducerConfig {
   return {
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: Murmur2Partitioner,
     allowAutoTopicCreation: false,
     maxInFlightRequests: 1,
     idempotent,
