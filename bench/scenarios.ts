@@ -159,8 +159,13 @@ export async function drainThroughput(stack: BenchStack, rows: number, batchSize
 /**
  * Rows per second the stack's relays publish a backlog of `rows` at. With several instances,
  * timed once each holds its share of the outbox slots, so the figure is their joint pace.
+ * `onTimingStarts` runs once the backlog is written, as the timing starts.
  */
-export async function relayDrainThroughput(stack: BenchStack, rows: number): Promise<number> {
+export async function relayDrainThroughput(
+  stack: BenchStack,
+  rows: number,
+  onTimingStarts?: () => void,
+): Promise<number> {
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 2 });
   const drained = async () =>
     (await pool.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).rowCount === 0;
@@ -178,6 +183,7 @@ export async function relayDrainThroughput(stack: BenchStack, rows: number): Pro
     await pool.query(`SELECT pg_notify('outbox_written', '')`);
     await waitFor(drained, { timeoutMs: 60_000, message: 'the warm-up row was not published' });
     await insertBacklog(pool, rows);
+    onTimingStarts?.();
     const t0 = performance.now();
     // As another instance's write would: the relay starts now, not at its next poll.
     await pool.query(`SELECT pg_notify('outbox_written', '')`);
@@ -194,9 +200,14 @@ export async function relayDrainThroughput(stack: BenchStack, rows: number): Pro
 
 /**
  * The baseline: kafkajs sending `rows` pre-encoded records, with the relay's headers, in
- * relay-sized batches.
+ * relay-sized batches. `onTimingStarts` runs once they are encoded, as the timing starts.
  */
-async function rawSendThroughput(stack: BenchStack, rows: number, batchSize: number) {
+export async function rawSendThroughput(
+  stack: BenchStack,
+  rows: number,
+  batchSize: number,
+  onTimingStarts?: () => void,
+) {
   const registry = new SchemaRegistry({ host: stack.registryUrl });
   const { id: schemaId } = await registry.register(loadAvroSchema('process_payment_request'), {
     subject: `${stack.topicPrefix}bench_raw_drain-value`,
@@ -233,6 +244,7 @@ async function rawSendThroughput(stack: BenchStack, rows: number, batchSize: num
       ),
     );
   }
+  onTimingStarts?.();
   const r0 = performance.now();
   for (const messages of batches) {
     await producer.sendBatch({
