@@ -121,6 +121,13 @@ const MARK_PUBLISHED = `UPDATE outbox SET published_at = now() WHERE id = ANY($1
 const RECORD_FAILURE = `
   UPDATE outbox SET attempts = attempts + 1, last_error = left($2, 1000) WHERE id = ANY($1::bigint[])`;
 
+/**
+ * Ids Postgres gave (bigints, uuids: digits, hex and dashes) as one array literal. Given an
+ * array, pg escaped and quoted each element: a claim skips up to two batches of ids, so that
+ * was thousands of strings per claim on the relay's one thread.
+ */
+const idArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
+
 interface OutboxRow {
   candidates: number;
   id: string;
@@ -202,8 +209,8 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
         await client.query('BEGIN');
         const { rows } = await client.query<OutboxRow>(CLAIM, [
           limit,
-          skipIds,
-          skipOrders,
+          idArray(skipIds),
+          idArray(skipOrders),
           slotFilter,
           maxBytes,
         ]);
@@ -212,11 +219,11 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
           rows: rows.map(toPending),
           bounded: rows.length >= limit || candidates > rows.length,
           async recordFailure(ids, error) {
-            await client.query(RECORD_FAILURE, [ids, redactErrorText(error)]);
+            await client.query(RECORD_FAILURE, [idArray(ids), redactErrorText(error)]);
           },
           async markPublished(ids) {
             try {
-              if (ids.length > 0) await client.query(MARK_PUBLISHED, [ids]);
+              if (ids.length > 0) await client.query(MARK_PUBLISHED, [idArray(ids)]);
             } catch (error) {
               await rollback();
               throw error;
@@ -233,7 +240,7 @@ export function createOutboxRepository(options: OutboxRepositoryOptions) {
 
     /** Counts a failed attempt on rows nobody holds a claim on (after a failed send). */
     async recordFailure(ids: string[], error: string): Promise<void> {
-      await pool.query(RECORD_FAILURE, [ids, redactErrorText(error)]);
+      await pool.query(RECORD_FAILURE, [idArray(ids), redactErrorText(error)]);
     },
 
     /** Deletes published rows older than `before`, in chunks so no long lock is held. */
