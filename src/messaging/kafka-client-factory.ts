@@ -53,11 +53,11 @@ export interface KafkaOptions {
  * How this project produces, everywhere it does (the service's guarded producer, the DLQ
  * tool's replay, the simulators): one request in flight, so each partition's records stay in
  * the order they were sent; idempotent where the broker supports it, so a send retried after a
- * lost acknowledgement is written once; the default (murmur2) partitioner, the Java client's (murmur2-partitioner.ts),
- * so peers on any client agree on which partition an order id maps to; and no topic is ever
- * created by sending to it. Retries are bounded: callers need sends that fail in bounded time
- * (kafkajs warns that this weakens idempotence; resending the same batch is still
- * deduplicated).
+ * lost acknowledgement is written once; the default (murmur2) partitioner, the Java client's
+ * (murmur2-partitioner.ts: kafkajs' rules with a faster hash), so peers on any client agree on
+ * which partition an order id maps to; and no topic is ever created by sending to it. Retries
+ * are bounded: callers need sends that fail in bounded time (kafkajs warns that this weakens
+ * idempotence; resending the same batch is still deduplicated).
  */
 export function producerSettings(idempotent: boolean): ProducerConfig {
   return {
