@@ -3,6 +3,7 @@
 // slow answer cannot hold back the next request (closed-loop connections would: coordinated
 // omission). Accepted → CONFIRMED comes from the database's own timestamps of each accepted order.
 import { request, Agent } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Pool } from 'pg';
 import type { LocalServices } from '../test/support/local-services';
 import { waitFor } from '../test/support/wait-for';
@@ -27,6 +28,11 @@ export interface OpenLoopRun {
   confirm?: Percentiles;
   /** Samples dropped as negative (clock skew guard); 0 expected, as both ends use one clock. */
   negativeSamples: number;
+  /**
+   * The generator's own event-loop delay, p99: this process also runs the simulated peers, and
+   * a late generator sends late and reads answers late, which the latencies above then count.
+   */
+  generatorDelayP99Ms: number;
 }
 
 function postOnce(agent: Agent, url: URL, headers: Record<string, string>) {
@@ -55,6 +61,8 @@ async function offer(url: string, auth: Record<string, string>, rate: number, se
   let negatives = 0;
   let shed = 0;
   const pending: Promise<void>[] = [];
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   for (let i = 0; i < total; i++) {
     const scheduled = t0 + (i * 1000) / rate;
     const wait = scheduled - performance.now();
@@ -80,8 +88,10 @@ async function offer(url: string, auth: Record<string, string>, rate: number, se
     );
   }
   await Promise.all(pending);
+  delay.disable();
   agent.destroy();
-  return { sent: total, latencies, acceptedLatencies, ids, negatives, shed };
+  const generatorDelayP99Ms = delay.percentile(99) / 1e6;
+  return { sent: total, latencies, acceptedLatencies, ids, negatives, shed, generatorDelayP99Ms };
 }
 
 /** Accepted → CONFIRMED per order (database clock at both ends), once all are CONFIRMED. */
@@ -133,6 +143,7 @@ export async function openLoopAgainstFloor(
         acceptedPost: percentiles(run.acceptedLatencies),
         confirm: percentiles(confirmed.samples),
         negativeSamples: run.negatives + confirmed.negatives,
+        generatorDelayP99Ms: run.generatorDelayP99Ms,
       });
       const floorRun = await offer(floorStack.intake.url, {}, rate, seconds);
       const floorConfirmed = await confirmLatencies(floorStack.databaseUrl, floorRun.ids);
@@ -145,6 +156,7 @@ export async function openLoopAgainstFloor(
         acceptedPost: percentiles(floorRun.acceptedLatencies),
         confirm: percentiles(floorConfirmed.samples),
         negativeSamples: floorRun.negatives + floorConfirmed.negatives,
+        generatorDelayP99Ms: floorRun.generatorDelayP99Ms,
       });
     }
   } finally {
@@ -166,8 +178,8 @@ export function openLoopRows(
     const floorConfirm = floor.confirm as Percentiles;
     return {
       measure: `open loop at ${fraction * 100}% of intake's median max (${round(run.offeredPerSecond, 0)}/s offered, ${seconds} s): POST from scheduled send; accepted → CONFIRMED`,
-      result: `accepted POST p50 ${ms(run.acceptedPost.p50Ms)}, p99 ${ms(run.acceptedPost.p99Ms)} (${run.accepted}/${run.sent} accepted, ${run.shed} shed; every answer p99 ${ms(run.post.p99Ms)}); CONFIRMED p50 ${ms(confirm.p50Ms)}, p99 ${ms(confirm.p99Ms)}; ${run.negativeSamples} negative samples dropped`,
-      baseline: `floor accepted POST p50 ${ms(floor.acceptedPost.p50Ms)}, p99 ${ms(floor.acceptedPost.p99Ms)} (${floor.accepted}/${floor.sent}); CONFIRMED p50 ${ms(floorConfirm.p50Ms)}, p99 ${ms(floorConfirm.p99Ms)}; ${floor.negativeSamples} negative dropped`,
+      result: `accepted POST p50 ${ms(run.acceptedPost.p50Ms)}, p99 ${ms(run.acceptedPost.p99Ms)} (${run.accepted}/${run.sent} accepted, ${run.shed} shed; every answer p99 ${ms(run.post.p99Ms)}); CONFIRMED p50 ${ms(confirm.p50Ms)}, p99 ${ms(confirm.p99Ms)}; ${run.negativeSamples} negative samples dropped; the generator's event-loop delay p99 ${ms(run.generatorDelayP99Ms)}`,
+      baseline: `floor accepted POST p50 ${ms(floor.acceptedPost.p50Ms)}, p99 ${ms(floor.acceptedPost.p99Ms)} (${floor.accepted}/${floor.sent}); CONFIRMED p50 ${ms(floorConfirm.p50Ms)}, p99 ${ms(floorConfirm.p99Ms)}; ${floor.negativeSamples} negative dropped; generator delay p99 ${ms(floor.generatorDelayP99Ms)}`,
       ratio: `${round(ratioOf(run.acceptedPost.p99Ms, floor.acceptedPost.p99Ms), 2)}x accepted POST p99, ${round(ratioOf(confirm.p99Ms, floorConfirm.p99Ms), 2)}x CONFIRMED p99`,
     };
   });
