@@ -33,6 +33,9 @@ export function createEventEncoder(
   registry: SchemaRegistry,
   resolveSchemaIds: () => Promise<ReadonlyMap<SagaTopic, number>>,
 ): EventEncoder {
+  // One writer for every batch: it only appends, so values of batches still in flight stay
+  // intact, and a one-row batch does not take a fresh slab.
+  const frame = createFrameWriter();
   return {
     async forTopics(topics) {
       const ids = await resolveSchemaIds();
@@ -43,7 +46,6 @@ export function createEventEncoder(
         if (id !== undefined)
           schemas.set(topic, { id, type: (await registry.getSchema(id)) as Type });
       }
-      const frame = createFrameWriter();
       return (topic, payload) => {
         const schema = schemas.get(topic);
         if (!schema) throw new UnknownTopicError(`no schema registered for topic ${topic}`);

@@ -82,6 +82,21 @@ describe('createEventEncoder: one registry look-up per batch, then each record a
     expect(registry.getSchema).toHaveBeenCalledTimes(1);
   });
 
+  it('when two batches are encoded one after the other, then the first batch keeps its values', async () => {
+    const encoder = createEventEncoder(
+      registryWith(async () => paymentRequest),
+      async () => ids,
+    );
+    const first = await encoder.forTopics(['process_payment_request']);
+    const payloads = Array.from({ length: 800 }, () => request());
+    const kept = payloads.map((payload) => first('process_payment_request', payload));
+    const second = await encoder.forTopics(['process_payment_request']);
+    for (let i = 0; i < 800; i++) second('process_payment_request', request('another'));
+    kept.forEach((value, i) =>
+      expect(paymentRequest.fromBuffer(readConfluentFrame(value)!.body)).toEqual(payloads[i]),
+    );
+  });
+
   it('when a topic has no schema, then encoding it throws UnknownTopicError', async () => {
     const encode = await createEventEncoder(
       registryWith(async () => paymentRequest),
