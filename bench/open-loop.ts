@@ -118,6 +118,25 @@ async function confirmLatencies(databaseUrl: string, ids: string[]) {
   }
 }
 
+/** One side's run at one offered rate, as the rows report it. */
+function summarise(
+  offeredPerSecond: number,
+  run: Awaited<ReturnType<typeof offer>>,
+  confirmed: Awaited<ReturnType<typeof confirmLatencies>>,
+): OpenLoopRun {
+  return {
+    offeredPerSecond,
+    sent: run.sent,
+    accepted: run.ids.length,
+    shed: run.shed,
+    post: percentiles(run.latencies),
+    acceptedPost: percentiles(run.acceptedLatencies),
+    confirm: percentiles(confirmed.samples),
+    negativeSamples: run.negatives + confirmed.negatives,
+    generatorDelayP99Ms: run.generatorDelayP99Ms,
+  };
+}
+
 export async function openLoopAgainstFloor(
   services: LocalServices,
   stack: BenchStack,
@@ -133,31 +152,11 @@ export async function openLoopAgainstFloor(
     for (const fraction of fractions) {
       const rate = Math.max(1, maxPerSecond * fraction);
       const run = await offer(stack.serviceUrl, stack.authorization, rate, seconds);
-      const confirmed = await confirmLatencies(stack.databaseUrl, run.ids);
-      service.push({
-        offeredPerSecond: rate,
-        sent: run.sent,
-        accepted: run.ids.length,
-        shed: run.shed,
-        post: percentiles(run.latencies),
-        acceptedPost: percentiles(run.acceptedLatencies),
-        confirm: percentiles(confirmed.samples),
-        negativeSamples: run.negatives + confirmed.negatives,
-        generatorDelayP99Ms: run.generatorDelayP99Ms,
-      });
+      service.push(summarise(rate, run, await confirmLatencies(stack.databaseUrl, run.ids)));
       const floorRun = await offer(floorStack.intake.url, {}, rate, seconds);
-      const floorConfirmed = await confirmLatencies(floorStack.databaseUrl, floorRun.ids);
-      floor.push({
-        offeredPerSecond: rate,
-        sent: floorRun.sent,
-        accepted: floorRun.ids.length,
-        shed: floorRun.shed,
-        post: percentiles(floorRun.latencies),
-        acceptedPost: percentiles(floorRun.acceptedLatencies),
-        confirm: percentiles(floorConfirmed.samples),
-        negativeSamples: floorRun.negatives + floorConfirmed.negatives,
-        generatorDelayP99Ms: floorRun.generatorDelayP99Ms,
-      });
+      floor.push(
+        summarise(rate, floorRun, await confirmLatencies(floorStack.databaseUrl, floorRun.ids)),
+      );
     }
   } finally {
     await floorStack.stop();

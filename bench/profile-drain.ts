@@ -4,10 +4,9 @@
 // per row, then the bench's baseline (kafkajs alone) on the same stack, the whole machine's CPU
 // per row by process for each, and bench/cpu-profile-summary.ts's summary.
 // `tsx bench/profile-drain.ts [rows=40000] [outDir=/tmp/drain-profile] [OUTBOX_BATCH_SIZE]`
-import { outboxKeys } from '../src/config/outbox';
 import { cpuSecondsByGroup, machineCpuLines, processCpuSeconds } from './measure';
 import { runProfileScript, withProfiledService } from './profiled-service';
-import { rawSendThroughput, relayDrainThroughput } from './scenarios';
+import { RELAY_BATCH_SIZE, rawSendThroughput, relayDrainThroughput } from './scenarios';
 
 runProfileScript(async () => {
   const [rows = '40000', outDir = '/tmp/drain-profile', batchSize] = process.argv.slice(2);
@@ -15,7 +14,7 @@ runProfileScript(async () => {
   await withProfiledService(outDir, env, async (stack) => {
     const count = Number(rows);
     await relayDrainThroughput(stack, 2_000); // warm-up: connections, schemas, JIT
-    const batch = batchSize ? Number(batchSize) : outboxKeys.OUTBOX_BATCH_SIZE.parse(undefined);
+    const batch = batchSize ? Number(batchSize) : RELAY_BATCH_SIZE;
     // Each from the moment the bench starts timing it: writing the backlog is not the relay's
     // work, and encoding the records ahead is not the baseline's.
     const relay = await fromTimingStart((started) => relayDrainThroughput(stack, count, started));

@@ -23,12 +23,15 @@ import { processMemoryMb, round } from './measure';
 import { idleConfirmLatency, sagaThroughput, type SagaThroughput } from './saga';
 import { drainWithHorizon, horizonRows, type HorizonRun } from './held-horizon';
 import { rateLimitCost, rateLimitCostRows } from './rate-limit-cost';
-import { drainThroughput, idleLatency, pollOnlyLatency, relayDrainThroughput } from './scenarios';
+import {
+  RELAY_BATCH_SIZE,
+  drainThroughput,
+  idleLatency,
+  pollOnlyLatency,
+  relayDrainThroughput,
+} from './scenarios';
 import { startBenchStack, type BenchStack } from './stack';
-import { outboxKeys } from '../src/config/outbox';
 import { waitFor } from '../test/support/wait-for';
-
-const RELAY_BATCH_SIZE = outboxKeys.OUTBOX_BATCH_SIZE.parse(undefined);
 
 const MODES = {
   smoke: {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
+import { outboxKeys } from '../src/config/outbox';
 import { RELAY_SLOTS } from '../src/data-access/outbox-repository';
 import { loadAvroSchema } from '../src/messaging/avro-schemas';
 import { producerSettings } from '../src/messaging/kafka-client-factory';
@@ -143,6 +144,9 @@ export async function pollOnlyLatency(stack: BenchStack, samples: number) {
     await watcher.stop();
   }
 }
+
+/** The relay's batch size as the service runs it (OUTBOX_BATCH_SIZE's default): the baseline's. */
+export const RELAY_BATCH_SIZE = outboxKeys.OUTBOX_BATCH_SIZE.parse(undefined);
 
 /**
  * Backlog drain: rows inserted straight into the outbox, timed from their commit (and the
