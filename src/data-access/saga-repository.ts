@@ -27,6 +27,42 @@ const SAGA_ORDER_SELECT = `
             FROM order_effects e WHERE e.order_id = o.id) AS effects
   FROM orders o`;
 
+/**
+ * Every write of a unit of work, as data-modifying CTEs of one statement (each reads its own
+ * arrays; none reads another's rows). Returns how many orders matched their locked version.
+ */
+const SAGA_WRITES = `
+  WITH updated AS (
+    UPDATE orders o SET status = v.status::"OrderStatus", failure_reason = v.failure_reason,
+      payment_id = v.payment_id, paid_amount = v.paid_amount, reservation_id = v.reservation_id,
+      step_deadline_at = v.step_deadline_at, version = v.version, updated_at = now()
+    FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
+                $7::timestamptz[], $8::int[], $9::int[])
+      AS v(id, status, failure_reason, payment_id, paid_amount, reservation_id,
+           step_deadline_at, locked_version, version)
+    WHERE o.id = v.id AND o.version = v.locked_version
+    RETURNING o.id
+  ), history AS (
+    INSERT INTO order_status_history (order_id, from_status, to_status, reason, causing_event_id)
+    SELECT order_id, from_status::"OrderStatus", to_status::"OrderStatus", reason, causing_event_id
+    FROM unnest($10::uuid[], $11::text[], $12::text[], $13::text[], $14::text[])
+      AS h(order_id, from_status, to_status, reason, causing_event_id)
+  ), effects AS (
+    INSERT INTO order_effects (order_id, kind, reference, amount, currency, event_id)
+    SELECT order_id, kind::order_effect_kind, reference, amount, currency, event_id
+    FROM unnest($15::uuid[], $16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[])
+      AS e(order_id, kind, reference, amount, currency, event_id)
+  ), outbox AS (
+    INSERT INTO outbox (event_id, order_id, topic, key, payload, traceparent)
+    SELECT event_id, order_id, topic, order_id::text, payload, traceparent
+    FROM unnest($21::uuid[], $22::uuid[], $23::text[], $24::jsonb[], $25::text[])
+      AS e(event_id, order_id, topic, payload, traceparent)
+  ), outcomes AS (
+    UPDATE processed_events p SET outcome = v.outcome
+    FROM unnest($26::text[], $27::text[]) AS v(event_id, outcome) WHERE p.event_id = v.event_id
+  )
+  SELECT count(*)::int AS updated FROM updated`;
+
 interface SagaOrderRow {
   id: string;
   status: SagaOrder['status'];
@@ -166,18 +202,14 @@ class PgUnitOfWork implements SagaUnitOfWork {
     return rows[0] ? toOrderViewFromRow(rows[0]) : null;
   }
 
-  /** Sends the collected writes: orders, history, effects, outbox, outcomes. */
+  /**
+   * Sends the collected writes (orders, history, effects, outbox, outcomes) as one statement:
+   * one round trip, where one per table held the transaction, its row locks and its connection
+   * open for five.
+   */
   async flush(): Promise<void> {
-    await this.writeOrders();
-    await this.writeHistory();
-    this.changed.clear();
-    this.history.length = 0;
-    await this.writeOutcomes();
-  }
-
-  private async writeOrders(): Promise<void> {
-    if (this.changed.size === 0) return;
-    const finals = [...this.changed.values()].map(({ lockedVersion, change }) => {
+    if (this.changed.size === 0 && this.history.length === 0 && this.outcomes.size === 0) return;
+    const orders = [...this.changed.values()].map(({ lockedVersion, change }) => {
       const { order, decision, stepDeadlineAt } = change;
       const { changes } = decision;
       return {
@@ -192,69 +224,10 @@ class PgUnitOfWork implements SagaUnitOfWork {
         version: order.version + 1,
       };
     });
-    const column = <K extends keyof (typeof finals)[number]>(key: K) => finals.map((f) => f[key]);
-    const { rowCount } = await this.client.query(
-      `UPDATE orders o SET status = v.status::"OrderStatus", failure_reason = v.failure_reason,
-         payment_id = v.payment_id, paid_amount = v.paid_amount, reservation_id = v.reservation_id,
-         step_deadline_at = v.step_deadline_at, version = v.version, updated_at = now()
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[],
-                   $7::timestamptz[], $8::int[], $9::int[])
-         AS v(id, status, failure_reason, payment_id, paid_amount, reservation_id,
-              step_deadline_at, locked_version, version)
-       WHERE o.id = v.id AND o.version = v.locked_version`,
-      [
-        column('id'),
-        column('status'),
-        column('failureReason'),
-        column('paymentId'),
-        column('paidAmount'),
-        column('reservationId'),
-        column('stepDeadlineAt'),
-        column('lockedVersion'),
-        column('version'),
-      ],
-    );
-    // The rows are locked, so this only fires if something bypassed the lock.
-    if (rowCount !== finals.length) {
-      throw new ConcurrentUpdateError(`Orders changed concurrently: ${column('id').join(', ')}`);
-    }
-  }
-
-  private async writeHistory(): Promise<void> {
-    if (this.history.length === 0) return;
     const changes = this.history;
-    await this.client.query(
-      `INSERT INTO order_status_history (order_id, from_status, to_status, reason, causing_event_id)
-       SELECT order_id, from_status::"OrderStatus", to_status::"OrderStatus", reason, causing_event_id
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])
-         AS h(order_id, from_status, to_status, reason, causing_event_id)`,
-      [
-        changes.map((c) => c.order.id),
-        changes.map((c) => (c.order.status === 'NEW' ? null : c.order.status)),
-        changes.map((c) => c.decision.changes.status),
-        changes.map((c) => c.decision.reason),
-        changes.map((c) => c.causingEventId),
-      ],
-    );
     const effects = changes.flatMap((c) =>
       c.decision.effect ? [{ orderId: c.order.id, effect: c.decision.effect }] : [],
     );
-    if (effects.length > 0) {
-      await this.client.query(
-        `INSERT INTO order_effects (order_id, kind, reference, amount, currency, event_id)
-         SELECT order_id, kind::order_effect_kind, reference, amount, currency, event_id
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[])
-           AS e(order_id, kind, reference, amount, currency, event_id)`,
-        [
-          effects.map((e) => e.orderId),
-          effects.map((e) => e.effect.kind),
-          effects.map((e) => e.effect.reference),
-          effects.map((e) => (e.effect.kind === 'payment' ? e.effect.amount : null)),
-          effects.map((e) => (e.effect.kind === 'payment' ? e.effect.currency : null)),
-          effects.map((e) => e.effect.eventId),
-        ],
-      );
-    }
     // Rows in the order written: the relay publishes one order's events in this order.
     const events = changes.flatMap((c) =>
       c.decision.emit.map((event) => ({
@@ -264,31 +237,48 @@ class PgUnitOfWork implements SagaUnitOfWork {
         traceparent: traceparentForRow(c.causingEventId),
       })),
     );
-    if (events.length > 0) {
-      this.wroteOutbox = true;
-      await this.client.query(
-        `INSERT INTO outbox (event_id, order_id, topic, key, payload, traceparent)
-         SELECT event_id, order_id, topic, order_id::text, payload, traceparent
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::jsonb[], $5::text[])
-           AS e(event_id, order_id, topic, payload, traceparent)`,
-        [
-          events.map((e) => e.event.payload.eventId),
-          events.map((e) => e.orderId),
-          events.map((e) => e.event.topic),
-          events.map((e) => JSON.stringify(e.event.payload)),
-          events.map((e) => e.traceparent),
-        ],
+    const { rows } = await this.client.query<{ updated: number }>({
+      name: 'saga-writes',
+      text: SAGA_WRITES,
+      values: [
+        orders.map((o) => o.id),
+        orders.map((o) => o.status),
+        orders.map((o) => o.failureReason),
+        orders.map((o) => o.paymentId),
+        orders.map((o) => o.paidAmount),
+        orders.map((o) => o.reservationId),
+        orders.map((o) => o.stepDeadlineAt),
+        orders.map((o) => o.lockedVersion),
+        orders.map((o) => o.version),
+        changes.map((c) => c.order.id),
+        changes.map((c) => (c.order.status === 'NEW' ? null : c.order.status)),
+        changes.map((c) => c.decision.changes.status),
+        changes.map((c) => c.decision.reason),
+        changes.map((c) => c.causingEventId),
+        effects.map((e) => e.orderId),
+        effects.map((e) => e.effect.kind),
+        effects.map((e) => e.effect.reference),
+        effects.map((e) => (e.effect.kind === 'payment' ? e.effect.amount : null)),
+        effects.map((e) => (e.effect.kind === 'payment' ? e.effect.currency : null)),
+        effects.map((e) => e.effect.eventId),
+        events.map((e) => e.event.payload.eventId),
+        events.map((e) => e.orderId),
+        events.map((e) => e.event.topic),
+        events.map((e) => JSON.stringify(e.event.payload)),
+        events.map((e) => e.traceparent),
+        [...this.outcomes.keys()],
+        [...this.outcomes.values()],
+      ],
+    });
+    // The rows are locked, so this only fires if something bypassed the lock.
+    if (rows[0]?.updated !== orders.length) {
+      throw new ConcurrentUpdateError(
+        `Orders changed concurrently: ${orders.map((o) => o.id).join(', ')}`,
       );
     }
-  }
-
-  private async writeOutcomes(): Promise<void> {
-    if (this.outcomes.size === 0) return;
-    await this.client.query(
-      `UPDATE processed_events p SET outcome = v.outcome
-       FROM unnest($1::text[], $2::text[]) AS v(event_id, outcome) WHERE p.event_id = v.event_id`,
-      [[...this.outcomes.keys()], [...this.outcomes.values()]],
-    );
+    if (events.length > 0) this.wroteOutbox = true;
+    this.changed.clear();
+    this.history.length = 0;
     this.outcomes.clear();
   }
 }
