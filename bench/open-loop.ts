@@ -149,6 +149,15 @@ export async function openLoopAgainstFloor(
   const peers = await startInstantPeers(stack);
   const floorStack = await startFloorStack(services, stack);
   try {
+    // A fresh process's first seconds (compiling, the first metadata and registry look-ups) are
+    // not what a rate costs: each side first takes the lowest rate for up to 2 s, its orders
+    // confirmed before the rows start, none of it reported (as the intake rows' warm-up).
+    const warmUpRate = Math.max(1, maxPerSecond * (fractions[0] as number));
+    const warmUpSeconds = Math.min(2, seconds);
+    const warmUp = await offer(stack.serviceUrl, stack.authorization, warmUpRate, warmUpSeconds);
+    await confirmLatencies(stack.databaseUrl, warmUp.ids);
+    const floorWarmUp = await offer(floorStack.intake.url, {}, warmUpRate, warmUpSeconds);
+    await confirmLatencies(floorStack.databaseUrl, floorWarmUp.ids);
     for (const fraction of fractions) {
       const rate = Math.max(1, maxPerSecond * fraction);
       const run = await offer(stack.serviceUrl, stack.authorization, rate, seconds);
