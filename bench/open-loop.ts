@@ -49,7 +49,12 @@ function postOnce(agent: Agent, url: URL, headers: Record<string, string>) {
 }
 
 /** POSTs at `rate` per second for `seconds`; returns latencies and the accepted order ids. */
-async function offer(url: string, auth: Record<string, string>, rate: number, seconds: number) {
+export async function offer(
+  url: string,
+  auth: Record<string, string>,
+  rate: number,
+  seconds: number,
+) {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const headers = { 'content-type': 'application/json', ...auth };
   const target = new URL(`${url}/api/v1/orders`);
@@ -95,7 +100,7 @@ async function offer(url: string, auth: Record<string, string>, rate: number, se
 }
 
 /** Accepted → CONFIRMED per order (database clock at both ends), once all are CONFIRMED. */
-async function confirmLatencies(databaseUrl: string, ids: string[]) {
+export async function confirmLatencies(databaseUrl: string, ids: string[]) {
   const pool = new Pool({ connectionString: databaseUrl, max: 1 });
   const sql = `SELECT extract(epoch FROM h.created_at - o.created_at) * 1000 AS ms
     FROM orders o JOIN order_status_history h ON h.order_id = o.id AND h.to_status = 'CONFIRMED'
