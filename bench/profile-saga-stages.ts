@@ -1,6 +1,8 @@
 // Where an order's time to CONFIRMED goes at a fixed offered rate: each stage from the
 // database's own timestamps (order written, reply applied, outbox row published) and the
-// records' CreateTime (the relay's send, the peer's reply), so a slow hop shows as such.
+// records' CreateTime (the relay's send, the peer's reply), so a slow hop shows as such. One
+// machine, one clock. "Applied" is processed_at, the start of the transaction that applied the
+// reply (its own round trips come after); "published" is the mark after Kafka's acknowledgement.
 // `tsx bench/profile-saga-stages.ts [ordersPerSecond=250] [seconds=10] [KEY=value ...]`: a fresh
 // bench stack (KEY=value settings passed to the service), the instant peers, a 2 s warm-up at
 // the same rate, then the open loop of bench/open-loop.ts.

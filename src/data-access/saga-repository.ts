@@ -204,8 +204,8 @@ class PgUnitOfWork implements SagaUnitOfWork {
 
   /**
    * Sends the collected writes (orders, history, effects, outbox, outcomes) as one statement:
-   * one round trip, where one per table held the transaction, its row locks and its connection
-   * open for five.
+   * one round trip instead of one per table, each of which kept the transaction, its row locks
+   * and its connection open a little longer.
    */
   async flush(): Promise<void> {
     if (this.changed.size === 0 && this.history.length === 0 && this.outcomes.size === 0) return;
