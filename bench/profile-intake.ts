@@ -6,6 +6,7 @@
 // `--born-published` (an experiment, never production): outbox rows are written already
 // published, so the relay finds nothing to claim, mark or send; the difference is what the
 // relay's whole share costs intake.
+// It also counts the database's transactions per order (pg_stat_database), which no noise moves.
 // `tsx bench/profile-intake.ts [--floor | --born-published] [seconds=10] [connections=64] [outDir=/tmp/intake-profile]`
 import { mkdirSync } from 'node:fs';
 import { Client } from 'pg';
@@ -20,6 +21,7 @@ import { startBenchStack } from './stack';
 
 interface Target {
   url: string;
+  databaseUrl: string;
   headers: Record<string, string>;
   pid: number;
   stop(): Promise<void>;
@@ -44,7 +46,13 @@ async function serviceTarget(
     await client.query(BORN_PUBLISHED).finally(() => client.end());
   }
   const url = `${stack.serviceUrl}/api/v1/orders`;
-  return { url, headers: stack.authorization, pid: stack.pid, stop: () => stack.stop() };
+  return {
+    url,
+    databaseUrl: stack.databaseUrl,
+    headers: stack.authorization,
+    pid: stack.pid,
+    stop: () => stack.stop(),
+  };
 }
 
 async function floorTarget(services: LocalServices, nodeArgs: string[]): Promise<Target> {
@@ -53,6 +61,7 @@ async function floorTarget(services: LocalServices, nodeArgs: string[]): Promise
   const floor = await startFloor('floor-intake.ts', env, nodeArgs);
   return {
     url: `${floor.url}/api/v1/orders`,
+    databaseUrl: database.url,
     headers: {},
     pid: floor.pid,
     stop: async () => {
@@ -60,6 +69,25 @@ async function floorTarget(services: LocalServices, nodeArgs: string[]): Promise
       await database.drop();
     },
   };
+}
+
+/**
+ * Transactions committed or rolled back in the target's database, once every session has
+ * reported them: a busy backend reports at most once a second and an idle one within 10 s.
+ */
+async function settledTransactions(databaseUrl: string): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 11_000));
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT xact_commit + xact_rollback AS n FROM pg_stat_database
+       WHERE datname = current_database()`,
+    );
+    return Number(rows[0]?.n);
+  } finally {
+    await client.end();
+  }
 }
 
 async function main(): Promise<void> {
@@ -86,6 +114,7 @@ async function main(): Promise<void> {
         : bornPublished
           ? 'service, outbox rows born published'
           : 'service';
+      const transactionsBefore = await settledTransactions(target.databaseUrl);
       const named = { [label]: target.pid, 'load generator': process.pid };
       const machineBefore = cpuSecondsByGroup(named);
       const before = processCpuTimes(target.pid);
@@ -105,6 +134,11 @@ async function main(): Promise<void> {
       // Where the machine's cores went meanwhile: Postgres and the broker too, not only Node.
       const lines = machineCpuLines(machineBefore, machineAfter, result.count, 'order');
       process.stdout.write(`${lines.join('\n')}\n`);
+      // Counted once the relay has published these orders too (its claims, marks, notifications).
+      const transactions = (await settledTransactions(target.databaseUrl)) - transactionsBefore;
+      process.stdout.write(
+        `Postgres transactions per order, until published: ${(transactions / result.count).toFixed(2)}\n`,
+      );
     } finally {
       await target.stop();
     }
