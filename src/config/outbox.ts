@@ -30,7 +30,7 @@ export const outboxKeys = {
   OUTBOX_NOTIFY_INTERVAL_MS: documented(z.coerce.number().int().min(1).max(1_000).default(5), {
     group: 'outbox',
     description:
-      "after a commit that wrote outbox rows, this instance's relay wakes at once; the other instances' relays are told by a `pg_notify` sent at most once per this many milliseconds",
+      "after a commit that wrote outbox rows, this instance's relay wakes at once; the other instances' relays are told by a `pg_notify` sent at most once per this many milliseconds (none while this instance is the only relay)",
   }),
   OUTBOX_RETRY_MIN_MS: documented(z.coerce.number().int().min(1).default(200), {
     group: 'outbox',

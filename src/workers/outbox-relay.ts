@@ -221,7 +221,7 @@ export function createOutboxRelay(
   // A local write, or another instance's notification, ends the idle wait: the rows may be in
   // this instance's slots, or slots may have been given back.
   const relaySlots = new RelaySlots(options.database, () => loop.wake(), logger);
-  signal.connect({ wake: () => loop.wake(), notifyOthers: () => relaySlots.notifyOthers() });
+  signal.connect({ wake: () => loop.wake(), notifyOthers: () => relaySlots.announceWrites() });
 
   return {
     start: loop.start,

@@ -23,7 +23,10 @@ export interface OutboxSignal {
 
 export interface SignalledRelay {
   wake(): void;
-  /** One `pg_notify` to the other instances' relays; failures are the relay's to swallow. */
+  /**
+   * One `pg_notify` to the other instances' relays (none while this is the only relay); failures
+   * are the relay's to swallow.
+   */
   notifyOthers(): Promise<void>;
 }
 

@@ -76,6 +76,11 @@ export class RelaySlots {
   private client: Client | undefined;
   private joined = false;
   private held: number[] = [];
+  /**
+   * Whether another relay may be listening: false only while this instance's last rebalance
+   * counted it as the only member, so a lone instance sends no notification nobody hears.
+   */
+  private othersMayListen = true;
 
   constructor(
     private readonly database: { url: string; statementTimeoutMs: number },
@@ -106,6 +111,7 @@ export class RelaySlots {
       else if (row.mine) mine.push(row.key);
       else heldByOthers.add(row.key);
     }
+    this.othersMayListen = members.size > 1;
     const lost = this.held.filter((slot) => !mine.includes(slot));
     if (lost.length > 0) this.logger.warn('outbox relay slots lost', { slots: lost });
     const plan = planSlots(mine, heldByOthers, members.size);
@@ -144,7 +150,16 @@ export class RelaySlots {
     return false;
   }
 
-  /** Tells the other instances' relays that outbox rows were committed (when connected). */
+  /**
+   * Tells the other instances' relays that outbox rows were committed: nothing while this is the
+   * only relay. One that joins notifies on joining, so this instance's next rebalance counts it
+   * (and it holds no slot before that rebalance gives some back); the poll covers the rest.
+   */
+  async announceWrites(): Promise<void> {
+    if (this.othersMayListen) await this.notifyOthers();
+  }
+
+  /** Tells the other instances' relays to look: rows written, slots given back or joined. */
   async notifyOthers(): Promise<void> {
     await this.client?.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
   }
@@ -156,6 +171,7 @@ export class RelaySlots {
     this.client = undefined;
     this.joined = false;
     this.held = [];
+    this.othersMayListen = true;
     if (!client) return;
     if (held) {
       await client
@@ -199,6 +215,7 @@ export class RelaySlots {
       this.client = undefined;
       this.joined = false;
       this.held = [];
+      this.othersMayListen = true;
     });
     try {
       await client.connect();
