@@ -7,15 +7,15 @@
 // bench stack (KEY=value settings passed to the service), the instant peers, a 2 s warm-up at
 // the same rate, then the open loop of bench/open-loop.ts.
 import { Pool } from 'pg';
-import { createKafka } from '../src/messaging/kafka-client-factory';
 import { physicalTopic } from '../src/messaging/topics';
-import { createLogger } from '../src/shared/logger';
+import { publishKafkaStack } from '../test/support/kafka-stack';
 import { startLocalServices } from '../test/support/local-services';
-import { waitFor } from '../test/support/wait-for';
+import { readRawTopics } from '../test/support/raw-topic-reader';
 import { percentiles, processCpuSeconds, round } from './measure';
 import { confirmLatencies, offer } from './open-loop';
+import { runProfileScript } from './profiled-service';
 import { startInstantPeers } from './saga';
-import { startBenchStack, type BenchStack } from './stack';
+import { startBenchStack } from './stack';
 
 /** Each request topic with the reply the instant peers answer it with. */
 const HOPS = [
@@ -23,57 +23,24 @@ const HOPS = [
   ['reserve_inventory_request', 'inventory_reserved'],
 ] as const;
 
-/** Milliseconds from each order's creation to each later step, by step. */
-const STAGES = `
+/** Each order's later steps, with when the order was written: epoch milliseconds. */
+const STEPS = `
   WITH o AS (SELECT id, created_at FROM orders WHERE id = ANY($1::uuid[]))
-  SELECT 'published ' || b.topic AS stage,
-         extract(epoch FROM b.published_at - o.created_at) * 1000 AS ms
+  SELECT o.id AS order_id, 'published ' || b.topic AS stage,
+         extract(epoch FROM o.created_at) * 1000 AS created, extract(epoch FROM b.published_at) * 1000 AS at
     FROM outbox b JOIN o ON o.id = b.order_id
   UNION ALL
-  SELECT 'applied ' || p.topic, extract(epoch FROM p.processed_at - o.created_at) * 1000
+  SELECT o.id, 'applied ' || p.topic,
+         extract(epoch FROM o.created_at) * 1000, extract(epoch FROM p.processed_at) * 1000
     FROM processed_events p JOIN o ON o.id = p.order_id`;
 
-/** Per order key, each record's CreateTime (ms), by logical topic. */
-async function recordTimes(stack: BenchStack, expected: number) {
-  const kafka = createKafka({
-    clientId: 'saga-stages',
-    brokers: stack.brokers,
-    requestTimeoutMs: 10_000,
-    logger: createLogger('silent'),
-  });
-  const consumer = kafka.consumer({ groupId: `saga-stages-${Date.now()}` });
-  const times = new Map<string, Map<string, number>>();
-  let count = 0;
-  await consumer.connect();
-  try {
-    const topics = HOPS.flat().map((topic) => physicalTopic(stack.topicPrefix, topic));
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        const logical = topic.slice(stack.topicPrefix.length);
-        const byKey = times.get(logical) ?? new Map<string, number>();
-        times.set(logical, byKey);
-        byKey.set(message.key?.toString() ?? '', Number(message.timestamp));
-        count++;
-      },
-    });
-    await waitFor(async () => count >= expected, {
-      timeoutMs: 60_000,
-      intervalMs: 200,
-      message: `${expected} records read back`,
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return times;
-}
-
-async function main() {
+runProfileScript(async () => {
   const [rate = 250, seconds = 10] = process.argv.slice(2, 4).map(Number);
   const env = Object.fromEntries(
     process.argv.slice(4).map((pair) => pair.split('=', 2) as [string, string]),
   );
   const services = await startLocalServices();
+  publishKafkaStack(services.kafka); // the test support's topic reader looks for it there
   const stack = await startBenchStack(services, env);
   const peers = await startInstantPeers(stack);
   const pool = new Pool({ connectionString: stack.databaseUrl, max: 1 });
@@ -94,32 +61,45 @@ async function main() {
       console.log(`  ${label.padEnd(52)} p50 ${round(p50Ms)} ms, p99 ${round(p99Ms)} ms`);
     };
     show('accepted -> CONFIRMED', confirmed.samples);
+
     console.log('since the order was written:');
-    const { rows } = await pool.query<{ stage: string; ms: string }>(STAGES, [run.ids]);
+    const { rows } = await pool.query<{
+      order_id: string;
+      stage: string;
+      created: string;
+      at: string;
+    }>(STEPS, [run.ids]);
     const byStage = new Map<string, number[]>();
-    for (const { stage, ms } of rows)
-      byStage.set(stage, [...(byStage.get(stage) ?? []), Number(ms)]);
+    const reached = new Map<string, number>(); // `${stage}/${orderId}` → epoch ms
+    for (const { order_id, stage, created, at } of rows) {
+      byStage.set(stage, [...(byStage.get(stage) ?? []), Number(at) - Number(created)]);
+      reached.set(`${stage}/${order_id}`, Number(at));
+    }
     const median = (samples: number[]) => percentiles(samples).p50Ms;
     for (const [stage, samples] of [...byStage].sort((a, b) => median(a[1]) - median(b[1])))
       show(stage, samples);
+
     console.log('each hop, from the records (request sent, reply produced) and the reply applied:');
-    const times = await recordTimes(stack, 2 * HOPS.length * (warmUp.ids.length + run.ids.length));
-    const { rows: appliedAt } = await pool.query<{ topic: string; order_id: string; at: number }>(
-      `SELECT topic, order_id::text, extract(epoch FROM processed_at) * 1000 AS at
-       FROM processed_events WHERE order_id = ANY($1::uuid[])`,
-      [run.ids],
+    const topics = HOPS.flat().map((topic) => physicalTopic(stack.topicPrefix, topic));
+    const reader = await readRawTopics(stack.brokers, topics);
+    const expected = topics.length * (warmUp.ids.length + run.ids.length);
+    await reader.waitFor(() => true, expected, 60_000).finally(() => reader.stop());
+    const createTime = new Map(
+      reader.records.map((record) => [
+        `${record.topic.slice(stack.topicPrefix.length)}/${String(record.key)}`,
+        Number(record.timestamp),
+      ]),
     );
-    const appliedByKey = new Map(appliedAt.map((r) => [`${r.topic}/${r.order_id}`, Number(r.at)]));
     for (const [request, reply] of HOPS) {
       const peer: number[] = [];
       const service: number[] = [];
       for (const id of run.ids) {
-        const sent = times.get(request)?.get(id);
-        const replied = times.get(reply)?.get(id);
-        const appliedMs = appliedByKey.get(`${reply}/${id}`);
-        if (sent === undefined || replied === undefined || appliedMs === undefined) continue;
+        const sent = createTime.get(`${request}/${id}`);
+        const replied = createTime.get(`${reply}/${id}`);
+        const applied = reached.get(`applied ${reply}/${id}`);
+        if (sent === undefined || replied === undefined || applied === undefined) continue;
         peer.push(replied - sent);
-        service.push(appliedMs - replied);
+        service.push(applied - replied);
       }
       show(`${request} sent -> ${reply} produced (peer)`, peer);
       show(`${reply} produced -> applied (service)`, service);
@@ -130,6 +110,4 @@ async function main() {
     await stack.stop();
     await services.stop();
   }
-}
-
-void main();
+});
