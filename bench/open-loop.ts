@@ -153,24 +153,29 @@ export async function openLoopAgainstFloor(
   const floor: OpenLoopRun[] = [];
   const peers = await startInstantPeers(stack);
   const floorStack = await startFloorStack(services, stack);
+  const sides = [
+    {
+      url: stack.serviceUrl,
+      auth: stack.authorization,
+      databaseUrl: stack.databaseUrl,
+      runs: service,
+    },
+    { url: floorStack.intake.url, auth: {}, databaseUrl: floorStack.databaseUrl, runs: floor },
+  ];
+  /** One side at one rate: every POST sent and answered, every accepted order CONFIRMED. */
+  const runAt = async (side: (typeof sides)[number], rate: number, forSeconds: number) => {
+    const run = await offer(side.url, side.auth, rate, forSeconds);
+    return summarise(rate, run, await confirmLatencies(side.databaseUrl, run.ids));
+  };
   try {
     // A fresh process's first seconds (compiling, the first metadata and registry look-ups) are
     // not what a rate costs: each side first takes the lowest rate for up to 2 s, its orders
     // confirmed before the rows start, none of it reported (as the intake rows' warm-up).
     const warmUpRate = Math.max(1, maxPerSecond * (fractions[0] as number));
-    const warmUpSeconds = Math.min(2, seconds);
-    const warmUp = await offer(stack.serviceUrl, stack.authorization, warmUpRate, warmUpSeconds);
-    await confirmLatencies(stack.databaseUrl, warmUp.ids);
-    const floorWarmUp = await offer(floorStack.intake.url, {}, warmUpRate, warmUpSeconds);
-    await confirmLatencies(floorStack.databaseUrl, floorWarmUp.ids);
+    for (const side of sides) await runAt(side, warmUpRate, Math.min(2, seconds));
     for (const fraction of fractions) {
       const rate = Math.max(1, maxPerSecond * fraction);
-      const run = await offer(stack.serviceUrl, stack.authorization, rate, seconds);
-      service.push(summarise(rate, run, await confirmLatencies(stack.databaseUrl, run.ids)));
-      const floorRun = await offer(floorStack.intake.url, {}, rate, seconds);
-      floor.push(
-        summarise(rate, floorRun, await confirmLatencies(floorStack.databaseUrl, floorRun.ids)),
-      );
+      for (const side of sides) side.runs.push(await runAt(side, rate, seconds));
     }
   } finally {
     await floorStack.stop();
