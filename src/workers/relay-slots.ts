@@ -168,10 +168,7 @@ export class RelaySlots {
   async release(): Promise<void> {
     const client = this.client;
     const held = this.held.length > 0;
-    this.client = undefined;
-    this.joined = false;
-    this.held = [];
-    this.othersMayListen = true;
+    this.forgetSession();
     if (!client) return;
     if (held) {
       await client
@@ -179,6 +176,14 @@ export class RelaySlots {
         .catch(() => undefined); // a broken session released them already
     }
     await client.end().catch(() => undefined); // closing the session releases every lock
+  }
+
+  /** Without its session this instance is no member, holds no slot, and cannot count the others. */
+  private forgetSession(): void {
+    this.client = undefined;
+    this.joined = false;
+    this.held = [];
+    this.othersMayListen = true;
   }
 
   /** Takes the shared locks that make this instance a member; false while an older relay runs. */
@@ -212,10 +217,7 @@ export class RelaySlots {
       // The session, and with it every slot, is gone: stop publishing until rebalanced.
       if (this.held.length > 0)
         this.logger.warn('outbox relay lost its slots', { error: error.message });
-      this.client = undefined;
-      this.joined = false;
-      this.held = [];
-      this.othersMayListen = true;
+      this.forgetSession();
     });
     try {
       await client.connect();
